@@ -1,0 +1,3 @@
+from batchbind.cli import main
+
+main()

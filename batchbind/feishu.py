@@ -1,0 +1,243 @@
+"""The HTTP calls to Feishu's binding endpoints, reduced to plain `Answer` records.
+
+Nothing here raises for what Feishu or the network says: a refused row, a 429, a dropped
+connection and an HTML page from a gateway are all answers, and `codes.classify` decides what they
+mean. The token is sent in a header only and never appears in an answer, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import logging
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from batchbind.codes import Meaning, classify
+from batchbind.errors import InputError
+from batchbind.model import Binding
+
+log = logging.getLogger(__name__)
+
+DOMAINS = {"feishu": "https://open.feishu.cn", "lark": "https://open.larksuite.com"}
+BINDINGS_PATH = "/open-apis/calendar/v4/exchange_bindings"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What one request got back, or why it got nothing."""
+
+    http_status: int | None = None
+    code: int | None = None
+    msg: str = ""
+    data: dict[str, Any] | None = None
+    log_id: str = ""
+    reset_after: float | None = None  # x-ogw-ratelimit-reset
+    limit: float | None = None  # x-ogw-ratelimit-limit
+    error: str = ""  # the transport problem, when there was no answer
+    maybe_sent: bool = True  # False when the request certainly never reached the server
+    tls_error: bool = False
+
+    @property
+    def meaning(self) -> Meaning:
+        return classify(self.http_status, self.code)
+
+    @property
+    def lost(self) -> bool:
+        """The request may have reached Feishu but its answer never arrived (or was unreadable)."""
+        return self.code is None and self.maybe_sent
+
+
+def derived_binding_id(binding: Binding) -> str:
+    """The id Feishu most likely gave this binding (an inference, never trusted alone).
+
+    The official example id is base64 of "<admin_account> <exchange_account>". batchbind uses this
+    only to ask Feishu about a binding whose create answer was lost, and believes the binding
+    exists only if Feishu's answer for that id names the same Exchange account and user.
+    """
+    raw = f"{binding.admin_account} {binding.exchange_account}".encode()
+    return base64.b64encode(raw).decode("ascii")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(base_url: str | None, domain: str = "feishu") -> str:
+    """The origin to talk to: `--base-url`, else the `--domain`'s. https unless loopback."""
+    if not base_url:
+        if domain not in DOMAINS:
+            raise InputError(f"Unknown --domain {domain!r}: use feishu or lark.")
+        return DOMAINS[domain]
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"--base-url {base_url!r} is not an http(s) URL such as https://open.feishu.cn."
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InputError(
+            f"--base-url {base_url!r} uses plain http: batchbind sends tokens only over https "
+            "(plain http is allowed for loopback addresses only)."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def tenant_host(base_url: str) -> str:
+    """The host:port that identifies a tenant's API origin in the journal and profiles."""
+    return urlsplit(base_url).netloc.lower()
+
+
+def _float_header(headers: httpx.Headers, name: str) -> float | None:
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def _parse(response: httpx.Response) -> Answer:
+    headers = response.headers
+    log_id = headers.get("x-tt-logid", "")
+    reset_after = _float_header(headers, "x-ogw-ratelimit-reset")
+    limit = _float_header(headers, "x-ogw-ratelimit-limit")
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("code"), int):
+        snippet = response.text[:120].strip().replace("\n", " ") if response.content else ""
+        return Answer(
+            http_status=response.status_code,
+            msg=f"HTTP {response.status_code}, not a Feishu answer: {snippet}".strip(),
+            log_id=log_id,
+            reset_after=reset_after,
+            limit=limit,
+        )
+    data = body.get("data")
+    error = body.get("error")
+    if not log_id and isinstance(error, dict):
+        log_id = str(error.get("log_id") or error.get("logid") or "")
+    return Answer(
+        http_status=response.status_code,
+        code=body["code"],
+        msg=str(body.get("msg", "")),
+        data=data if isinstance(data, dict) else None,
+        log_id=log_id,
+        reset_after=reset_after,
+        limit=limit,
+    )
+
+
+def _transport_answer(exc: httpx.TransportError) -> Answer:
+    never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    tls = isinstance(exc.__cause__, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc)
+    kind = type(exc).__name__
+    detail = str(exc) or "no details"
+    return Answer(error=f"{kind}: {detail}", maybe_sent=not never_sent, tls_error=tls)
+
+
+TokenSource = Callable[[], str]
+
+
+class FeishuClient:
+    """The binding endpoints over one keep-alive connection pool."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: TokenSource,
+        *,
+        user_id_type: str = "open_id",
+        max_connections: int = 64,
+        timeout_s: float = 30.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self._token = token
+        self.user_id_type = user_id_type
+        host = urlsplit(base_url).hostname or ""
+        self._http = httpx.AsyncClient(
+            base_url=base_url,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
+            # Loopback never goes through a corporate proxy; everything else honours HTTPS_PROXY.
+            trust_env=not is_loopback(host),
+            transport=transport,
+            headers={"User-Agent": "batchbind"},
+        )
+
+    async def __aenter__(self) -> FeishuClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "Authorization": f"Bearer {self._token()}",
+            "Content-Type": "application/json; charset=utf-8",
+        }
+
+    async def _request(
+        self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None
+    ) -> Answer:
+        try:
+            response = await self._http.request(
+                method,
+                path,
+                params=params,
+                content=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
+                headers=self._headers(),
+            )
+        except httpx.TransportError as exc:
+            answer = _transport_answer(exc)
+            log.debug("%s %s: no answer (%s)", method, path, answer.error)
+            return answer
+        answer = _parse(response)
+        log.debug(
+            "%s %s: HTTP %s code %s log_id %s",
+            method,
+            path,
+            answer.http_status,
+            answer.code,
+            answer.log_id,
+        )
+        return answer
+
+    async def create(self, binding: Binding) -> Answer:
+        body = {
+            "admin_account": binding.admin_account,
+            "exchange_account": binding.exchange_account,
+            "user_id": binding.user_id,
+        }
+        return await self._request(
+            "POST", BINDINGS_PATH, params={"user_id_type": self.user_id_type}, body=body
+        )
+
+    async def get(self, binding_id: str) -> Answer:
+        return await self._request(
+            "GET",
+            f"{BINDINGS_PATH}/{quote(binding_id, safe='')}",
+            params={"user_id_type": self.user_id_type},
+        )
+
+    async def delete(self, binding_id: str) -> Answer:
+        return await self._request("DELETE", f"{BINDINGS_PATH}/{quote(binding_id, safe='')}")

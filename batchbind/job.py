@@ -1,0 +1,329 @@
+"""The `run` and `validate` jobs as library calls: read, check, plan, send, render.
+
+The CLI only builds a `RunSettings` and calls `run_job`; tests and other programs can do the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from batchbind import i18n
+from batchbind.codes import Kind
+from batchbind.errors import RunStopped
+from batchbind.feishu import FeishuClient, tenant_host
+from batchbind.journal import Journal
+from batchbind.model import CheckedRow, ResultRow, RunInfo, Table, UserIdType
+from batchbind.pacing import Budget, Pacers
+from batchbind.paths import default_results
+from batchbind.plan import Plan, make_plan
+from batchbind.progress import progress_bar
+from batchbind.report import write_results
+from batchbind.results import Counts, count, render
+from batchbind.runner import Sender, SendOptions, SendStats
+from batchbind.sources import load_table
+from batchbind.validation import validate
+
+log = logging.getLogger(__name__)
+
+PREFLIGHT_ID = "batchbind-preflight-check"
+
+
+@dataclass(kw_only=True)
+class ReadSettings:
+    input: Path
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    user_id_type: UserIdType = UserIdType.OPEN_ID
+    allow_multiple_per_user: bool = False
+
+
+@dataclass(kw_only=True)
+class RunSettings(ReadSettings):
+    base_url: str
+    token: str = field(repr=False)
+    state: Path
+    out: Path | None = None
+    retry_failed: bool = False
+    rebind: bool = False
+    rate_per_second: float = 50.0
+    rate_per_minute: float = 1000.0
+    concurrency: int = 32
+    max_attempts: int = 5
+    lang: str = "en"
+    progress: bool = True
+
+    def public(self) -> dict[str, str]:
+        """The settings the Summary sheet and the journal may show (never the token)."""
+        return {
+            "input": str(self.input),
+            "base_url": self.base_url,
+            "user_id_type": self.user_id_type.value,
+            "rate_per_second": f"{self.rate_per_second:g}",
+            "rate_per_minute": f"{self.rate_per_minute:g}",
+            "concurrency": str(self.concurrency),
+            "max_attempts": str(self.max_attempts),
+            "retry_failed": str(self.retry_failed).lower(),
+            "rebind": str(self.rebind).lower(),
+            "allow_multiple_per_user": str(self.allow_multiple_per_user).lower(),
+        }
+
+
+@dataclass(kw_only=True)
+class JobResult:
+    exit_code: int
+    table: Table
+    results: list[ResultRow]
+    counts: Counts
+    results_path: Path | None = None
+    wanted_path: Path | None = None
+    stats: SendStats | None = None
+    plan: Plan | None = None
+    stopped: RunStopped | None = None
+    started_at: str = ""
+    duration_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def read_and_check(settings: ReadSettings) -> tuple[Table, list[CheckedRow]]:
+    table = load_table(
+        settings.input,
+        sheet=settings.sheet,
+        encoding=settings.encoding,
+        delimiter=settings.delimiter,
+    )
+    checked = validate(
+        table,
+        user_id_type=settings.user_id_type,
+        allow_multiple_per_user=settings.allow_multiple_per_user,
+    )
+    return table, checked
+
+
+def run_exit_code(counts: Counts, stats: SendStats | None) -> int:
+    """The contract's exit codes for `run` (duplicates never change them)."""
+    if stats is not None and stats.interrupted is not None:
+        return 128 + stats.interrupted
+    if stats is not None and stats.stopped is not None:
+        return 3
+    if counts.pending or counts.transient_failures:
+        return 4
+    if counts.by_outcome["invalid"] or counts.by_outcome["failed"]:
+        return 1
+    return 0
+
+
+async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str]:
+    """Check the token against the tenant without side effects, before the first row.
+
+    A status query for a made-up id is refused like a create for a bad token or a
+    non-administrator, and answered 195102/195103 for a valid super-administrator token.
+    """
+    answer = None
+    for attempt in range(3):
+        await pacers["get"].acquire()
+        answer = await client.get(PREFLIGHT_ID)
+        if answer.code is not None or answer.tls_error:
+            break
+        await asyncio.sleep(0.5 * (attempt + 1))
+    assert answer is not None
+    host = client.base_url
+    if answer.tls_error:
+        raise RunStopped(
+            i18n.text("stop_tls", lang, host=host, error=answer.error),
+            hint=i18n.text("stop_tls_hint", lang),
+        )
+    if answer.code is None and not answer.maybe_sent:
+        raise RunStopped(
+            i18n.text("stop_unreachable", lang, host=host, error=answer.error),
+            hint=i18n.text("stop_unreachable_hint", lang),
+        )
+    if answer.code in (195102, 195103):
+        return []
+    meaning = answer.meaning
+    if meaning.kind in (Kind.TOKEN, Kind.RUN_WIDE):
+        key = "stop_token" if meaning.kind is Kind.TOKEN else "stop_run_wide"
+        raise RunStopped(
+            i18n.text(key, lang, code=answer.code, msg=answer.msg),
+            hint=meaning.hint(lang) + " " + i18n.text("rerun_hint", lang),
+        )
+    code = answer.code if answer.code is not None else f"HTTP {answer.http_status}"
+    return [i18n.text("preflight_unknown", lang, code=code, msg=answer.msg or answer.error)]
+
+
+def _install_signals(
+    sender: Sender, lang: str, notify: Callable[[str], None]
+) -> Callable[[], None]:
+    """SIGINT/SIGTERM stop taking rows; a second SIGINT abandons in-flight requests."""
+    loop = asyncio.get_running_loop()
+    interrupts = 0
+
+    def on_signal(signum: int) -> None:
+        nonlocal interrupts
+        if signum == signal.SIGINT:
+            interrupts += 1
+            if interrupts > 1:
+                sender.abandon()
+                return
+            notify(i18n.text("interrupt_again", lang))
+        sender.request_stop(signum=signum)
+
+    installed: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, on_signal, signum)
+            installed.append(signum)
+        except (NotImplementedError, RuntimeError):  # Windows: fall back to signal.signal
+            signal.signal(signum, lambda s, _f: loop.call_soon_threadsafe(on_signal, s))
+
+    def restore() -> None:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+    return restore
+
+
+async def _send_all(
+    settings: RunSettings,
+    plan: Plan,
+    journal: Journal,
+    notify: Callable[[str], None],
+) -> tuple[SendStats, list[str]]:
+    budget = Budget(per_second=settings.rate_per_second, per_minute=settings.rate_per_minute)
+    pacers = Pacers(budget)
+    async with FeishuClient(
+        settings.base_url,
+        lambda: settings.token,
+        user_id_type=settings.user_id_type.value,
+        max_connections=settings.concurrency,
+    ) as client:
+        notes = await preflight(client, pacers, settings.lang)
+        for note in notes:
+            notify(note)
+        with progress_bar(len(plan.work), enabled=settings.progress) as bar:
+            sender = Sender(
+                client,
+                journal,
+                pacers,
+                SendOptions(
+                    concurrency=settings.concurrency,
+                    max_attempts=settings.max_attempts,
+                    lang=settings.lang,
+                ),
+                progress=bar,
+            )
+            restore = _install_signals(sender, settings.lang, notify)
+            try:
+                stats = await sender.run(plan.work)
+            finally:
+                restore()
+    return stats, notes
+
+
+def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m: None) -> JobResult:
+    """Validate, bind every valid row that still needs it, and write the results file."""
+    started = time.time()
+    table, checked = read_and_check(settings)
+    tenant = tenant_host(settings.base_url)
+    out = settings.out or default_results(settings.input)
+    stats: SendStats | None = None
+    notes: list[str] = []
+    with Journal(settings.state, tenant=tenant) as journal:
+        journal.start_run("run", input_name=str(settings.input), settings=settings.public())
+        plan = make_plan(
+            checked,
+            journal,
+            user_id_type=settings.user_id_type.value,
+            retry_failed=settings.retry_failed,
+            rebind=settings.rebind,
+        )
+        stopped: RunStopped | None = None
+        if plan.work:
+            try:
+                stats, notes = asyncio.run(_send_all(settings, plan, journal, notify))
+            except RunStopped as exc:  # the preflight refused: nothing was sent
+                stopped = exc
+                stats = SendStats(stopped=exc)
+            stopped = stats.stopped
+        states = journal.states()
+        results = list(render(table, checked, plan, states, lang=settings.lang))
+        counts = count(results, states, plan)
+        exit_code = run_exit_code(counts, stats)
+        ended = time.time()
+        info = RunInfo(
+            command="run",
+            started_at=_iso(started),
+            ended_at=_iso(ended),
+            duration_s=ended - started,
+            settings=settings.public(),
+            journal=str(settings.state),
+            requests_sent=stats.requests if stats else 0,
+            throttled=stats.throttled if stats else 0,
+            achieved_per_minute=(
+                60.0 * stats.requests / stats.sending_seconds
+                if stats and stats.sending_seconds > 0
+                else 0.0
+            ),
+            lang=settings.lang,
+        )
+        written = write_results(out, table.columns, results, info, lang=settings.lang)
+        journal.end_run(counts=counts.by_outcome, exit_code=exit_code)
+    return JobResult(
+        exit_code=exit_code,
+        table=table,
+        results=results,
+        counts=counts,
+        results_path=written,
+        wanted_path=out,
+        stats=stats,
+        plan=plan,
+        stopped=stopped,
+        started_at=info.started_at,
+        duration_s=info.duration_s,
+        notes=notes,
+    )
+
+
+def validate_job(
+    settings: ReadSettings,
+    *,
+    out: Path | None,
+    lang: str,
+) -> JobResult:
+    """Check every row and send nothing; with `out`, write a results file (valid rows pending)."""
+    started = time.time()
+    table, checked = read_and_check(settings)
+    results = list(render(table, checked, None, {}, lang=lang))
+    counts = count(results, {}, None)
+    invalid = counts.by_outcome["invalid"]
+    written = None
+    if out is not None:
+        ended = time.time()
+        info = RunInfo(
+            command="validate",
+            started_at=_iso(started),
+            ended_at=_iso(ended),
+            duration_s=ended - started,
+            settings={"input": str(settings.input)},
+            lang=lang,
+        )
+        written = write_results(out, table.columns, results, info, lang=lang)
+    return JobResult(
+        exit_code=1 if invalid else 0,
+        table=table,
+        results=results,
+        counts=counts,
+        results_path=written,
+        wanted_path=out,
+    )

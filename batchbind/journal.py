@@ -1,0 +1,374 @@
+"""The SQLite journal: the truth about every row, written as it changes.
+
+A row is identified by its content (tenant host, user id type, admin account, Exchange account,
+user id), never by its position in a file, so a re-sorted sheet, a renamed file or the previous
+results file fed back in all find the same rows. The results spreadsheet is rendered from here, so
+a crash between an answer and a spreadsheet write loses nothing. No token or secret is stored.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from batchbind.errors import JournalError
+from batchbind.lock import ProcessLock
+from batchbind.model import Binding
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (
+    key TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    user_id_type TEXT NOT NULL,
+    admin_account TEXT NOT NULL,
+    exchange_account TEXT NOT NULL,
+    exchange_key TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    transient INTEGER NOT NULL DEFAULT 0,
+    ambiguous INTEGER NOT NULL DEFAULT 0,
+    code TEXT NOT NULL DEFAULT '',
+    msg TEXT NOT NULL DEFAULT '',
+    binding_id TEXT NOT NULL DEFAULT '',
+    binding_status TEXT NOT NULL DEFAULT '',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    http_status INTEGER,
+    log_id TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rows_by_exchange ON rows (tenant, exchange_key);
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    run_id INTEGER,
+    at TEXT NOT NULL,
+    os_user TEXT NOT NULL,
+    tenant TEXT NOT NULL,
+    endpoint TEXT NOT NULL,
+    http_status INTEGER,
+    code TEXT NOT NULL DEFAULT '',
+    log_id TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (key);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    input TEXT NOT NULL DEFAULT '',
+    tenant TEXT NOT NULL DEFAULT '',
+    os_user TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    settings TEXT NOT NULL DEFAULT '{}',
+    counts TEXT NOT NULL DEFAULT '{}',
+    exit_code INTEGER
+);
+"""
+
+
+class State(StrEnum):
+    PENDING = "pending"  # known, not sent yet (or sent and certainly not received)
+    INFLIGHT = "inflight"  # a request left; its answer is not recorded yet
+    BOUND = "bound"
+    FAILED = "failed"
+    UNBOUND = "unbound"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name on some containers and services
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
+def row_key(tenant: str, user_id_type: str, binding: Binding) -> str:
+    admin, exchange, user = binding.identity()
+    raw = "\x1f".join((tenant.lower(), user_id_type, admin, exchange, user))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class RowState:
+    key: str
+    state: State
+    transient: bool
+    ambiguous: bool
+    code: str
+    msg: str
+    binding_id: str
+    binding_status: str
+    attempts: int
+    http_status: int | None
+    log_id: str
+    updated_at: str
+    exchange_key: str
+    user_id: str
+    admin_account: str
+
+
+_ROW_COLUMNS = (
+    "key, state, transient, ambiguous, code, msg, binding_id, binding_status, attempts, "
+    "http_status, log_id, updated_at, exchange_key, user_id, admin_account"
+)
+
+
+def _row_state(r: tuple[object, ...]) -> RowState:
+    return RowState(
+        key=str(r[0]),
+        state=State(str(r[1])),
+        transient=bool(r[2]),
+        ambiguous=bool(r[3]),
+        code=str(r[4]),
+        msg=str(r[5]),
+        binding_id=str(r[6]),
+        binding_status=str(r[7]),
+        attempts=int(r[8]),  # type: ignore[call-overload]
+        http_status=None if r[9] is None else int(r[9]),  # type: ignore[call-overload]
+        log_id=str(r[10]),
+        updated_at=str(r[11]),
+        exchange_key=str(r[12]),
+        user_id=str(r[13]),
+        admin_account=str(r[14]),
+    )
+
+
+class Journal:
+    """One SQLite file, held by one process at a time (see `ProcessLock`)."""
+
+    def __init__(self, path: Path, *, tenant: str) -> None:
+        self.path = path
+        self.tenant = tenant.lower()
+        self.run_id: int | None = None
+        self._user = os_user()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = ProcessLock(path.with_name(path.name + ".lock"))
+        self._lock.acquire()
+        try:
+            self._db = self._open()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            mode = db.execute("PRAGMA journal_mode=WAL").fetchone()
+            if not mode or str(mode[0]).lower() != "wal":
+                # Network drives often cannot share WAL memory; a rollback journal is slower but safe.
+                db.execute("PRAGMA journal_mode=DELETE")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=5000")
+            found = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
+            if found:
+                row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                version = int(row[0]) if row else 0
+                if version > SCHEMA_VERSION:
+                    raise JournalError(
+                        f"The journal {self.path} was written by a newer batchbind "
+                        f"(schema {version}); upgrade batchbind to use it."
+                    )
+            db.executescript(_SCHEMA)
+            db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            return db
+        except sqlite3.DatabaseError as exc:
+            raise JournalError(
+                f"The journal {self.path} cannot be read ({exc}). It is not a batchbind journal or "
+                "it is damaged; nothing was changed. Move it aside or choose another with --state.",
+            ) from None
+
+    def close(self) -> None:
+        try:
+            self._db.close()
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def start_run(self, command: str, *, input_name: str, settings: dict[str, str]) -> int:
+        cur = self._db.execute(
+            "INSERT INTO runs (command, input, tenant, os_user, pid, started_at, settings) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                command,
+                input_name,
+                self.tenant,
+                self._user,
+                os.getpid(),
+                now_iso(),
+                json.dumps(settings, sort_keys=True),
+            ),
+        )
+        self.run_id = int(cur.lastrowid or 0)
+        return self.run_id
+
+    def end_run(self, *, counts: dict[str, int], exit_code: int) -> None:
+        if self.run_id is None:
+            return
+        self._db.execute(
+            "UPDATE runs SET ended_at = ?, counts = ?, exit_code = ? WHERE id = ?",
+            (now_iso(), json.dumps(counts, sort_keys=True), exit_code, self.run_id),
+        )
+
+    # -- rows -------------------------------------------------------------------------------
+
+    def states(self) -> dict[str, RowState]:
+        """Every row of this tenant, by key."""
+        cur = self._db.execute(f"SELECT {_ROW_COLUMNS} FROM rows WHERE tenant = ?", (self.tenant,))
+        return {r[0]: _row_state(r) for r in cur}
+
+    def get(self, key: str) -> RowState | None:
+        r = self._db.execute(f"SELECT {_ROW_COLUMNS} FROM rows WHERE key = ?", (key,)).fetchone()
+        return None if r is None else _row_state(r)
+
+    def add_pending(self, items: Iterable[tuple[str, str, Binding]]) -> None:
+        """Record rows about to be sent (key, user_id_type, binding); known rows keep their state."""
+        stamp = now_iso()
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO rows (key, tenant, user_id_type, admin_account, "
+                "exchange_account, exchange_key, user_id, state, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                (
+                    (
+                        key,
+                        self.tenant,
+                        uid_type,
+                        b.admin_account,
+                        b.exchange_account,
+                        b.exchange_account.casefold(),
+                        b.user_id,
+                        stamp,
+                    )
+                    for key, uid_type, b in items
+                ),
+            )
+
+    def mark_inflight(self, key: str) -> None:
+        """Written before the request leaves: a crash now means "maybe sent"."""
+        self._db.execute(
+            "UPDATE rows SET state = 'inflight', updated_at = ? WHERE key = ?", (now_iso(), key)
+        )
+
+    def mark_ambiguous(self, keys: Iterable[str]) -> None:
+        """An earlier request for these rows may have reached Feishu without an answer."""
+        with self._transaction() as db:
+            db.executemany("UPDATE rows SET ambiguous = 1 WHERE key = ?", ((k,) for k in keys))
+
+    def record(
+        self,
+        key: str,
+        *,
+        state: State,
+        endpoint: str,
+        counted: bool,
+        transient: bool = False,
+        code: str = "",
+        msg: str = "",
+        http_status: int | None = None,
+        log_id: str = "",
+        binding_id: str | None = None,
+        binding_status: str | None = None,
+        ambiguous: bool | None = None,
+        note: str = "",
+    ) -> None:
+        """Record an answer (or its absence) for a row, and keep the attempt for audit."""
+        stamp = now_iso()
+        sets = [
+            "state = ?",
+            "transient = ?",
+            "code = ?",
+            "msg = ?",
+            "http_status = ?",
+            "log_id = ?",
+            "updated_at = ?",
+            "attempts = attempts + ?",
+        ]
+        args: list[object] = [
+            state.value,
+            int(transient),
+            code,
+            msg,
+            http_status,
+            log_id,
+            stamp,
+            int(counted),
+        ]
+        if binding_id is not None:
+            sets.append("binding_id = ?")
+            args.append(binding_id)
+        if binding_status is not None:
+            sets.append("binding_status = ?")
+            args.append(binding_status)
+        if ambiguous is not None:
+            sets.append("ambiguous = ?")
+            args.append(int(ambiguous))
+        with self._transaction() as db:
+            db.execute(f"UPDATE rows SET {', '.join(sets)} WHERE key = ?", (*args, key))
+            db.execute(
+                "INSERT INTO attempts (key, run_id, at, os_user, tenant, endpoint, http_status, "
+                "code, log_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    self.run_id,
+                    stamp,
+                    self._user,
+                    self.tenant,
+                    endpoint,
+                    http_status,
+                    code,
+                    log_id,
+                    note,
+                ),
+            )
+
+    def release_inflight(self, keys: Iterable[str]) -> None:
+        """Rows whose request never left (the run stopped first) go back to pending."""
+        with self._transaction() as db:
+            db.executemany(
+                "UPDATE rows SET state = 'pending' WHERE key = ? AND state = 'inflight'",
+                ((k,) for k in keys),
+            )
+
+    def bound_exchange_accounts(self) -> dict[str, str]:
+        """exchange account (casefolded) -> key of the row the journal knows is bound to it."""
+        cur = self._db.execute(
+            "SELECT exchange_key, key FROM rows WHERE tenant = ? AND state = 'bound'",
+            (self.tenant,),
+        )
+        return {str(e): str(k) for e, k in cur}

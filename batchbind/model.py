@@ -1,0 +1,169 @@
+"""The data that flows through batchbind: rows read, rows checked, results rendered.
+
+Rows are data, never exceptions: every stage hands the next one plain, typed records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Field(StrEnum):
+    """The three values a binding needs, by their contract column names."""
+
+    ADMIN_ACCOUNT = "admin_account"
+    EXCHANGE_ACCOUNT = "exchange_account"
+    USER_ID = "user_id"
+
+
+class UserIdType(StrEnum):
+    OPEN_ID = "open_id"
+    UNION_ID = "union_id"
+    USER_ID = "user_id"
+
+
+class Outcome(StrEnum):
+    """The `outcome` column of the results file (the contract's words)."""
+
+    BOUND = "bound"
+    FAILED = "failed"
+    INVALID = "invalid"
+    DUPLICATE = "duplicate"
+    PENDING = "pending"
+    UNBOUND = "unbound"
+
+
+#: The columns batchbind appends to every input row in the results file, in order.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "row",
+    "outcome",
+    "code",
+    "msg",
+    "hint",
+    "exchange_binding_id",
+    "binding_status",
+    "attempts",
+    "http_status",
+    "log_id",
+    "updated_at",
+)
+
+
+@dataclass(slots=True)
+class SourceRow:
+    """One non-blank data row as read from the file.
+
+    `row` is the physical row number (Excel row, or CSV record with the header as 1).
+    `cells` holds one text value per column of the table, already converted from Excel types.
+    `cell_problems` maps a column index to a problem code for cells whose value cannot be trusted
+    (e.g. a 16-digit number Excel has already rounded); validation turns them into row problems.
+    """
+
+    row: int
+    cells: list[str]
+    cell_problems: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Table:
+    """A spreadsheet read into memory: the input columns (result columns removed) and the rows."""
+
+    columns: list[str]
+    fields: dict[Field, int]
+    rows: list[SourceRow]
+    source: str = ""
+    sheet: str | None = None
+
+    def value(self, row: SourceRow, name: Field) -> str:
+        return row.cells[self.fields[name]]
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """What one create call sends, exactly as given (after cleaning)."""
+
+    admin_account: str
+    exchange_account: str
+    user_id: str
+
+    def identity(self) -> tuple[str, str, str]:
+        """E-mail addresses compare case-insensitively; ids compare exactly."""
+        return (self.admin_account.casefold(), self.exchange_account.casefold(), self.user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a row cannot be sent: a stable code, the column concerned, and message parameters."""
+
+    code: str
+    column: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+    def param_dict(self) -> dict[str, str]:
+        return dict(self.params)
+
+
+@dataclass(slots=True)
+class CheckedRow:
+    """A row after validation: either a binding to send, or the reason it is not sent."""
+
+    source: SourceRow
+    binding: Binding | None
+    outcome: Outcome | None = None  # INVALID or DUPLICATE; None means valid and to be sent
+    problems: list[Problem] = field(default_factory=list)
+    duplicate_of: int | None = None  # physical row of the original, for duplicates
+
+    @property
+    def is_valid(self) -> bool:
+        return self.outcome is None and self.binding is not None
+
+
+@dataclass(slots=True)
+class ResultRow:
+    """One line of the results file: the input cells, then the contract's result columns."""
+
+    cells: list[str]
+    row: int
+    outcome: Outcome
+    code: str = ""
+    msg: str = ""
+    hint: str = ""
+    exchange_binding_id: str = ""
+    binding_status: str = ""
+    attempts: int | None = None
+    http_status: int | None = None
+    log_id: str = ""
+    updated_at: str = ""
+
+    def result_values(self) -> list[str]:
+        """The result columns as text, in RESULT_COLUMNS order."""
+        return [
+            str(self.row),
+            self.outcome.value,
+            self.code,
+            self.msg,
+            self.hint,
+            self.exchange_binding_id,
+            self.binding_status,
+            "" if self.attempts is None else str(self.attempts),
+            "" if self.http_status is None else str(self.http_status),
+            self.log_id,
+            self.updated_at,
+        ]
+
+
+@dataclass(slots=True)
+class RunInfo:
+    """What the Summary sheet says about the run besides the per-row counts (never a secret)."""
+
+    command: str
+    started_at: str  # ISO 8601, UTC
+    ended_at: str
+    duration_s: float
+    settings: dict[str, str] = field(default_factory=dict)
+    journal: str = ""
+    requests_sent: int = 0
+    throttled: int = 0  # requests answered 429
+    achieved_per_minute: float = 0.0  # create calls per minute over the sending time
+    lang: str = "en"

@@ -1,0 +1,125 @@
+"""Which valid rows to send on this run, by the contract's re-run rules.
+
+- never seen, pending, in flight (a killed run), or failed transiently: send (again);
+- bound: never sent again;
+- failed permanently: only with `--retry-failed` (a changed row is a new row, so it is sent);
+- unbound: only with `--rebind` (a nightly run must not undo a rollback);
+- an Exchange account the journal knows is bound to another user: a conflict, not sent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from batchbind.journal import Journal, RowState, State, row_key
+from batchbind.model import Binding, CheckedRow
+
+
+class Disposition(StrEnum):
+    NEW = "new"
+    RESEND_PENDING = "pending"
+    RESEND_INFLIGHT = "in flight when a run stopped"
+    RESEND_TRANSIENT = "failed transiently"
+    RETRY_FAILED = "failed, --retry-failed"
+    REBIND = "unbound, --rebind"
+    SKIP_BOUND = "bound"
+    SKIP_FAILED = "failed permanently"
+    SKIP_UNBOUND = "unbound"
+    CONFLICT = "bound to another user"
+
+
+SENDING = {
+    Disposition.NEW,
+    Disposition.RESEND_PENDING,
+    Disposition.RESEND_INFLIGHT,
+    Disposition.RESEND_TRANSIENT,
+    Disposition.RETRY_FAILED,
+    Disposition.REBIND,
+}
+
+
+@dataclass(slots=True)
+class Work:
+    """One row to send: its journal key, what to send, and what the journal knew."""
+
+    key: str
+    binding: Binding
+    row: int  # the physical row of its first occurrence, for messages
+    ambiguous: bool = False  # an earlier request may have reached Feishu unanswered
+    attempts: int = 0
+
+
+@dataclass(slots=True)
+class Plan:
+    keys: dict[int, str] = field(default_factory=dict)  # physical row -> key (valid rows)
+    dispositions: dict[int, Disposition] = field(default_factory=dict)  # physical row ->
+    conflicts: dict[int, RowState] = field(default_factory=dict)  # physical row -> bound row
+    work: list[Work] = field(default_factory=list)
+
+    def counts(self, *, sending: bool) -> Counter[Disposition]:
+        return Counter(
+            d
+            for d in self.dispositions.values()
+            if (d in SENDING) == sending and d is not Disposition.NEW
+        )
+
+
+def _disposition(known: RowState | None, *, retry_failed: bool, rebind: bool) -> Disposition:
+    if known is None:
+        return Disposition.NEW
+    match known.state:
+        case State.BOUND:
+            return Disposition.SKIP_BOUND
+        case State.PENDING:
+            return Disposition.RESEND_PENDING
+        case State.INFLIGHT:
+            return Disposition.RESEND_INFLIGHT
+        case State.UNBOUND:
+            return Disposition.REBIND if rebind else Disposition.SKIP_UNBOUND
+        case State.FAILED:
+            if known.transient:
+                return Disposition.RESEND_TRANSIENT
+            return Disposition.RETRY_FAILED if retry_failed else Disposition.SKIP_FAILED
+
+
+def make_plan(
+    checked: list[CheckedRow],
+    journal: Journal,
+    *,
+    user_id_type: str,
+    retry_failed: bool = False,
+    rebind: bool = False,
+) -> Plan:
+    """Decide every valid row's fate and record the rows to send as pending in the journal."""
+    plan = Plan()
+    states = journal.states()
+    bound_to = journal.bound_exchange_accounts()
+    for item in checked:
+        if not item.is_valid or item.binding is None:
+            continue
+        key = row_key(journal.tenant, user_id_type, item.binding)
+        row = item.source.row
+        plan.keys[row] = key
+        known = states.get(key)
+        holder = bound_to.get(item.binding.exchange_account.casefold())
+        if holder is not None and holder != key:
+            plan.dispositions[row] = Disposition.CONFLICT
+            plan.conflicts[row] = states[holder]
+            continue
+        disposition = _disposition(known, retry_failed=retry_failed, rebind=rebind)
+        plan.dispositions[row] = disposition
+        if disposition in SENDING:
+            plan.work.append(
+                Work(
+                    key=key,
+                    binding=item.binding,
+                    row=row,
+                    ambiguous=bool(known and (known.ambiguous or known.state is State.INFLIGHT)),
+                    attempts=known.attempts if known else 0,
+                )
+            )
+    journal.add_pending((w.key, user_id_type, w.binding) for w in plan.work)
+    journal.mark_ambiguous(w.key for w in plan.work if w.ambiguous)
+    return plan

@@ -1,0 +1,70 @@
+"""Progress on stderr: a tqdm bar on a terminal, nothing at all otherwise.
+
+The sender calls the same methods either way, so the core loop never asks "is the UI on?".
+"""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import Protocol
+
+from tqdm import tqdm
+
+
+class Progress(Protocol):
+    def advance(self, *, bound: int = 0, failed: int = 0) -> None: ...
+    def note(self, text: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class SilentProgress:
+    def advance(self, *, bound: int = 0, failed: int = 0) -> None:
+        pass
+
+    def note(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class BarProgress:
+    def __init__(self, total: int, *, desc: str) -> None:
+        self._bar = tqdm(total=total, desc=desc, unit="row", file=sys.stderr, dynamic_ncols=True)
+        self._bound = 0
+        self._failed = 0
+
+    def advance(self, *, bound: int = 0, failed: int = 0) -> None:
+        self._bound += bound
+        self._failed += failed
+        self._bar.set_postfix(bound=self._bound, failed=self._failed, refresh=False)
+        self._bar.update(bound + failed)
+
+    def note(self, text: str) -> None:
+        self._bar.write(text, file=sys.stderr)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+class progress_bar:
+    """A bar when stderr is a terminal and output is wanted, else a silent stand-in."""
+
+    def __init__(self, total: int, *, desc: str = "binding", enabled: bool = True) -> None:
+        self._progress: Progress
+        if enabled and sys.stderr.isatty():
+            self._progress = BarProgress(total, desc=desc)
+        else:
+            self._progress = SilentProgress()
+
+    def __enter__(self) -> Progress:
+        return self._progress
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.close()

@@ -1,0 +1,114 @@
+"""`--sandbox`: find the local emulator, or start it in the background, so a newcomer can rehearse
+the whole flow (run, then status, then unbind) with no tenant and no token.
+
+The background sandbox listens on a fixed loopback port and keeps its bindings in the user's data
+folder, so successive commands talk to the same tenant. If it is running with another scenario,
+it is restarted with the one asked for (its bindings survive the restart).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from batchbind.errors import InputError
+from batchbind.paths import data_dir
+from batchbind.sandbox import SANDBOX_TOKEN, Scenario, ScenarioError, load_scenario
+
+__all__ = ["DEFAULT_PORT", "SANDBOX_TOKEN", "default_state_file", "ensure_sandbox"]
+
+DEFAULT_PORT = int(os.environ.get("BATCHBIND_SANDBOX_PORT", "18730"))
+START_TIMEOUT_S = 15.0
+
+
+def default_state_file() -> Path:
+    return data_dir() / "sandbox" / "state.json"
+
+
+def _info(base_url: str) -> dict[str, object] | None:
+    try:
+        response = httpx.get(f"{base_url}/_sandbox/info", timeout=2.0, trust_env=False)
+        info = response.json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    return info if isinstance(info, dict) else None
+
+
+def _port_answers(base_url: str) -> bool:
+    try:
+        httpx.get(base_url, timeout=1.0, trust_env=False)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def ensure_sandbox(scenario_path: Path | None, *, port: int = DEFAULT_PORT) -> str:
+    """The base URL of a running sandbox with this scenario, starting one if needed."""
+    try:
+        scenario = load_scenario(scenario_path) if scenario_path else Scenario()
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
+    base_url = f"http://127.0.0.1:{port}"
+    info = _info(base_url)
+    if info is not None and info.get("name") == "batchbind-sandbox":
+        if info.get("scenario") == scenario.digest():
+            return base_url
+        httpx.post(f"{base_url}/_sandbox/shutdown", timeout=5.0, trust_env=False)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while _port_answers(base_url) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    elif _port_answers(base_url):
+        raise InputError(
+            f"Port {port} on 127.0.0.1 is used by another program, not the batchbind sandbox: "
+            "set BATCHBIND_SANDBOX_PORT to another port."
+        )
+    _start(scenario_path, port)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        info = _info(base_url)
+        if info is not None and info.get("scenario") == scenario.digest():
+            return base_url
+        time.sleep(0.1)
+    raise InputError(
+        f"The background sandbox did not start on port {port}; see {_log_file()} for why."
+    )
+
+
+def _log_file() -> Path:
+    return data_dir() / "sandbox" / "sandbox.log"
+
+
+def _start(scenario_path: Path | None, port: int) -> None:
+    log_file = _log_file()
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "batchbind",
+        "sandbox",
+        "--port",
+        str(port),
+        "--state-file",
+        str(default_state_file()),
+    ]
+    if scenario_path is not None:
+        command += ["--scenario", str(scenario_path.resolve())]
+    flags: dict[str, object] = {}
+    if sys.platform == "win32":
+        flags["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
+    else:
+        flags["start_new_session"] = True  # outlives this command, ignores its Ctrl-C
+    with open(log_file, "ab") as log:
+        subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            close_fds=True,
+            **flags,  # type: ignore[call-overload]
+        )

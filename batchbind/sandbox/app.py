@@ -1,0 +1,291 @@
+"""The emulator as an aiohttp application: one dispatcher in front of every endpoint.
+
+Every API request goes through the same steps, in the order a real gateway applies them:
+describe it for the log, spend the endpoint's rate budget (a throttled request is not processed),
+wait the scenario's latency, meet a fault or not, check the token, run the handler, and log the
+outcome. Routing is done here on the raw path rather than by aiohttp's router, so that ids with
+encoded `/`, `+` and `=` are decoded exactly once and unknown paths still get a JSON answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from batchbind.sandbox.bindings import BindingEndpoints
+from batchbind.sandbox.chaos import Delays, Dice, FaultPlan, LogIds
+from batchbind.sandbox.limits import RateLimiter, Verdict
+from batchbind.sandbox.protocol import (
+    GATEWAY_502_PAGE,
+    Answer,
+    Call,
+    Route,
+    error_details,
+    failure,
+)
+from batchbind.sandbox.requestlog import RequestLog, RequestRecord
+from batchbind.sandbox.scenario import SANDBOX_TOKEN, Scenario
+from batchbind.sandbox.state import BindingStore, write_state
+
+logger = logging.getLogger("batchbind.sandbox")
+
+NAME = "batchbind-sandbox"
+MAX_BODY = 1024 * 1024
+SAVE_INTERVAL_S = 0.5
+
+_TOKEN_ANSWERS = {
+    None: failure(400, 99991661, "Missing access token for authorization."),
+    "format": failure(400, 99991671, "Invalid access token format: use 'Bearer <token>'."),
+    "invalid": failure(400, 99991668, "Invalid access token for authorization."),
+    "expired": failure(400, 99991677, "The user access token has expired."),
+    "user": failure(403, 195101, "caller is not the super administrator of the tenant"),
+}
+
+
+class Emulator:
+    """The state and behaviour of one sandbox; `web_app()` serves it."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        state_file: Path | None = None,
+        request_log: Path | None = None,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.scenario = scenario
+        self._store = BindingStore(state_file)
+        self._log = RequestLog(request_log)
+        self._limiter = RateLimiter(scenario.limits)
+        dice = Dice(scenario.seed)
+        self._faults = FaultPlan(scenario.faults, dice)
+        self._delays = Delays(scenario.latency, scenario.seed)
+        self._log_ids = LogIds(scenario.seed)
+        self._bindings = BindingEndpoints(scenario, self._store, dice, wall_clock)
+        self._wall_clock = wall_clock
+        self.routes: list[Route] = self._bindings.routes()
+        self._started = time.monotonic()
+        self._save_interval = SAVE_INTERVAL_S
+        self.shutdown_requested: asyncio.Event | None = None
+        self._closing: asyncio.Event | None = None
+        self._persister: asyncio.Task[None] | None = None
+
+    # -- lifecycle (inside the serving event loop) -----------------------------------------------
+
+    def web_app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_route("*", "/{tail:.*}", self.handle)
+        return app
+
+    async def open(self) -> None:
+        self.shutdown_requested = asyncio.Event()
+        self._closing = asyncio.Event()
+        self._started = time.monotonic()
+        if self._store.path is not None:
+            self._persister = asyncio.create_task(self._persist_until_closed())
+
+    async def close(self) -> None:
+        """Stop persisting (after one last save of anything unsaved) and close the log."""
+        if self._closing is not None:
+            self._closing.set()
+        if self._persister is not None:
+            await self._persister
+            self._persister = None
+        self._log.close()
+
+    # -- what tests and the admin endpoints read -------------------------------------------------
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self._log.as_dicts()
+
+    def bindings(self) -> list[dict[str, Any]]:
+        now, seconds = self._wall_clock(), self.scenario.sync.seconds
+        return [
+            {**b.data(b.status(now, seconds)), "created_at": b.created_at}
+            for b in self._store.snapshot()
+        ]
+
+    def info(self) -> dict[str, str]:
+        admins = [t for t, role in self.scenario.tokens.items() if role == "super_admin"]
+        token = SANDBOX_TOKEN if SANDBOX_TOKEN in admins or not admins else admins[0]
+        return {"name": NAME, "token": token, "scenario": self.scenario.digest()}
+
+    # -- serving ---------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        log_id = self._log_ids.next()
+        try:
+            return await self._handle(request, log_id)
+        except Exception:  # the sandbox answers every request, whatever it holds
+            logger.exception("sandbox: unexpected error on %s %s", request.method, request.path)
+            return _render(failure(500, 190003, "internal service error"), log_id)
+
+    async def _handle(self, request: web.Request, log_id: str) -> web.StreamResponse:
+        path = request.raw_path.partition("?")[0]
+        if path.startswith("/_sandbox/"):
+            return _render(self._admin(request.method, path), log_id)
+        record = RequestRecord(
+            t=round(time.monotonic() - self._started, 6), method=request.method, endpoint="other"
+        )
+        record.log_id = log_id
+        found = self._route(request.method, path)
+        if isinstance(found, Answer):
+            return self._finish(record, found, log_id)
+        route, params = found
+        record.endpoint = route.endpoint
+        body = await _read_body(request)
+        call = Call(request.method, params, request.query, body, record)
+        route.describe(call)
+
+        verdict = self._limiter.check(route.endpoint)
+        delay = self._delays.next_s()
+        if delay:
+            await asyncio.sleep(delay)
+        if not verdict.allowed:
+            record.throttled = True
+            return self._finish(record, self._throttled(verdict), log_id)
+
+        fault = record.fault = self._faults.pick(route.endpoint, record.exchange_account)
+        if fault == "drop":
+            return self._drop(request, record)
+        if fault == "error_500":
+            return self._finish(record, failure(500, 190003, "internal service error"), log_id)
+        if fault == "gateway_502":
+            page = Answer(502, GATEWAY_502_PAGE, content_type="text/html")
+            return self._finish(record, page, log_id)
+
+        answer = self._authorize(request) if route.auth == "user" else None
+        if answer is None:
+            answer = _run_handler(route, call)
+        if fault == "drop_after_store":
+            record.code = answer.code
+            return self._drop(request, record)
+        return self._finish(record, answer, log_id)
+
+    def _finish(self, record: RequestRecord, answer: Answer, log_id: str) -> web.Response:
+        record.http_status, record.code = answer.status, answer.code
+        self._log.add(record)
+        return _render(answer, log_id)
+
+    def _drop(self, request: web.Request, record: RequestRecord) -> web.Response:
+        """Close the connection without a word: the client sees a transport error."""
+        self._log.add(record)
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response(status=204)  # never written: the transport is gone
+
+    def _route(self, method: str, path: str) -> tuple[Route, dict[str, str]] | Answer:
+        """The route and its decoded parameters, or the JSON answer to a path nobody serves."""
+        segments = path.split("/")
+        known_path = False
+        for route in self.routes:
+            params = route.match(segments)
+            if params is None:
+                continue
+            if route.method == method:
+                return route, params
+            known_path = True
+        if known_path:
+            return failure(405, 405, f"method {method} is not allowed on {path}")
+        return failure(404, 404, f"no such API in the sandbox: {method} {path}")
+
+    def _authorize(self, request: web.Request) -> Answer | None:
+        header = request.headers.get("Authorization", "").strip()
+        if not header:
+            return _TOKEN_ANSWERS[None]
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _TOKEN_ANSWERS["format"]
+        role = self.scenario.tokens.get(token.strip(), "invalid")
+        return None if role == "super_admin" else _TOKEN_ANSWERS[role]
+
+    def _throttled(self, verdict: Verdict) -> Answer:
+        limits = self.scenario.limits
+        answer = failure(429, limits.throttle_code, "request trigger frequency limit")
+        if limits.throttle_headers:
+            answer.headers["x-ogw-ratelimit-limit"] = str(verdict.limit)
+            answer.headers["x-ogw-ratelimit-reset"] = str(verdict.reset_s)
+        return answer
+
+    def _admin(self, method: str, path: str) -> Answer:
+        if method == "GET" and path == "/_sandbox/info":
+            return Answer(200, dict(self.info()))
+        if method == "GET" and path == "/_sandbox/bindings":
+            return Answer(200, {"bindings": self.bindings()})
+        if method == "GET" and path == "/_sandbox/requests":
+            return Answer(200, {"requests": self.requests()})
+        if method == "POST" and path == "/_sandbox/shutdown":
+            if self.shutdown_requested is not None:
+                self.shutdown_requested.set()
+            return Answer(200, {"shutting_down": True})
+        return failure(404, 404, f"no such sandbox endpoint: {method} {path}")
+
+    # -- persistence -----------------------------------------------------------------------------
+
+    async def _persist_until_closed(self) -> None:
+        assert self._closing is not None
+        while not self._closing.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self._save_interval)
+            await self._save_if_dirty()
+
+    async def _save_if_dirty(self) -> None:
+        path = self._store.path
+        if path is None or not self._store.dirty:
+            return
+        self._store.dirty = False
+        snapshot = self._store.snapshot()
+        started = time.monotonic()
+        try:
+            await asyncio.to_thread(write_state, path, snapshot)
+        except OSError as exc:
+            self._store.dirty = True
+            logger.warning("sandbox: cannot save the state file %s: %s", path, exc)
+        # Debounce harder when the file is big, so saving never eats the event loop's time.
+        self._save_interval = max(SAVE_INTERVAL_S, 5 * (time.monotonic() - started))
+
+
+def _run_handler(route: Route, call: Call) -> Answer:
+    # A handler bug must still end in an answer and a log entry: the log has to be complete.
+    try:
+        return route.handler(call)
+    except Exception:
+        logger.exception("sandbox: the %s handler failed", route.endpoint)
+        return failure(500, 190003, "internal service error")
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    if not request.body_exists:
+        return b""
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return None
+
+
+def _render(answer: Answer, log_id: str) -> web.Response:
+    # Spelled as Feishu sends it: the official SDK looks it up case-sensitively.
+    headers = {"X-Tt-Logid": log_id, **answer.headers}
+    body = answer.body
+    if isinstance(body, str):
+        return web.Response(
+            text=body, status=answer.status, headers=headers, content_type=answer.content_type
+        )
+    code = answer.code
+    if code not in (None, 0) and "error" not in body:
+        body = {**body, "error": error_details(code, log_id)}
+    return web.Response(
+        body=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+        status=answer.status,
+        headers=headers,
+        content_type="application/json",
+        charset="utf-8",
+    )

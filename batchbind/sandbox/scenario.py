@@ -1,0 +1,304 @@
+"""Scenarios: everything that makes the sandbox friendly (the default) or hostile on purpose.
+
+A scenario is a TOML or JSON file whose tables mirror the dataclasses below one to one
+(`[tenant]` is `Tenant`, `[[faults.rules]]` is `FaultRule`, ...). Every dataclass checks its own
+values, so a `Scenario` built in code is held to the same rules as one read from a file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+SANDBOX_TOKEN = "u-sandbox"
+
+TOKEN_ROLES = ("super_admin", "user", "expired", "invalid")
+FAULTS = ("error_500", "drop", "gateway_502", "drop_after_store")
+THROTTLE_CODES = (99991400, 190004, 190005, 190010)
+ENDPOINTS = ("create", "get", "delete")
+
+
+class ScenarioError(Exception):
+    """The sandbox cannot start: the scenario (or its state file) is not usable."""
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ScenarioError(message)
+
+
+def _probability(where: str, name: str, value: float) -> None:
+    _check(0.0 <= value <= 1.0, f"{where}.{name} must be between 0 and 1, not {value}")
+
+
+def _non_negative(where: str, name: str, value: float) -> None:
+    _check(value >= 0, f"{where}.{name} must not be negative, not {value}")
+
+
+def _http_status(where: str, value: int) -> None:
+    _check(400 <= value <= 599, f"{where}.http must be an HTTP error status (400-599), not {value}")
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """Who exists. `None` for `admin_accounts` / `users` means every well-formed value exists."""
+
+    admin_accounts: tuple[str, ...] | None = None
+    unknown_admin_accounts: tuple[str, ...] = ()  # 195106
+    foreign_admin_accounts: tuple[str, ...] = ()  # 195104
+    broken_admin_accounts: tuple[str, ...] = ()  # 195105
+    users: tuple[str, ...] | None = None
+    missing_users: tuple[str, ...] = ()  # 195100
+
+
+@dataclass(frozen=True)
+class Recreate:
+    """The answer to creating a binding that already exists with the same user and admin.
+
+    The official docs do not say what Feishu answers, so both plausible answers are available.
+    """
+
+    answer: Literal["same", "error"] = "same"
+    http: int = 400
+    code: int = 190002
+    msg: str = "the exchange account is already bound"
+
+    def __post_init__(self) -> None:
+        _check(self.answer in ("same", "error"), "recreate.answer must be 'same' or 'error'")
+        _http_status("recreate", self.http)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """The answer when the Exchange account is already bound to another user or admin account."""
+
+    http: int = 400
+    code: int = 190002
+    msg: str = "the exchange account is already bound to another user"
+
+    def __post_init__(self) -> None:
+        _http_status("conflict", self.http)
+
+
+@dataclass(frozen=True)
+class Sync:
+    """How a binding's status moves: doing -> cal_done -> timespan_done -> done (or err)."""
+
+    seconds: float = 3.0
+    err_accounts: tuple[str, ...] = ()
+    err_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        _non_negative("sync", "seconds", self.seconds)
+        _probability("sync", "err_rate", self.err_rate)
+
+
+@dataclass(frozen=True)
+class LimitStep:
+    """From `after_s` seconds after the server's first request on, these caps apply.
+
+    A cap left out keeps the `[limits]` value, so a later step with no caps restores them.
+    """
+
+    after_s: float
+    per_second: int | None = None
+    per_minute: int | None = None
+
+    def __post_init__(self) -> None:
+        _non_negative("limits.schedule", "after_s", self.after_s)
+        for name in ("per_second", "per_minute"):
+            cap = getattr(self, name)
+            _check(cap is None or cap >= 1, f"limits.schedule.{name} must be at least 1")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Rate budgets, one set per endpoint. Feishu does not document its window rules."""
+
+    per_second: int = 50
+    per_minute: int = 1000
+    minute_window: Literal["sliding", "fixed"] = "sliding"
+    count_refused: bool = False
+    throttle_code: int = 99991400
+    throttle_headers: bool = True
+    schedule: tuple[LimitStep, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check(self.per_second >= 1, "limits.per_second must be at least 1")
+        _check(self.per_minute >= 1, "limits.per_minute must be at least 1")
+        _check(
+            self.minute_window in ("sliding", "fixed"),
+            "limits.minute_window must be 'sliding' or 'fixed'",
+        )
+        _check(
+            self.throttle_code in THROTTLE_CODES,
+            f"limits.throttle_code must be one of {', '.join(map(str, THROTTLE_CODES))}",
+        )
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Time taken by every API answer: uniform between min and max, plus rare long stalls."""
+
+    min_ms: float = 0.0
+    max_ms: float = 0.0
+    stall_probability: float = 0.0
+    stall_ms: float = 10_000.0
+
+    def __post_init__(self) -> None:
+        for name in ("min_ms", "max_ms", "stall_ms"):
+            _non_negative("latency", name, getattr(self, name))
+        _check(self.max_ms >= self.min_ms, "latency.max_ms must not be below latency.min_ms")
+        _probability("latency", "stall_probability", self.stall_probability)
+
+
+@dataclass(frozen=True)
+class FaultRule:
+    """A targeted fault: fires on the next `times` requests for this Exchange account."""
+
+    exchange_account: str
+    fault: str
+    times: int = 1
+    endpoint: str = "create"
+
+    def __post_init__(self) -> None:
+        _check(self.fault in FAULTS, f"faults.rules.fault must be one of {', '.join(FAULTS)}")
+        _check(self.times >= 1, "faults.rules.times must be at least 1")
+        _check(self.endpoint in ENDPOINTS, f"faults.rules.endpoint must be one of {ENDPOINTS}")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Injected failures: probabilities per request on `endpoints`, plus targeted rules."""
+
+    error_500: float = 0.0
+    drop: float = 0.0
+    gateway_502: float = 0.0
+    drop_after_store: float = 0.0
+    endpoints: tuple[str, ...] = ("create",)
+    rules: tuple[FaultRule, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in FAULTS:
+            _probability("faults", name, getattr(self, name))
+        total = sum(getattr(self, name) for name in FAULTS)
+        _check(total <= 1.0, f"the fault probabilities add up to {total}, more than 1")
+        unknown = [e for e in self.endpoints if e not in ENDPOINTS]
+        _check(not unknown, f"faults.endpoints: unknown endpoint(s) {', '.join(unknown)}")
+
+
+def _default_tokens() -> dict[str, str]:
+    return {SANDBOX_TOKEN: "super_admin"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """All the sandbox's settings. `Scenario()` is the friendly tenant."""
+
+    seed: int = 0
+    tokens: dict[str, str] = field(default_factory=_default_tokens)
+    tenant: Tenant = field(default_factory=Tenant)
+    recreate: Recreate = field(default_factory=Recreate)
+    conflict: Conflict = field(default_factory=Conflict)
+    sync: Sync = field(default_factory=Sync)
+    limits: Limits = field(default_factory=Limits)
+    latency: Latency = field(default_factory=Latency)
+    faults: Faults = field(default_factory=Faults)
+
+    def __post_init__(self) -> None:
+        bad = sorted(t for t, role in self.tokens.items() if role not in TOKEN_ROLES)
+        _check(not bad, f"tokens: unknown role for {', '.join(bad)} (roles: {TOKEN_ROLES})")
+
+    def digest(self) -> str:
+        """The sha256 of the scenario's canonical JSON form (what `/_sandbox/info` shows)."""
+        canonical = json.dumps(
+            dataclasses.asdict(self), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read a scenario from a `.toml` or `.json` file; any mistake is one `ScenarioError`."""
+    suffix = path.suffix.lower()
+    if suffix not in (".toml", ".json"):
+        raise ScenarioError(f"{path}: a scenario file must end in .toml or .json")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+        data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError(f"{path}: not valid {suffix[1:].upper()} ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: the scenario must be a table of settings")
+    try:
+        return scenario_from_dict(data)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
+
+
+def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
+    """Build a scenario from parsed TOML/JSON. Tokens given are added to the default token."""
+    data = dict(data)
+    tokens = data.pop("tokens", {})
+    _check(isinstance(tokens, dict), "[tokens] must be a table of token = role")
+    scenario: Scenario = _build(Scenario, data, "")
+    return dataclasses.replace(scenario, tokens={**_default_tokens(), **tokens})
+
+
+def _build(cls: type[Any], data: Any, where: str) -> Any:
+    """Turn one table into the dataclass `cls`, refusing unknown keys and wrong types."""
+    label = f"[{where}]" if where else "the top level"
+    _check(isinstance(data, dict), f"{label} must be a table")
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "tokens"}
+    unknown = sorted(set(data) - set(fields))
+    _check(
+        not unknown,
+        f"unknown setting(s) in {label}: {', '.join(unknown)} (known: {', '.join(fields)})",
+    )
+    hints = typing.get_type_hints(cls)
+    values = {
+        name: _convert(hints[name], value, f"{where}.{name}" if where else name)
+        for name, value in data.items()
+    }
+    return cls(**values)
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):  # only `X | None` occurs
+        return _convert(next(a for a in args if a is not type(None)), value, where)
+    if dataclasses.is_dataclass(hint):
+        return _build(typing.cast(type[Any], hint), value, where)
+    if origin is tuple:
+        _check(isinstance(value, list), f"{where} must be a list")
+        return tuple(_convert(args[0], item, where) for item in value)
+    if origin is Literal:
+        _check(value in args, f"{where} must be one of {', '.join(map(repr, args))}")
+        return value
+    # bool is a subclass of int: refuse `true` where a number is meant, and 1 where a bool is.
+    if hint is bool:
+        _check(isinstance(value, bool), f"{where} must be true or false")
+    elif hint is int:
+        _check(
+            isinstance(value, int) and not isinstance(value, bool),
+            f"{where} must be a whole number",
+        )
+    elif hint is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        _check(ok, f"{where} must be a number")
+        return float(value)
+    elif hint is str:
+        _check(isinstance(value, str), f"{where} must be a string")
+    return value

@@ -1,0 +1,224 @@
+"""Running the sandbox: in a background thread (tests, `--sandbox`) or in the foreground (CLI).
+
+Either way the emulator has an event loop of its own, so a client under test never shares its
+loop with the server it talks to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from batchbind.sandbox.app import Emulator
+from batchbind.sandbox.scenario import Scenario
+
+T = TypeVar("T")
+
+# In-flight requests get this long to finish when the server stops (a scenario's 10 s stall
+# must not hold a test or Ctrl-C hostage).
+SHUTDOWN_GRACE_S = 2.0
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+async def _serve(
+    emulator: Emulator,
+    host: str,
+    port: int,
+    on_ready: Callable[[str], None],
+    stop: asyncio.Event,
+) -> None:
+    """Serve until `stop` is set or someone posts to `/_sandbox/shutdown`; then save and close."""
+    await emulator.open()
+    assert emulator.shutdown_requested is not None
+    runner = web.AppRunner(
+        emulator.web_app(),
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_GRACE_S,
+    )
+    try:
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        on_ready(_url(host, runner.addresses[0][1]))
+        waiters = [
+            asyncio.create_task(stop.wait()),
+            asyncio.create_task(emulator.shutdown_requested.wait()),
+        ]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+    finally:
+        await runner.cleanup()
+        await emulator.close()
+
+
+def serve(
+    scenario: Scenario | None,
+    *,
+    host: str,
+    port: int,
+    state_file: Path | None,
+    request_log: Path | None,
+    on_ready: Callable[[str], None],
+) -> None:
+    """Serve in the foreground until SIGINT, SIGTERM or `POST /_sandbox/shutdown`.
+
+    Calls `on_ready(base_url)` once listening. State is saved before returning.
+    """
+    emulator = Emulator(scenario or Scenario(), state_file=state_file, request_log=request_log)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        installed: list[signal.Signals] = []
+        previous: dict[signal.Signals, Any] = {}
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, stop.set)
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError):  # Windows, or not the main thread
+                # Outside the main thread no handler can be installed: only the shutdown
+                # endpoint stops the server then.
+                with contextlib.suppress(ValueError):
+                    previous[sig] = signal.signal(
+                        sig, lambda *_: loop.call_soon_threadsafe(stop.set)
+                    )
+        try:
+            await _serve(emulator, host, port, on_ready, stop)
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    asyncio.run(main())
+
+
+class SandboxServer:
+    """The sandbox in a background thread with its own event loop; a context manager.
+
+    >>> with SandboxServer() as sandbox:           # doctest: +SKIP
+    ...     httpx.get(sandbox.base_url + "/_sandbox/info")
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        state_file: Path | None = None,
+        request_log: Path | None = None,
+    ) -> None:
+        self.scenario = scenario or Scenario()
+        self.host = host
+        self.port = port
+        self.state_file = state_file
+        self.request_log = request_log
+        self.base_url = ""
+        self._emulator: Emulator | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+    def __repr__(self) -> str:
+        return f"<SandboxServer {self.base_url or 'not started'}>"
+
+    def start(self) -> None:
+        """Start listening; returns once `base_url` answers. Raises if the server cannot start."""
+        if self._thread is not None:
+            raise RuntimeError("this sandbox is already running")
+        emulator = Emulator(self.scenario, state_file=self.state_file, request_log=self.request_log)
+        ready = threading.Event()
+        failed: list[BaseException] = []
+
+        def on_ready(url: str) -> None:
+            self.base_url = url
+            ready.set()
+
+        async def main() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            await _serve(emulator, self.host, self.port, on_ready, self._stop)
+
+        def run() -> None:
+            try:
+                asyncio.run(main())
+            except BaseException as exc:  # handed to the starting thread
+                failed.append(exc)
+            finally:
+                ready.set()
+
+        self._emulator = emulator
+        self._thread = threading.Thread(target=run, name="batchbind-sandbox", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failed:
+            self._thread.join()
+            self._thread = None
+            raise failed[0]
+
+    def stop(self) -> None:
+        """Stop serving, saving the state file first. Safe to call twice."""
+        thread, loop, stop = self._thread, self._loop, self._stop
+        if thread is None:
+            return
+        if loop is not None and stop is not None and thread.is_alive():
+            # The loop may already be closed (stopped via /_sandbox/shutdown).
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+        thread.join()
+        self._thread = self._loop = self._stop = None
+
+    def __enter__(self) -> SandboxServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every API request so far (see the README for the fields)."""
+        emulator = self._emulator
+        return [] if emulator is None else self._in_loop(emulator.requests)
+
+    def bindings(self) -> list[dict[str, Any]]:
+        """The current bindings, each with its status now."""
+        emulator = self._emulator
+        return [] if emulator is None else self._in_loop(emulator.bindings)
+
+    def _in_loop(self, read: Callable[[], T]) -> T:
+        """Read the emulator's state from its own thread, never while a handler mutates it."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None or not thread.is_alive():
+            return read()
+
+        async def call() -> T:
+            return read()
+
+        coroutine = call()
+        try:
+            future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        except RuntimeError:  # the loop closed between the check and the call
+            coroutine.close()
+            return read()
+        return future.result(timeout=30)
