@@ -22,7 +22,7 @@ from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu import resolve_base_url
 from batchbind.job import JobResult, ReadSettings, RunSettings, run_job, validate_job
 from batchbind.model import Outcome, UserIdType
-from batchbind.paths import default_journal
+from batchbind.paths import default_journal, default_results
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -403,7 +403,8 @@ Examples:
 def validate_cmd(input_path: Path, **kw: Any) -> None:
     """Check every row of INPUT and send nothing (a dry run)."""
     lang = _setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
-    result = validate_job(_read_settings(input_path, kw), out=kw["out"], lang=lang)
+    out_path = kw["out"] or default_results(input_path)  # the contract: validate writes results too
+    result = validate_job(_read_settings(input_path, kw), out=out_path, lang=lang)
     out = not kw["as_json"]
     invalid = [r for r in result.results if r.outcome is Outcome.INVALID]
     if not kw["quiet"]:
