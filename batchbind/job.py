@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from batchbind import i18n
 from batchbind.codes import Kind
@@ -23,10 +24,11 @@ from batchbind.model import CheckedRow, ResultRow, RunInfo, Table, UserIdType
 from batchbind.pacing import Budget, Pacers
 from batchbind.paths import default_results
 from batchbind.plan import Plan, make_plan
+from batchbind.pool import Pool, PoolOptions, PoolStats
 from batchbind.progress import progress_bar
 from batchbind.report import write_results
 from batchbind.results import Counts, count, render
-from batchbind.runner import Sender, SendOptions, SendStats
+from batchbind.runner import BindSender
 from batchbind.sources import load_table
 from batchbind.validation import validate
 
@@ -84,7 +86,7 @@ class JobResult:
     counts: Counts
     results_path: Path | None = None
     wanted_path: Path | None = None
-    stats: SendStats | None = None
+    stats: PoolStats | None = None
     plan: Plan | None = None
     stopped: RunStopped | None = None
     started_at: str = ""
@@ -111,7 +113,7 @@ def read_and_check(settings: ReadSettings) -> tuple[Table, list[CheckedRow]]:
     return table, checked
 
 
-def run_exit_code(counts: Counts, stats: SendStats | None) -> int:
+def run_exit_code(counts: Counts, stats: PoolStats | None) -> int:
     """The contract's exit codes for `run` (duplicates never change them)."""
     if stats is not None and stats.interrupted is not None:
         return 128 + stats.interrupted
@@ -163,7 +165,7 @@ async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str
 
 
 def _install_signals(
-    sender: Sender, lang: str, notify: Callable[[str], None]
+    sender: Pool[Any], lang: str, notify: Callable[[str], None]
 ) -> Callable[[], None]:
     """SIGINT/SIGTERM stop taking rows; a second SIGINT abandons in-flight requests."""
     loop = asyncio.get_running_loop()
@@ -199,7 +201,7 @@ async def _send_all(
     plan: Plan,
     journal: Journal,
     notify: Callable[[str], None],
-) -> tuple[SendStats, list[str]]:
+) -> tuple[PoolStats, list[str]]:
     budget = Budget(per_second=settings.rate_per_second, per_minute=settings.rate_per_minute)
     pacers = Pacers(budget)
     async with FeishuClient(
@@ -212,16 +214,16 @@ async def _send_all(
         for note in notes:
             notify(note)
         with progress_bar(len(plan.work), enabled=settings.progress) as bar:
-            sender = Sender(
+            sender = BindSender(
                 client,
-                journal,
                 pacers,
-                SendOptions(
+                PoolOptions(
                     concurrency=settings.concurrency,
                     max_attempts=settings.max_attempts,
                     lang=settings.lang,
                 ),
                 progress=bar,
+                journal=journal,
             )
             restore = _install_signals(sender, settings.lang, notify)
             try:
@@ -237,7 +239,7 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
     table, checked = read_and_check(settings)
     tenant = tenant_host(settings.base_url)
     out = settings.out or default_results(settings.input)
-    stats: SendStats | None = None
+    stats: PoolStats | None = None
     notes: list[str] = []
     with Journal(settings.state, tenant=tenant) as journal:
         journal.start_run("run", input_name=str(settings.input), settings=settings.public())
@@ -254,7 +256,7 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
                 stats, notes = asyncio.run(_send_all(settings, plan, journal, notify))
             except RunStopped as exc:  # the preflight refused: nothing was sent
                 stopped = exc
-                stats = SendStats(stopped=exc)
+                stats = PoolStats(stopped=exc)
             stopped = stats.stopped
         states = journal.states()
         results = list(render(table, checked, plan, states, lang=settings.lang))

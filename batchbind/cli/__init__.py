@@ -1,0 +1,32 @@
+"""The command line: options in, library calls out, one clear sentence and an exit code back.
+
+Nothing here decides what a row or an answer means; that lives in the library. Each module holds
+the commands of one job and registers them on the `cli` group below.
+"""
+
+from __future__ import annotations
+
+import click
+
+from batchbind import __version__
+from batchbind.cli.bind import run, template, validate_cmd
+from batchbind.cli.sandbox import sandbox
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="batchbind")
+def cli() -> None:
+    """Bind Exchange mailboxes to Feishu (Lark) accounts from one spreadsheet.
+
+    \b
+    Rehearse with no tenant and no token:
+      batchbind run sample_data/bindings.csv --sandbox --sandbox-scenario sample_data/scenario.toml
+    """
+
+
+for command in (run, validate_cmd, template, sandbox):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="batchbind")

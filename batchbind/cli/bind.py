@@ -1,0 +1,260 @@
+"""`run`, `validate` and `template`: the spreadsheet in, bindings out, results back."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from batchbind import i18n, redact
+from batchbind.cli.common import (
+    counts_line,
+    friendly_errors,
+    global_options,
+    harden_streams,
+    input_options,
+    print_json,
+    read_settings,
+    say,
+    setup,
+)
+from batchbind.errors import InputError
+from batchbind.feishu import resolve_base_url
+from batchbind.job import JobResult, RunSettings, run_job, validate_job
+from batchbind.model import Outcome
+from batchbind.paths import default_journal, default_results
+
+RUN_EXAMPLE = """
+
+\b
+Examples:
+  batchbind run bindings.xlsx --sandbox
+  FEISHU_USER_ACCESS_TOKEN=u-... batchbind run bindings.xlsx --out results.xlsx
+"""
+
+
+@click.command(epilog=RUN_EXAMPLE)
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@input_options
+@click.option("--base-url", help="Any Feishu-compatible origin (https:// except on loopback).")
+@click.option(
+    "--domain", type=click.Choice(["feishu", "lark"]), default="feishu", show_default=True
+)
+@click.option(
+    "--token",
+    help="The super administrator's user_access_token (visible in the "
+    "process list: prefer FEISHU_USER_ACCESS_TOKEN).",
+)
+@click.option(
+    "--profile",
+    default="default",
+    show_default=True,
+    help="Profile: chooses the default journal (one per profile).",
+)
+@click.option("--sandbox", is_flag=True, help="Talk to the local emulator (started if needed).")
+@click.option(
+    "--sandbox-scenario",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Scenario for the background sandbox (implies --sandbox).",
+)
+@click.option(
+    "--state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The journal (default: one per profile in your data folder).",
+)
+@click.option("--retry-failed", is_flag=True, help="Send rows that failed permanently again.")
+@click.option("--rebind", is_flag=True, help="Bind rows that were unbound (rolled back) again.")
+@click.option("--rate-per-second", type=click.FloatRange(min=0.1), default=50.0, show_default=True)
+@click.option("--rate-per-minute", type=click.FloatRange(min=1), default=1000.0, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 512),
+    default=32,
+    show_default=True,
+    help="Requests in flight at most.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 100),
+    default=5,
+    show_default=True,
+    help="Attempts per row for transient errors (waiting out a 429 is not one).",
+)
+@global_options
+@friendly_errors
+def run(input_path: Path, **kw: Any) -> None:
+    """Validate INPUT, bind every valid row, and write the results spreadsheet."""
+    lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
+    base_url, token = _connection(kw, lang)
+    redact.register(token)
+    read = read_settings(input_path, kw)
+    settings = RunSettings(
+        **vars(read),
+        base_url=base_url,
+        token=token,
+        state=kw["state"] or default_journal(kw["profile"]),
+        out=kw["out"],
+        retry_failed=kw["retry_failed"],
+        rebind=kw["rebind"],
+        rate_per_second=kw["rate_per_second"],
+        rate_per_minute=kw["rate_per_minute"],
+        concurrency=kw["concurrency"],
+        max_attempts=kw["max_attempts"],
+        lang=lang,
+        progress=not kw["quiet"] and not kw["as_json"],
+    )
+    result = run_job(settings, notify=say)
+    _report_run(result, settings, as_json=kw["as_json"], quiet=kw["quiet"])
+    sys.exit(result.exit_code)
+
+
+def _connection(kw: dict[str, Any], lang: str) -> tuple[str, str]:
+    """The origin and the token: --token, then FEISHU_USER_ACCESS_TOKEN, then the sandbox's."""
+    token = kw["token"]
+    if token:
+        say(i18n.text("token_on_command_line", lang))
+    token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
+    if kw["sandbox"] or kw["sandbox_scenario"]:
+        from batchbind.rehearsal import SANDBOX_TOKEN, ensure_sandbox
+
+        base_url = kw["base_url"] or ensure_sandbox(kw["sandbox_scenario"])
+        return resolve_base_url(base_url), token or SANDBOX_TOKEN
+    base_url = resolve_base_url(kw["base_url"], kw["domain"])
+    if not token:
+        raise InputError(i18n.text("no_token", lang))
+    return base_url, token
+
+
+def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quiet: bool) -> None:
+    lang = settings.lang
+    out = not as_json  # the human summary goes to stdout unless --json owns it
+    plan = result.plan
+    lines = [
+        i18n.text(
+            "summary_title",
+            lang,
+            command="run",
+            total=len(result.results),
+            source=settings.input.name,
+        ),
+        "  " + counts_line(result),
+    ]
+    if plan is not None:
+        skipped = plan.counts(sending=False)
+        resent = plan.counts(sending=True)
+        if skipped:
+            detail = ", ".join(f"{d.value} {n}" for d, n in skipped.items())
+            lines.append(
+                "  "
+                + i18n.text("summary_skipped", lang, count=sum(skipped.values()), detail=detail)
+            )
+        if resent:
+            detail = ", ".join(f"{d.value} {n}" for d, n in resent.items())
+            lines.append(
+                "  " + i18n.text("summary_resent", lang, count=sum(resent.values()), detail=detail)
+            )
+    stats = result.stats
+    if stats is not None and stats.requests:
+        seconds = stats.sending_seconds
+        rate = 60.0 * stats.requests / seconds if seconds > 0 else 0.0
+        lines.append(
+            "  "
+            + i18n.text(
+                "summary_sent",
+                lang,
+                sent=stats.requests,
+                duration=f"{seconds:.1f}s",
+                rate=f"{rate:.0f}",
+                throttled=stats.throttled,
+            )
+        )
+    if result.results_path is not None:
+        if result.wanted_path and result.results_path != result.wanted_path:
+            lines.append(
+                "  "
+                + i18n.text(
+                    "results_moved", lang, wanted=result.wanted_path, path=result.results_path
+                )
+            )
+        else:
+            lines.append("  " + i18n.text("results_written", lang, path=result.results_path))
+    lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
+    if not quiet or result.exit_code not in (0,):
+        for line in lines:
+            say(line, err=not out)
+    if stats is not None and stats.interrupted is not None:
+        say(i18n.text("interrupted", lang))
+    if result.stopped is not None:
+        say(f"Error: {result.stopped.message}")
+        if result.stopped.hint:
+            say(result.stopped.hint)
+    if as_json:
+        print_json("run", result, {"journal": str(settings.state)})
+
+
+VALIDATE_EXAMPLE = """
+
+\b
+Examples:
+  batchbind validate bindings.xlsx
+  batchbind validate bindings.csv --out checked.xlsx
+"""
+
+
+@click.command("validate", epilog=VALIDATE_EXAMPLE)
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@input_options
+@global_options
+@friendly_errors
+def validate_cmd(input_path: Path, **kw: Any) -> None:
+    """Check every row of INPUT and send nothing (a dry run)."""
+    lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
+    out_path = kw["out"] or default_results(input_path)  # the contract: validate writes results too
+    result = validate_job(read_settings(input_path, kw), out=out_path, lang=lang)
+    out = not kw["as_json"]
+    invalid = [r for r in result.results if r.outcome is Outcome.INVALID]
+    if not kw["quiet"]:
+        for r in invalid:
+            say(f"row {r.row}: {r.msg}", err=not out)
+            if r.hint:
+                say(f"    {r.hint}", err=not out)
+    total = len(result.results)
+    summary = (
+        i18n.text("validate_problems", lang, invalid=len(invalid), total=total)
+        if invalid
+        else i18n.text("validate_ok", lang, valid=total)
+    )
+    say(summary + (f" ({counts_line(result)})" if total else ""), err=not out)
+    if result.results_path is not None:
+        say(i18n.text("results_written", lang, path=result.results_path), err=not out)
+    if kw["as_json"]:
+        print_json("validate", result, {})
+    sys.exit(result.exit_code)
+
+
+TEMPLATE_EXAMPLE = """
+
+\b
+Examples:
+  batchbind template bindings.xlsx
+  batchbind template bindings.csv
+"""
+
+
+@click.command(epilog=TEMPLATE_EXAMPLE)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--lang", type=click.Choice(i18n.LANGS), default=None)
+@friendly_errors
+def template(path: Path, force: bool, lang: str | None) -> None:
+    """Write a ready-to-fill template (.xlsx or .csv) to PATH."""
+    from batchbind.template import write_template
+
+    harden_streams()
+    if path.exists() and not force:
+        raise InputError(f"{path} already exists: pass --force to overwrite it.")
+    written = write_template(path, lang=lang or i18n.default_lang())
+    say(f"template written: {written}", err=False)

@@ -1,0 +1,204 @@
+"""What every command shares: output that never crashes, logging without secrets, friendly
+errors with the contract's exit codes, and the common options."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from batchbind import i18n, redact
+from batchbind.errors import BatchbindError
+from batchbind.job import JobResult, ReadSettings
+from batchbind.model import UserIdType
+
+log = logging.getLogger("batchbind")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger("batchbind")
+
+
+# -- output that never crashes -------------------------------------------------------------------
+
+
+def harden_streams() -> None:
+    """A legacy Windows code page cannot print Chinese: replace what it cannot show, never crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
+
+
+def say(message: str, *, err: bool = True) -> None:
+    click.echo(redact.scrub(message), err=err)
+
+
+def setup_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:
+    root = logging.getLogger("batchbind")
+    root.handlers.clear()
+    root.setLevel(logging.DEBUG if verbose or log_file else logging.INFO)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(redact.RedactingFilter())
+    root.addHandler(handler)
+    if log_file is not None:
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setLevel(logging.DEBUG)
+        file_handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        )
+        file_handler.addFilter(redact.RedactingFilter())
+        root.addHandler(file_handler)
+    # httpx logs every request line at INFO: useful with -v only.
+    logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("httpx").addFilter(redact.RedactingFilter())
+
+
+def friendly_errors(func: F) -> F:
+    """Turn library errors into one sentence and the contract's exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BatchbindError as exc:
+            say(f"Error: {exc.message}")
+            if exc.hint:
+                say(exc.hint)
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except KeyboardInterrupt:
+            sys.exit(130)
+        except Exception as exc:  # an internal error: say so in one line, keep the details in -v
+            log.debug("internal error", exc_info=True)
+            say(
+                f"batchbind hit an internal error ({type(exc).__name__}: {redact.scrub(str(exc))}). "
+                "The journal keeps everything done so far. Please report this with the -v output."
+            )
+            sys.exit(70)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# -- shared options ---------------------------------------------------------------------------------
+
+
+def global_options(func: F) -> F:
+    for option in reversed(
+        [
+            click.option(
+                "-v", "--verbose", is_flag=True, help="Debug logging (never shows secrets)."
+            ),
+            click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
+            click.option(
+                "--log-file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Also write a debug log to this file.",
+            ),
+            click.option(
+                "--lang",
+                type=click.Choice(i18n.LANGS),
+                default=None,
+                help="Messages, hints and sheet labels: en or zh (default: from the locale).",
+            ),
+            click.option(
+                "--json",
+                "as_json",
+                is_flag=True,
+                help="Print a machine-readable summary on stdout.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def input_options(func: F) -> F:
+    for option in reversed(
+        [
+            click.option(
+                "--sheet", help="The .xlsx sheet to read (default: the first whose headers match)."
+            ),
+            click.option(
+                "--encoding", help="CSV encoding, e.g. utf-8, gb18030, utf-16 (default: detected)."
+            ),
+            click.option(
+                "--delimiter", help="CSV delimiter (default: detected among , ; and tab)."
+            ),
+            click.option(
+                "--user-id-type",
+                type=click.Choice([t.value for t in UserIdType]),
+                default="open_id",
+                show_default=True,
+                help="What the user_id column holds.",
+            ),
+            click.option(
+                "--allow-multiple-per-user",
+                is_flag=True,
+                help="Allow one user to have several Exchange accounts.",
+            ),
+            click.option(
+                "--out",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Results file, .xlsx or .csv (default: <input>.results.xlsx).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def setup(verbose: bool, quiet: bool, log_file: Path | None, lang: str | None) -> str:
+    harden_streams()
+    setup_logging(verbose, quiet, log_file)
+    return lang or i18n.default_lang()
+
+
+def read_settings(input_path: Path, kw: dict[str, Any]) -> ReadSettings:
+    return ReadSettings(
+        input=input_path,
+        sheet=kw["sheet"],
+        encoding=kw["encoding"],
+        delimiter=kw["delimiter"],
+        user_id_type=UserIdType(kw["user_id_type"]),
+        allow_multiple_per_user=kw["allow_multiple_per_user"],
+    )
+
+
+def counts_line(result: JobResult) -> str:
+    parts = [f"{name} {n}" for name, n in result.counts.by_outcome.items() if n]
+    return ", ".join(parts) if parts else "no rows"
+
+
+def print_json(command: str, result: JobResult, extra: dict[str, Any]) -> None:
+    stats = result.stats
+    payload = {
+        "command": command,
+        "exit_code": result.exit_code,
+        "input": str(result.table.source),
+        "results": str(result.results_path) if result.results_path else None,
+        "rows": len(result.results),
+        "counts": result.counts.by_outcome,
+        "requests": stats.requests if stats else 0,
+        "throttled": stats.throttled if stats else 0,
+        "duration_s": round(result.duration_s, 3),
+        "stopped": result.stopped.message if result.stopped else None,
+        **extra,
+    }
+    click.echo(redact.scrub(json.dumps(payload, ensure_ascii=False)))
+
+
+# -- commands ---------------------------------------------------------------------------------------

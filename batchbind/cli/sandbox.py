@@ -1,0 +1,77 @@
+"""`sandbox`: the local Feishu emulator in the foreground."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from batchbind.cli.common import friendly_errors, harden_streams, say
+from batchbind.errors import InputError
+
+SANDBOX_EXAMPLE = """
+
+\b
+Examples:
+  batchbind sandbox
+  batchbind sandbox --port 8080 --scenario sample_data/scenario.toml
+"""
+
+
+@click.command(epilog=SANDBOX_EXAMPLE)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port on 127.0.0.1 (default: the one --sandbox uses).",
+)
+@click.option(
+    "--scenario",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A scenario file (TOML or JSON) that makes the tenant hostile on purpose.",
+)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where bindings persist (default: in your data folder).",
+)
+@click.option(
+    "--request-log",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append every API request as a JSON line to this file.",
+)
+@friendly_errors
+def sandbox(
+    port: int | None, scenario: Path | None, state_file: Path | None, request_log: Path | None
+) -> None:
+    """Serve a local emulator of the Feishu binding API on 127.0.0.1."""
+    from batchbind.rehearsal import DEFAULT_PORT, SANDBOX_TOKEN, default_state_file
+    from batchbind.sandbox import ScenarioError, load_scenario, serve
+
+    harden_streams()
+    try:
+        loaded = load_scenario(scenario) if scenario else None
+    except ScenarioError as exc:
+        raise InputError(str(exc)) from None
+
+    def ready(base_url: str) -> None:
+        say(f"Feishu sandbox listening on {base_url}", err=False)
+        say(f"token: {SANDBOX_TOKEN}", err=False)
+        say(f"try:   batchbind run FILE --base-url {base_url} --token {SANDBOX_TOKEN}", err=False)
+        sys.stdout.flush()
+
+    try:
+        serve(
+            loaded,
+            host="127.0.0.1",
+            port=DEFAULT_PORT if port is None else port,
+            state_file=state_file or default_state_file(),
+            request_log=request_log,
+            on_ready=ready,
+        )
+    except OSError as exc:
+        raise InputError(
+            f"The sandbox cannot listen on port {port or DEFAULT_PORT}: "
+            f"{exc.strerror or exc}. Choose another with --port."
+        ) from None

@@ -1,0 +1,207 @@
+"""A pool of workers that carry items to a final state through one shared pacer per endpoint.
+
+Each worker takes one item at a time from a shared iterator (items stream; they are never all held
+as tasks). Every request starts only when its endpoint's `Pacer` allows it, and a 429 teaches that
+pacer before the worker retries. Stopping is cooperative: a stop lets requests already sent finish
+and be recorded; `abandon` cancels them (the journal knows they were in flight).
+
+Subclasses say what carrying one item means (`carry`): binding a row, polling its status,
+unbinding it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from batchbind import i18n
+from batchbind.codes import Kind, Meaning
+from batchbind.errors import RunStopped
+from batchbind.feishu import Answer, FeishuClient
+from batchbind.pacing import Pacers
+from batchbind.progress import Progress, SilentProgress
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PoolOptions:
+    concurrency: int = 32
+    max_attempts: int = 5  # for transient errors; waiting out a 429 is not an attempt
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    contention_backoff_s: float = 0.25
+    lang: str = "en"
+
+
+@dataclass(slots=True)
+class PoolStats:
+    requests: int = 0
+    throttled: int = 0
+    done: int = 0
+    failed: int = 0
+    first_request_at: float | None = None
+    last_answer_at: float | None = None
+    stopped: RunStopped | None = None
+    interrupted: int | None = None  # the signal number
+    abandoned: bool = False
+
+    @property
+    def sending_seconds(self) -> float:
+        if self.first_request_at is None or self.last_answer_at is None:
+            return 0.0
+        return max(0.0, self.last_answer_at - self.first_request_at)
+
+
+class Stopped(Exception):
+    """The run is stopping: leave the item as it is."""
+
+
+class Pool(Generic[T]):
+    def __init__(
+        self,
+        client: FeishuClient,
+        pacers: Pacers,
+        options: PoolOptions,
+        *,
+        progress: Progress | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.client = client
+        self.pacers = pacers
+        self.options = options
+        self.progress = progress or SilentProgress()
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.stats = PoolStats()
+
+    async def carry(self, item: T) -> None:
+        """Carry one item to a final state (or raise Stopped)."""
+        raise NotImplementedError
+
+    # -- stopping ---------------------------------------------------------------------------
+
+    def request_stop(self, reason: RunStopped | None = None, *, signum: int | None = None) -> None:
+        """Stop taking items; requests already sent finish and are recorded."""
+        if reason is not None and self.stats.stopped is None:
+            self.stats.stopped = reason
+        if signum is not None and self.stats.interrupted is None:
+            self.stats.interrupted = signum
+        self._stop.set()
+
+    def abandon(self) -> None:
+        """Stop now, without waiting for answers."""
+        self.stats.abandoned = True
+        self._stop.set()
+        for task in self._tasks:
+            task.cancel()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    async def until_stop(self, awaitable: Awaitable[None]) -> None:
+        """Await `awaitable` unless the run stops first (then raise Stopped)."""
+        if self._stop.is_set():
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()
+            raise Stopped
+        waiter = asyncio.ensure_future(awaitable)
+        stopper = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+        if not waiter.done():
+            waiter.cancel()
+            raise Stopped
+        waiter.result()
+
+    # -- the pool ---------------------------------------------------------------------------
+
+    async def run(self, items: Iterable[T]) -> PoolStats:
+        shared: Iterator[T] = iter(items)
+        self._tasks = [
+            asyncio.create_task(self._worker(shared))
+            for _ in range(max(1, self.options.concurrency))
+        ]
+        results = await asyncio.gather(*self._tasks, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+                raise result
+        return self.stats
+
+    async def _worker(self, items: Iterator[T]) -> None:
+        for item in items:
+            if self.stopping:
+                return
+            try:
+                await self.carry(item)
+            except Stopped:
+                return
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter, for transient errors."""
+        cap = min(self.options.backoff_max_s, self.options.backoff_base_s * 2 ** (attempt - 1))
+        return self._rng.uniform(cap / 2, cap)
+
+    async def wait_backoff(self, attempt: int) -> None:
+        await self.until_stop(self._sleep(self.backoff(attempt)))
+
+    async def wait_contention(self) -> None:
+        """190010: one busy resource. Retry this item soon, without slowing the others."""
+        wait = self.options.contention_backoff_s * self._rng.uniform(1, 2)
+        await self.until_stop(self._sleep(wait))
+
+    async def send(
+        self,
+        endpoint: str,
+        call: Callable[[], Awaitable[Answer]],
+        *,
+        before: Callable[[], None] | None = None,
+    ) -> Answer:
+        """Wait for the endpoint's pacer, send, and let the pacer learn from a 429."""
+        await self.until_stop(self.pacers[endpoint].acquire())
+        if before is not None:
+            before()
+        if self.stats.first_request_at is None:
+            self.stats.first_request_at = time.monotonic()
+        answer = await call()
+        self.stats.requests += 1
+        self.stats.last_answer_at = time.monotonic()
+        if answer.meaning.kind is Kind.THROTTLED:
+            self.stats.throttled += 1
+            pause = self.pacers[endpoint].throttled(
+                reset_after=answer.reset_after, limit=answer.limit
+            )
+            log.debug("throttled on %s (code %s): pausing %.1fs", endpoint, answer.code, pause)
+        return answer
+
+    def run_wide_stop(self, answer: Answer, meaning: Meaning) -> RunStopped | None:
+        """The stop an answer calls for, if it concerns the whole run (token, tenant, TLS)."""
+        lang = self.options.lang
+        if meaning.kind in (Kind.TOKEN, Kind.RUN_WIDE):
+            key = "stop_token" if meaning.kind is Kind.TOKEN else "stop_run_wide"
+            return RunStopped(
+                i18n.text(key, lang, code=answer.code, msg=answer.msg),
+                hint=meaning.hint(lang) + " " + i18n.text("rerun_hint", lang),
+            )
+        if answer.tls_error:
+            return RunStopped(
+                i18n.text("stop_tls", lang, host=self.client.base_url, error=answer.error),
+                hint=i18n.text("stop_tls_hint", lang),
+            )
+        return None
