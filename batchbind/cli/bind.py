@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,18 +10,20 @@ import click
 
 from batchbind import i18n, redact
 from batchbind.cli.common import (
+    connection,
+    connection_options,
     counts_line,
     friendly_errors,
     global_options,
     harden_streams,
     input_options,
+    pacing_options,
     print_json,
     read_settings,
     say,
     setup,
 )
 from batchbind.errors import InputError
-from batchbind.feishu import resolve_base_url
 from batchbind.job import JobResult, RunSettings, run_job, validate_job
 from batchbind.model import Outcome
 from batchbind.paths import default_journal, default_results
@@ -39,56 +40,16 @@ Examples:
 @click.command(epilog=RUN_EXAMPLE)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @input_options
-@click.option("--base-url", help="Any Feishu-compatible origin (https:// except on loopback).")
-@click.option(
-    "--domain", type=click.Choice(["feishu", "lark"]), default="feishu", show_default=True
-)
-@click.option(
-    "--token",
-    help="The super administrator's user_access_token (visible in the "
-    "process list: prefer FEISHU_USER_ACCESS_TOKEN).",
-)
-@click.option(
-    "--profile",
-    default="default",
-    show_default=True,
-    help="Profile: chooses the default journal (one per profile).",
-)
-@click.option("--sandbox", is_flag=True, help="Talk to the local emulator (started if needed).")
-@click.option(
-    "--sandbox-scenario",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Scenario for the background sandbox (implies --sandbox).",
-)
-@click.option(
-    "--state",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The journal (default: one per profile in your data folder).",
-)
+@connection_options
 @click.option("--retry-failed", is_flag=True, help="Send rows that failed permanently again.")
 @click.option("--rebind", is_flag=True, help="Bind rows that were unbound (rolled back) again.")
-@click.option("--rate-per-second", type=click.FloatRange(min=0.1), default=50.0, show_default=True)
-@click.option("--rate-per-minute", type=click.FloatRange(min=1), default=1000.0, show_default=True)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 512),
-    default=32,
-    show_default=True,
-    help="Requests in flight at most.",
-)
-@click.option(
-    "--max-attempts",
-    type=click.IntRange(1, 100),
-    default=5,
-    show_default=True,
-    help="Attempts per row for transient errors (waiting out a 429 is not one).",
-)
+@pacing_options
 @global_options
 @friendly_errors
 def run(input_path: Path, **kw: Any) -> None:
     """Validate INPUT, bind every valid row, and write the results spreadsheet."""
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
-    base_url, token = _connection(kw, lang)
+    base_url, token = connection(kw, lang)
     redact.register(token)
     read = read_settings(input_path, kw)
     settings = RunSettings(
@@ -109,23 +70,6 @@ def run(input_path: Path, **kw: Any) -> None:
     result = run_job(settings, notify=say)
     _report_run(result, settings, as_json=kw["as_json"], quiet=kw["quiet"])
     sys.exit(result.exit_code)
-
-
-def _connection(kw: dict[str, Any], lang: str) -> tuple[str, str]:
-    """The origin and the token: --token, then FEISHU_USER_ACCESS_TOKEN, then the sandbox's."""
-    token = kw["token"]
-    if token:
-        say(i18n.text("token_on_command_line", lang))
-    token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
-    if kw["sandbox"] or kw["sandbox_scenario"]:
-        from batchbind.rehearsal import SANDBOX_TOKEN, ensure_sandbox
-
-        base_url = kw["base_url"] or ensure_sandbox(kw["sandbox_scenario"])
-        return resolve_base_url(base_url), token or SANDBOX_TOKEN
-    base_url = resolve_base_url(kw["base_url"], kw["domain"])
-    if not token:
-        raise InputError(i18n.text("no_token", lang))
-    return base_url, token
 
 
 def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quiet: bool) -> None:

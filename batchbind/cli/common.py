@@ -7,6 +7,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from batchbind import i18n, redact
-from batchbind.errors import BatchbindError
+from batchbind.errors import BatchbindError, InputError
+from batchbind.feishu import resolve_base_url
 from batchbind.job import JobResult, ReadSettings
 from batchbind.model import UserIdType
 
@@ -202,3 +204,93 @@ def print_json(command: str, result: JobResult, extra: dict[str, Any]) -> None:
 
 
 # -- commands ---------------------------------------------------------------------------------------
+
+
+def connection_options(func: F) -> F:
+    """Where to send and with which token (and which journal, which belongs to the profile)."""
+    for option in reversed(
+        [
+            click.option(
+                "--base-url", help="Any Feishu-compatible origin (https:// except on loopback)."
+            ),
+            click.option(
+                "--domain",
+                type=click.Choice(["feishu", "lark"]),
+                default="feishu",
+                show_default=True,
+            ),
+            click.option(
+                "--token",
+                help="The super administrator's user_access_token (visible in the "
+                "process list: prefer FEISHU_USER_ACCESS_TOKEN).",
+            ),
+            click.option(
+                "--profile",
+                default="default",
+                show_default=True,
+                help="Profile: chooses the default journal (one per profile).",
+            ),
+            click.option(
+                "--sandbox", is_flag=True, help="Talk to the local emulator (started if needed)."
+            ),
+            click.option(
+                "--sandbox-scenario",
+                type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                help="Scenario for the background sandbox (implies --sandbox).",
+            ),
+            click.option(
+                "--state",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="The journal (default: one per profile in your data folder).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def pacing_options(func: F) -> F:
+    """The budget and the pool: how fast, how many in flight, how many attempts."""
+    for option in reversed(
+        [
+            click.option(
+                "--rate-per-second", type=click.FloatRange(min=0.1), default=50.0, show_default=True
+            ),
+            click.option(
+                "--rate-per-minute", type=click.FloatRange(min=1), default=1000.0, show_default=True
+            ),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(1, 512),
+                default=32,
+                show_default=True,
+                help="Requests in flight at most.",
+            ),
+            click.option(
+                "--max-attempts",
+                type=click.IntRange(1, 100),
+                default=5,
+                show_default=True,
+                help="Attempts per row for transient errors (waiting out a 429 is not one).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def connection(kw: dict[str, Any], lang: str) -> tuple[str, str]:
+    """The origin and the token: --token, then FEISHU_USER_ACCESS_TOKEN, then the sandbox's."""
+    token = kw["token"]
+    if token:
+        say(i18n.text("token_on_command_line", lang))
+    token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
+    if kw["sandbox"] or kw["sandbox_scenario"]:
+        from batchbind.rehearsal import SANDBOX_TOKEN, ensure_sandbox
+
+        base_url = kw["base_url"] or ensure_sandbox(kw["sandbox_scenario"])
+        return resolve_base_url(base_url), token or SANDBOX_TOKEN
+    base_url = resolve_base_url(kw["base_url"], kw["domain"])
+    if not token:
+        raise InputError(i18n.text("no_token", lang))
+    return base_url, token
