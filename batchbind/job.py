@@ -17,9 +17,9 @@ from typing import Any
 
 from batchbind import i18n
 from batchbind.codes import Kind
-from batchbind.errors import RunStopped
+from batchbind.errors import InputError, RunStopped
 from batchbind.feishu import FeishuClient, tenant_host
-from batchbind.journal import Journal
+from batchbind.journal import Journal, RunRecord
 from batchbind.model import CheckedRow, ResultRow, RunInfo, Table, UserIdType
 from batchbind.pacing import Budget, Pacers
 from batchbind.paths import default_results
@@ -27,7 +27,14 @@ from batchbind.plan import Plan, make_plan
 from batchbind.pool import Pool, PoolOptions, PoolStats
 from batchbind.progress import progress_bar
 from batchbind.report import write_results
-from batchbind.results import Counts, count, render
+from batchbind.results import (
+    Counts,
+    count_frames,
+    frames_for,
+    from_run_row,
+    render_frames,
+    to_run_row,
+)
 from batchbind.runner import BindSender
 from batchbind.sources import load_table
 from batchbind.validation import validate
@@ -250,6 +257,13 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
             retry_failed=settings.retry_failed,
             rebind=settings.rebind,
         )
+        frames = frames_for(checked, plan, lang=settings.lang)
+        journal.save_run_rows(
+            table.columns,
+            (to_run_row(f) for f in frames),
+            results=str(out.resolve()),
+            lang=settings.lang,
+        )
         stopped: RunStopped | None = None
         if plan.work:
             try:
@@ -259,8 +273,8 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
                 stats = PoolStats(stopped=exc)
             stopped = stats.stopped
         states = journal.states()
-        results = list(render(table, checked, plan, states, lang=settings.lang))
-        counts = count(results, states, plan)
+        results = list(render_frames(frames, states, lang=settings.lang))
+        counts = count_frames(results, states, frames)
         exit_code = run_exit_code(counts, stats)
         ended = time.time()
         info = RunInfo(
@@ -306,8 +320,9 @@ def validate_job(
     """Check every row and send nothing; with `out`, write a results file (valid rows pending)."""
     started = time.time()
     table, checked = read_and_check(settings)
-    results = list(render(table, checked, None, {}, lang=lang))
-    counts = count(results, {}, None)
+    frames = frames_for(checked, None, lang=lang)
+    results = list(render_frames(frames, {}, lang=lang))
+    counts = count_frames(results, {}, frames)
     invalid = counts.by_outcome["invalid"]
     written = None
     if out is not None:
@@ -328,4 +343,48 @@ def validate_job(
         counts=counts,
         results_path=written,
         wanted_path=out,
+    )
+
+
+@dataclass(kw_only=True)
+class ReportResult:
+    run: RunRecord
+    results: list[ResultRow]
+    counts: Counts
+    results_path: Path
+    wanted_path: Path
+
+
+def report_job(
+    state: Path, *, run_id: int | None, out: Path | None, lang: str | None
+) -> ReportResult:
+    """Render a run's results file again from the journal, as the journal knows the rows now."""
+    with Journal(state, tenant="", exclusive=False) as journal:
+        chosen = run_id if run_id is not None else journal.last_run_id("run")
+        if chosen is None:
+            raise InputError(f"The journal {state} holds no run to report on.")
+        record, stored = journal.load_run_rows(chosen)
+        if not stored:
+            raise InputError(
+                f"Run {chosen} in {state} has no rows to report on (see batchbind journal)."
+            )
+        journal.tenant = record.tenant
+        states = journal.states()
+    frames = [from_run_row(r) for r in stored]
+    language = lang or record.lang
+    results = list(render_frames(frames, states, lang=language))
+    counts = count_frames(results, states, frames)
+    wanted = out or Path(record.results)
+    info = RunInfo(
+        command=f"report (run {record.id})",
+        started_at=record.started_at,
+        ended_at=record.ended_at or "",
+        duration_s=0.0,
+        settings=record.settings,
+        journal=str(state),
+        lang=language,
+    )
+    written = write_results(wanted, record.columns, results, info, lang=language)
+    return ReportResult(
+        run=record, results=results, counts=counts, results_path=written, wanted_path=wanted
     )

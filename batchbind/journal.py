@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -19,12 +20,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from batchbind.errors import JournalError
 from batchbind.lock import ProcessLock
 from batchbind.model import Binding
 
 SCHEMA_VERSION = 1
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,7 +78,20 @@ CREATE TABLE IF NOT EXISTS runs (
     ended_at TEXT,
     settings TEXT NOT NULL DEFAULT '{}',
     counts TEXT NOT NULL DEFAULT '{}',
-    exit_code INTEGER
+    exit_code INTEGER,
+    columns TEXT NOT NULL DEFAULT '[]',
+    results TEXT NOT NULL DEFAULT '',
+    lang TEXT NOT NULL DEFAULT 'en'
+);
+CREATE TABLE IF NOT EXISTS run_rows (
+    run_id INTEGER NOT NULL,
+    pos INTEGER NOT NULL,
+    row INTEGER NOT NULL,
+    key TEXT,
+    disposition TEXT NOT NULL DEFAULT '',
+    cells TEXT NOT NULL,
+    fixed TEXT,
+    PRIMARY KEY (run_id, pos)
 );
 """
 
@@ -123,6 +140,47 @@ class RowState:
     admin_account: str
 
 
+@dataclass(slots=True)
+class RunRecord:
+    id: int
+    command: str
+    input: str
+    tenant: str
+    os_user: str
+    started_at: str
+    ended_at: str | None
+    exit_code: int | None
+    counts: dict[str, int]
+    settings: dict[str, str]
+    columns: list[str]
+    results: str
+    lang: str
+
+
+_RUN_COLUMNS = (
+    "id, command, input, tenant, os_user, started_at, ended_at, exit_code, counts, settings, "
+    "columns, results, lang"
+)
+
+
+def _run_record(r: tuple[Any, ...]) -> RunRecord:
+    return RunRecord(
+        id=int(r[0]),
+        command=str(r[1]),
+        input=str(r[2]),
+        tenant=str(r[3]),
+        os_user=str(r[4]),
+        started_at=str(r[5]),
+        ended_at=None if r[6] is None else str(r[6]),
+        exit_code=None if r[7] is None else int(r[7]),
+        counts=json.loads(r[8] or "{}"),
+        settings=json.loads(r[9] or "{}"),
+        columns=json.loads(r[10] or "[]"),
+        results=str(r[11]),
+        lang=str(r[12]),
+    )
+
+
 _ROW_COLUMNS = (
     "key, state, transient, ambiguous, code, msg, binding_id, binding_status, attempts, "
     "http_status, log_id, updated_at, exchange_key, user_id, admin_account"
@@ -152,18 +210,25 @@ def _row_state(r: tuple[object, ...]) -> RowState:
 class Journal:
     """One SQLite file, held by one process at a time (see `ProcessLock`)."""
 
-    def __init__(self, path: Path, *, tenant: str) -> None:
+    def __init__(self, path: Path, *, tenant: str, exclusive: bool = True) -> None:
+        """Open (or create) the journal. `exclusive` holds the one-process lock; without it the
+        journal is only read (an existing journal, e.g. for `report` while a run goes on)."""
         self.path = path
         self.tenant = tenant.lower()
         self.run_id: int | None = None
         self._user = os_user()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = ProcessLock(path.with_name(path.name + ".lock"))
-        self._lock.acquire()
+        self._lock: ProcessLock | None = None
+        if exclusive:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = ProcessLock(path.with_name(path.name + ".lock"))
+            self._lock.acquire()
+        elif not path.is_file():
+            raise JournalError(f"There is no journal at {path}: pass the one a run used (--state).")
         try:
             self._db = self._open()
         except BaseException:
-            self._lock.release()
+            if self._lock is not None:
+                self._lock.release()
             raise
 
     def _open(self) -> sqlite3.Connection:
@@ -172,10 +237,21 @@ class Journal:
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()
             if not mode or str(mode[0]).lower() != "wal":
                 # Network drives often cannot share WAL memory; a rollback journal is slower but safe.
+                log.warning(
+                    "The journal %s cannot use write-ahead logging here (a network drive?); "
+                    "using a slower rollback journal. A local --state is faster.",
+                    self.path,
+                )
                 db.execute("PRAGMA journal_mode=DELETE")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=5000")
             found = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
+            others = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if not found and others:
+                raise JournalError(
+                    f"{self.path} is an SQLite database but not a batchbind journal; nothing was "
+                    "changed. Choose another file with --state."
+                )
             if found:
                 row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 version = int(row[0]) if row else 0
@@ -200,7 +276,8 @@ class Journal:
         try:
             self._db.close()
         finally:
-            self._lock.release()
+            if self._lock is not None:
+                self._lock.release()
 
     def __enter__(self) -> Journal:
         return self
@@ -244,6 +321,92 @@ class Journal:
             "UPDATE runs SET ended_at = ?, counts = ?, exit_code = ? WHERE id = ?",
             (now_iso(), json.dumps(counts, sort_keys=True), exit_code, self.run_id),
         )
+
+    #: one input row as a run saw it: (physical row, key, disposition, cells, fixed result)
+    RunRow = tuple[int, str | None, str, list[str], dict[str, str] | None]
+
+    def save_run_rows(
+        self, columns: list[str], rows: Iterable[RunRow], *, results: str, lang: str
+    ) -> None:
+        """Keep the run's input rows, so `batchbind report` can render its results again."""
+        if self.run_id is None:
+            raise RuntimeError("save_run_rows needs a started run")
+        run_id = self.run_id
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET columns = ?, results = ?, lang = ? WHERE id = ?",
+                (json.dumps(columns, ensure_ascii=False), results, lang, run_id),
+            )
+            db.executemany(
+                "INSERT INTO run_rows (run_id, pos, row, key, disposition, cells, fixed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        run_id,
+                        pos,
+                        row,
+                        key,
+                        disposition,
+                        json.dumps(cells, ensure_ascii=False),
+                        None if fixed is None else json.dumps(fixed, ensure_ascii=False),
+                    )
+                    for pos, (row, key, disposition, cells, fixed) in enumerate(rows)
+                ),
+            )
+
+    def load_run_rows(self, run_id: int) -> tuple[RunRecord, list[RunRow]]:
+        record = self.run(run_id)
+        cur = self._db.execute(
+            "SELECT row, key, disposition, cells, fixed FROM run_rows WHERE run_id = ? "
+            "ORDER BY pos",
+            (run_id,),
+        )
+        rows: list[Journal.RunRow] = [
+            (int(r), k, str(d), json.loads(c), None if f is None else json.loads(f))
+            for r, k, d, c, f in cur
+        ]
+        return record, rows
+
+    def run(self, run_id: int) -> RunRecord:
+        r = self._db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if r is None:
+            raise JournalError(f"The journal {self.path} has no run {run_id}.")
+        return _run_record(r)
+
+    def runs(self, *, limit: int = 20) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        cur = self._db.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [_run_record(r) for r in cur]
+
+    def last_run_id(self, command: str = "run") -> int | None:
+        r = self._db.execute(
+            "SELECT id FROM runs WHERE command = ? AND EXISTS "
+            "(SELECT 1 FROM run_rows WHERE run_id = runs.id) ORDER BY id DESC LIMIT 1",
+            (command,),
+        ).fetchone()
+        return None if r is None else int(r[0])
+
+    def purge(self, *, before: str) -> tuple[int, int]:
+        """Forget runs started before `before` (ISO 8601): their saved rows and audit attempts.
+
+        What is bound stays known (the rows table), so re-runs still never resend a bound row.
+        Returns (runs removed, attempts removed).
+        """
+        with self._transaction() as db:
+            ids = [
+                int(r[0])
+                for r in db.execute(
+                    "SELECT id FROM runs WHERE started_at < ? AND ended_at IS NOT NULL", (before,)
+                )
+            ]
+            db.executemany("DELETE FROM run_rows WHERE run_id = ?", ((i,) for i in ids))
+            cur = db.execute("DELETE FROM attempts WHERE at < ?", (before,))
+            attempts = cur.rowcount
+            db.executemany("DELETE FROM runs WHERE id = ?", ((i,) for i in ids))
+        self._db.execute("VACUUM")  # personal data must really leave the file
+        return len(ids), attempts
 
     # -- rows -------------------------------------------------------------------------------
 
@@ -289,6 +452,19 @@ class Journal:
         """An earlier request for these rows may have reached Feishu without an answer."""
         with self._transaction() as db:
             db.executemany("UPDATE rows SET ambiguous = 1 WHERE key = ?", ((k,) for k in keys))
+
+    def set_binding_status(self, key: str, status: str) -> bool:
+        """A bound row's sync status as Feishu just said (`status`); True if it changed.
+
+        A status query is a read, not an attempt: no audit row, and `updated_at` moves only
+        when the status really changed.
+        """
+        cur = self._db.execute(
+            "UPDATE rows SET binding_status = ?, updated_at = ? "
+            "WHERE key = ? AND state = 'bound' AND binding_status != ?",
+            (status, now_iso(), key, status),
+        )
+        return cur.rowcount > 0
 
     def record(
         self,

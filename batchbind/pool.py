@@ -182,8 +182,9 @@ class Pool(Generic[T]):
         answer = await call()
         self.stats.requests += 1
         self.stats.last_answer_at = time.monotonic()
-        if answer.meaning.kind is Kind.THROTTLED:
+        if answer.http_status == 429:  # the summary's "answered 429", whatever the code
             self.stats.throttled += 1
+        if answer.meaning.kind is Kind.THROTTLED:
             pause = self.pacers[endpoint].throttled(
                 reset_after=answer.reset_after, limit=answer.limit
             )

@@ -6,12 +6,12 @@ rendered again at any time and a crash before it is written loses nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
 from batchbind import i18n
 from batchbind.codes import CODES, NO_ANSWER, UNKNOWN_ROW
-from batchbind.journal import RowState, State
+from batchbind.journal import Journal, RowState, State
 from batchbind.model import CheckedRow, Outcome, ResultRow, Table
 from batchbind.plan import Disposition, Plan
 from batchbind.problems import describe
@@ -70,6 +70,111 @@ def _from_state(cells: list[str], row: int, state: RowState, lang: str) -> Resul
     return result
 
 
+@dataclass(slots=True)
+class Frame:
+    """One input row as a run saw it: what to show without the journal, and where to look in it.
+
+    Rows decided before sending (invalid, duplicate, a conflict with the journal) carry their
+    result in `fixed`; valid rows carry their journal `key` and the plan's `disposition`.
+    Duplicates carry their original's key, to show its binding.
+    """
+
+    row: int
+    cells: list[str]
+    key: str | None = None
+    disposition: str = ""
+    fixed: ResultRow | None = None
+
+
+def _invalid(item: CheckedRow, lang: str) -> ResultRow:
+    msgs, hints = zip(*(describe(p, lang) for p in item.problems), strict=True)
+    return ResultRow(
+        cells=item.source.cells,
+        row=item.source.row,
+        outcome=Outcome.INVALID,
+        code=item.problems[0].code,
+        msg="; ".join(msgs),
+        hint=" ".join(dict.fromkeys(h for h in hints if h)),
+    )
+
+
+def frames_for(checked: list[CheckedRow], plan: Plan | None, *, lang: str) -> list[Frame]:
+    """The frames of a run (or of a dry run, with no plan)."""
+    frames: list[Frame] = []
+    for item in checked:
+        row, cells = item.source.row, item.source.cells
+        if item.outcome is Outcome.INVALID:
+            frames.append(Frame(row, cells, fixed=_invalid(item, lang)))
+            continue
+        if item.outcome is Outcome.DUPLICATE:
+            fixed = ResultRow(
+                cells=cells,
+                row=row,
+                outcome=Outcome.DUPLICATE,
+                msg=i18n.text("duplicate_of", lang, row=item.duplicate_of),
+                hint=i18n.text("duplicate_hint", lang),
+            )
+            original = plan.keys.get(item.duplicate_of or -1) if plan else None
+            frames.append(Frame(row, cells, key=original, fixed=fixed))
+            continue
+        disposition = plan.dispositions.get(row) if plan else None
+        if plan is not None and disposition is Disposition.CONFLICT:
+            holder = plan.conflicts[row]
+            exchange = item.binding.exchange_account if item.binding else ""
+            fixed = ResultRow(
+                cells=cells,
+                row=row,
+                outcome=Outcome.INVALID,
+                code="bound_to_another_user",
+                msg=i18n.text("journal_conflict", lang, exchange=exchange, user=holder.user_id),
+                hint=i18n.text("journal_conflict_hint", lang),
+                exchange_binding_id=holder.binding_id,
+            )
+            frames.append(Frame(row, cells, fixed=fixed))
+            continue
+        key = plan.keys.get(row) if plan else None
+        frames.append(Frame(row, cells, key=key, disposition=disposition or ""))
+    return frames
+
+
+def _pending(cells: list[str], row: int, lang: str) -> ResultRow:
+    return ResultRow(
+        cells=cells,
+        row=row,
+        outcome=Outcome.PENDING,
+        msg=i18n.text("pending_msg", lang),
+        hint=i18n.text("pending_hint", lang),
+    )
+
+
+def render_frames(
+    frames: Iterable[Frame], states: dict[str, RowState], *, lang: str
+) -> Iterator[ResultRow]:
+    """One ResultRow per frame, in input order, from the journal's states."""
+    for frame in frames:
+        known = states.get(frame.key) if frame.key else None
+        if frame.fixed is not None:
+            result = replace(frame.fixed, cells=frame.cells)
+            if frame.fixed.outcome is Outcome.DUPLICATE and known is not None:
+                result.exchange_binding_id = known.binding_id
+                result.binding_status = known.binding_status
+            yield result
+            continue
+        if known is None:
+            yield _pending(frame.cells, frame.row, lang)
+            continue
+        result = _from_state(frame.cells, frame.row, known, lang)
+        if frame.disposition == Disposition.SKIP_BOUND.value:
+            result.msg = result.msg or i18n.text("bound_earlier", lang)
+        elif frame.disposition == Disposition.SKIP_FAILED.value:
+            result.msg = f"{result.msg} ({i18n.text('failed_earlier', lang)})".strip()
+            result.hint = f"{result.hint} {i18n.text('failed_earlier_hint', lang)}".strip()
+        elif frame.disposition == Disposition.SKIP_UNBOUND.value:
+            result.msg = result.msg or i18n.text("unbound_earlier", lang)
+            result.hint = i18n.text("unbound_earlier_hint", lang)
+        yield result
+
+
 def render(
     table: Table,
     checked: list[CheckedRow],
@@ -79,96 +184,58 @@ def render(
     lang: str,
 ) -> Iterator[ResultRow]:
     """One ResultRow per input row, in input order."""
-    by_row = {item.source.row: item for item in checked}
-    for item in checked:
-        row = item.source.row
-        cells = item.source.cells
-        if item.outcome is Outcome.INVALID:
-            msgs, hints = zip(*(describe(p, lang) for p in item.problems), strict=True)
-            yield ResultRow(
-                cells=cells,
-                row=row,
-                outcome=Outcome.INVALID,
-                code=item.problems[0].code,
-                msg="; ".join(msgs),
-                hint=" ".join(dict.fromkeys(h for h in hints if h)),
-            )
-            continue
-        if item.outcome is Outcome.DUPLICATE:
-            original = by_row.get(item.duplicate_of or -1)
-            result = ResultRow(
-                cells=cells,
-                row=row,
-                outcome=Outcome.DUPLICATE,
-                msg=i18n.text("duplicate_of", lang, row=item.duplicate_of),
-                hint=i18n.text("duplicate_hint", lang),
-            )
-            key = plan.keys.get(original.source.row) if plan and original else None
-            known = states.get(key) if key else None
-            if known is not None:
-                result.exchange_binding_id = known.binding_id
-                result.binding_status = known.binding_status
-            yield result
-            continue
-        key = plan.keys.get(row) if plan else None
-        disposition = plan.dispositions.get(row) if plan else None
-        if plan is None or key is None:
-            yield ResultRow(
-                cells=cells, row=row, outcome=Outcome.PENDING, msg=i18n.text("pending_msg", lang)
-            )
-            continue
-        if disposition is Disposition.CONFLICT:
-            holder = plan.conflicts[row]
-            binding = item.binding
-            yield ResultRow(
-                cells=cells,
-                row=row,
-                outcome=Outcome.INVALID,
-                code="bound_to_another_user",
-                msg=i18n.text(
-                    "journal_conflict",
-                    lang,
-                    exchange=binding.exchange_account if binding else "",
-                    user=holder.user_id,
-                ),
-                hint=i18n.text("journal_conflict_hint", lang),
-                exchange_binding_id=holder.binding_id,
-            )
-            continue
-        state = states.get(key)
-        if state is None:
-            yield ResultRow(
-                cells=cells,
-                row=row,
-                outcome=Outcome.PENDING,
-                msg=i18n.text("pending_msg", lang),
-                hint=i18n.text("pending_hint", lang),
-            )
-            continue
-        result = _from_state(cells, row, state, lang)
-        if disposition is Disposition.SKIP_BOUND:
-            result.msg = result.msg or i18n.text("bound_earlier", lang)
-        elif disposition is Disposition.SKIP_FAILED:
-            result.msg = f"{result.msg} ({i18n.text('failed_earlier', lang)})".strip()
-            result.hint = f"{result.hint} {i18n.text('failed_earlier_hint', lang)}".strip()
-        elif disposition is Disposition.SKIP_UNBOUND:
-            result.msg = result.msg or i18n.text("unbound_earlier", lang)
-            result.hint = i18n.text("unbound_earlier_hint", lang)
-        yield result
+    del table  # the frames carry the cells
+    return render_frames(frames_for(checked, plan, lang=lang), states, lang=lang)
 
 
-def count(results: list[ResultRow], states: dict[str, RowState], plan: Plan | None) -> Counts:
+def count_frames(
+    results: list[ResultRow], states: dict[str, RowState], frames: Iterable[Frame]
+) -> Counts:
     by_outcome: dict[str, int] = {o.value: 0 for o in Outcome}
     for r in results:
         by_outcome[r.outcome.value] += 1
     transient = 0
-    if plan is not None:
-        for key in set(plan.keys.values()):
-            state = states.get(key)
-            if state is not None and state.state is State.FAILED and state.transient:
-                transient += 1
+    for key in {f.key for f in frames if f.key and f.fixed is None}:
+        state = states.get(key)
+        if state is not None and state.state is State.FAILED and state.transient:
+            transient += 1
     return Counts(
         by_outcome=by_outcome,
         transient_failures=transient,
         pending=by_outcome[Outcome.PENDING.value],
     )
+
+
+def count(results: list[ResultRow], states: dict[str, RowState], plan: Plan | None) -> Counts:
+    keys = [Frame(0, [], key=k) for k in (plan.keys.values() if plan else ())]
+    return count_frames(results, states, keys)
+
+
+def to_run_row(frame: Frame) -> Journal.RunRow:
+    fixed = None
+    if frame.fixed is not None:
+        f = frame.fixed
+        fixed = {
+            "outcome": f.outcome.value,
+            "code": f.code,
+            "msg": f.msg,
+            "hint": f.hint,
+            "exchange_binding_id": f.exchange_binding_id,
+        }
+    return (frame.row, frame.key, frame.disposition, frame.cells, fixed)
+
+
+def from_run_row(stored: Journal.RunRow) -> Frame:
+    row, key, disposition, cells, fixed = stored
+    result = None
+    if fixed is not None:
+        result = ResultRow(
+            cells=cells,
+            row=row,
+            outcome=Outcome(fixed["outcome"]),
+            code=fixed.get("code", ""),
+            msg=fixed.get("msg", ""),
+            hint=fixed.get("hint", ""),
+            exchange_binding_id=fixed.get("exchange_binding_id", ""),
+        )
+    return Frame(row, cells, key=key, disposition=disposition, fixed=result)

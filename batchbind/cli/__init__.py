@@ -10,6 +10,7 @@ import click
 
 from batchbind import __version__
 from batchbind.cli.bind import run, template, validate_cmd
+from batchbind.cli.journal import journal, report
 from batchbind.cli.sandbox import sandbox
 
 
@@ -24,7 +25,7 @@ def cli() -> None:
     """
 
 
-for command in (run, validate_cmd, template, sandbox):
+for command in (run, validate_cmd, template, sandbox, report, journal):
     cli.add_command(command)
 
 
