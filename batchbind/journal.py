@@ -389,22 +389,27 @@ class Journal:
         return None if r is None else int(r[0])
 
     def purge(self, *, before: str) -> tuple[int, int]:
-        """Forget runs started before `before` (ISO 8601): their saved rows and audit attempts.
-
-        What is bound stays known (the rows table), so re-runs still never resend a bound row.
-        Returns (runs removed, attempts removed).
+        """Forget finished runs started up to `before` (ISO 8601): their saved rows and audit
+        attempts. What is bound stays known (the rows table), so re-runs still never resend a
+        bound row. Returns (runs removed, attempts removed).
         """
         with self._transaction() as db:
             ids = [
                 int(r[0])
                 for r in db.execute(
-                    "SELECT id FROM runs WHERE started_at < ? AND ended_at IS NOT NULL", (before,)
+                    "SELECT id FROM runs WHERE started_at <= ? AND ended_at IS NOT NULL", (before,)
                 )
             ]
-            db.executemany("DELETE FROM run_rows WHERE run_id = ?", ((i,) for i in ids))
-            cur = db.execute("DELETE FROM attempts WHERE at < ?", (before,))
-            attempts = cur.rowcount
-            db.executemany("DELETE FROM runs WHERE id = ?", ((i,) for i in ids))
+            attempts = 0
+            for run_id in ids:
+                db.execute("DELETE FROM run_rows WHERE run_id = ?", (run_id,))
+                attempts += db.execute("DELETE FROM attempts WHERE run_id = ?", (run_id,)).rowcount
+                db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+            attempts += db.execute(
+                "DELETE FROM attempts WHERE at <= ? AND (run_id IS NULL OR run_id NOT IN "
+                "(SELECT id FROM runs))",
+                (before,),
+            ).rowcount
         self._db.execute("VACUUM")  # personal data must really leave the file
         return len(ids), attempts
 

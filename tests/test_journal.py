@@ -1,0 +1,232 @@
+"""The journal: content identity, one process at a time, honest errors, report and purge."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import (
+    ADMIN,
+    FAST_LIMITS,
+    FAST_RATES,
+    SANDBOX_TOKEN,
+    MakeSandbox,
+    by_exchange,
+    creates,
+    read_results,
+    run_cli,
+    spawn_cli,
+    write_input,
+)
+
+from batchbind.cli import cli
+from batchbind.errors import JournalError, JournalLocked
+from batchbind.journal import SCHEMA_VERSION, Journal, State, row_key
+from batchbind.model import Binding
+
+
+def rows(n: int, prefix: str = "p") -> list[list[str]]:
+    return [[ADMIN, f"{prefix}{i:04}@corp.example", f"ou_{prefix}{i:04}"] for i in range(n)]
+
+
+def run_args(source: Path, base_url: str, journal: Path, *extra: str | Path) -> list[str | Path]:
+    return [
+        "run", source, "--base-url", base_url, "--token", SANDBOX_TOKEN, "--state", journal,
+        *FAST_RATES, *extra,
+    ]  # fmt: skip
+
+
+def test_rows_are_known_by_content_not_by_position_or_file(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    journal = tmp_path / "j.sqlite"
+    first = write_input(tmp_path / "first.csv", rows(20))
+    assert run_cli(*run_args(first, sandbox.base_url, journal)).returncode == 0
+    sent = len(creates(sandbox))
+
+    # Re-sorted, with a new row inserted, renamed, and as .xlsx: only the new row is sent.
+    changed = [*reversed(rows(20)), [ADMIN, "new@corp.example", "ou_new"]]
+    second = write_input(tmp_path / "renamed.xlsx", changed)
+    done = run_cli(*run_args(second, sandbox.base_url, journal, "--out", tmp_path / "r.csv"))
+    assert done.returncode == 0, done.stderr
+    assert [r["exchange_account"] for r in creates(sandbox)[sent:]] == ["new@corp.example"]
+    assert "skipped 20 rows" in done.stdout
+
+    # The previous results file fed back in: nothing is sent at all.
+    third = run_cli(*run_args(tmp_path / "r.csv", sandbox.base_url, journal))
+    assert third.returncode == 0, third.stderr
+    assert len(creates(sandbox)) == sent + 1
+    results = read_results(tmp_path / "r.results.csv" if False else tmp_path / "r.csv")
+    assert {r["outcome"] for r in results} == {"bound"}
+    assert list(results[0])[:4] == ["admin_account", "exchange_account", "user_id", "row"]
+
+
+def test_a_second_process_on_the_same_journal_exits_75_naming_the_holder(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "latency": {"min_ms": 300, "max_ms": 300}})
+    journal = tmp_path / "j.sqlite"
+    source = write_input(tmp_path / "in.csv", rows(40))
+    first = spawn_cli(*run_args(source, sandbox.base_url, journal, "--concurrency", "2"))
+    try:
+        deadline = time.monotonic() + 20
+        while not creates(sandbox) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = run_cli(*run_args(source, sandbox.base_url, journal))
+        assert second.returncode == 75, second.stderr
+        assert f"process {first.pid}" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.wait(timeout=60)
+    assert first.returncode == 0
+    # Once the first is done, the lock is free again.
+    assert run_cli(*run_args(source, sandbox.base_url, journal)).returncode == 0
+
+
+def test_a_lock_left_by_a_killed_process_is_free_again(tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite"
+    holder = subprocess.Popen(
+        [
+            "python", "-c",
+            "import sys, time; from pathlib import Path; from batchbind.journal import Journal; "
+            f"j = Journal(Path({str(journal)!r}), tenant='t'); print('held', flush=True); "
+            "time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(JournalLocked):
+        Journal(journal, tenant="t")
+    holder.kill()
+    holder.wait()
+    with Journal(journal, tenant="t") as opened:  # taken over safely
+        assert opened.states() == {}
+
+
+def test_a_damaged_or_foreign_or_newer_journal_is_refused_not_reset(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(JournalError, match="cannot be read"):
+        Journal(damaged, tenant="t")
+    assert damaged.read_bytes() == b"this is not a database" * 100
+
+    foreign = tmp_path / "foreign.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE customers (name TEXT)")
+    with pytest.raises(JournalError, match="not a batchbind journal"):
+        Journal(foreign, tenant="t")
+
+    newer = tmp_path / "newer.sqlite"
+    Journal(newer, tenant="t").close()
+    with sqlite3.connect(newer) as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION + 1,))
+    with pytest.raises(JournalError, match="newer batchbind"):
+        Journal(newer, tenant="t")
+
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2  # (an unreadable input, for contrast: exit 2, one sentence)
+
+
+def test_the_journal_cli_reports_a_damaged_journal_in_one_sentence(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    journal = tmp_path / "j.sqlite"
+    journal.write_bytes(b"garbage" * 500)
+    source = write_input(tmp_path / "in.csv", rows(3))
+    done = run_cli(*run_args(source, sandbox.base_url, journal))
+    assert done.returncode == 2
+    assert "cannot be read" in done.stderr and "Traceback" not in done.stderr
+    assert creates(sandbox) == []
+
+
+def test_every_attempt_is_kept_for_audit_without_secrets(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox(
+        {
+            "limits": FAST_LIMITS,
+            "faults": {"rules": [{"exchange_account": "p0001@corp.example", "fault": "error_500"}]},
+        }
+    )
+    journal = tmp_path / "j.sqlite"
+    source = write_input(tmp_path / "in.csv", rows(3))
+    assert run_cli(*run_args(source, sandbox.base_url, journal)).returncode == 0
+    key = row_key(
+        sandbox.base_url.split("//")[1], "open_id", Binding(ADMIN, "p0001@corp.example", "ou_p0001")
+    )
+    with sqlite3.connect(journal) as db:
+        attempts = db.execute(
+            "SELECT endpoint, http_status, code, log_id, os_user, tenant FROM attempts "
+            "WHERE key = ? ORDER BY id",
+            (key,),
+        ).fetchall()
+    assert [(a[0], a[1], a[2]) for a in attempts] == [
+        ("create", 500, "190003"),
+        ("create", 200, "0"),
+    ]
+    assert all(a[3] and a[4] and a[5] == sandbox.base_url.split("//")[1] for a in attempts)
+    assert SANDBOX_TOKEN.encode() not in journal.read_bytes()
+
+
+def test_report_renders_the_last_run_again_from_the_journal(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "tenant": {"missing_users": ["ou_p0002"]}})
+    journal = tmp_path / "j.sqlite"
+    source = write_input(tmp_path / "in.csv", [*rows(4), ["bad", "x", "y"]])
+    out = tmp_path / "results.csv"
+    assert run_cli(*run_args(source, sandbox.base_url, journal, "--out", out)).returncode == 1
+    original = read_results(out)
+    out.unlink()  # the results file is lost (or was never written: a crash)
+
+    done = run_cli("report", "--state", journal)
+    assert done.returncode == 0, done.stderr
+    assert read_results(out) == original  # written again where the run wrote it
+
+    listing = run_cli("journal", "--state", journal)
+    assert listing.returncode == 0
+    assert "run" in listing.stdout and "in.csv" in listing.stdout and "exit 1" in listing.stdout
+
+
+def test_purge_forgets_old_runs_but_still_knows_what_is_bound(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    journal = tmp_path / "j.sqlite"
+    source = write_input(tmp_path / "in.csv", rows(5))
+    assert run_cli(*run_args(source, sandbox.base_url, journal)).returncode == 0
+    done = run_cli("journal", "--state", journal, "purge", "--older-than", "0", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "purged 1 runs" in done.stdout
+    with sqlite3.connect(journal) as db:
+        assert db.execute("SELECT count(*) FROM run_rows").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM attempts").fetchone() == (0,)
+    sent = len(creates(sandbox))
+    assert run_cli(*run_args(source, sandbox.base_url, journal)).returncode == 0
+    assert len(creates(sandbox)) == sent  # still nothing sent twice
+    refused = run_cli("journal", "--state", journal, "purge", "--older-than", "0")
+    assert refused.returncode == 2  # no terminal to confirm, no --yes
+
+
+def test_states_follow_the_answers(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite", tenant="Host:1")
+    binding = Binding("A@x.com", "B@x.com", "ou_1")
+    key = row_key("host:1", "open_id", binding)
+    assert key == row_key("HOST:1", "open_id", Binding("a@X.com", "b@x.COM", "ou_1"))
+    journal.add_pending([(key, "open_id", binding)])
+    journal.mark_inflight(key)
+    assert journal.states()[key].state is State.INFLIGHT
+    journal.record(key, state=State.BOUND, endpoint="create", counted=True, code="0",
+                   binding_id="id=", binding_status="doing")  # fmt: skip
+    known = journal.states()[key]
+    assert (known.state, known.binding_id, known.attempts) == (State.BOUND, "id=", 1)
+    assert journal.bound_exchange_accounts() == {"b@x.com": key}
+    journal.close()
+    assert by_exchange([]) == {}
