@@ -8,7 +8,7 @@ mean. The token is sent in a header only and never appears in an answer, a log l
 from __future__ import annotations
 
 import base64
-import ipaddress
+import dataclasses
 import json
 import logging
 import ssl
@@ -19,14 +19,18 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from batchbind.auth.tokens import CallableToken, TokenSource
 from batchbind.codes import Meaning, classify
 from batchbind.errors import InputError
 from batchbind.model import Binding
+from batchbind.network import client_options, is_loopback
 
 log = logging.getLogger(__name__)
 
 DOMAINS = {"feishu": "https://open.feishu.cn", "lark": "https://open.larksuite.com"}
 BINDINGS_PATH = "/open-apis/calendar/v4/exchange_bindings"
+TENANT_TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
+LOOKUP_PATH = "/open-apis/contact/v3/users/batch_get_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +67,6 @@ def derived_binding_id(binding: Binding) -> str:
     """
     raw = f"{binding.admin_account} {binding.exchange_account}".encode()
     return base64.b64encode(raw).decode("ascii")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def resolve_base_url(base_url: str | None, domain: str = "feishu") -> str:
@@ -141,15 +136,24 @@ def _parse(response: httpx.Response) -> Answer:
     )
 
 
+def _caused_by_tls(exc: BaseException) -> bool:
+    """httpx wraps httpcore's error, which wraps the ssl module's: look down the whole chain."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _transport_answer(exc: httpx.TransportError) -> Answer:
     never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-    tls = isinstance(exc.__cause__, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(exc)
+    tls = _caused_by_tls(exc) or "CERTIFICATE_VERIFY_FAILED" in str(exc)
     kind = type(exc).__name__
     detail = str(exc) or "no details"
     return Answer(error=f"{kind}: {detail}", maybe_sent=not never_sent, tls_error=tls)
-
-
-TokenSource = Callable[[], str]
 
 
 class FeishuClient:
@@ -158,7 +162,7 @@ class FeishuClient:
     def __init__(
         self,
         base_url: str,
-        token: TokenSource,
+        token: TokenSource | Callable[[], str],
         *,
         user_id_type: str = "open_id",
         max_connections: int = 64,
@@ -166,17 +170,17 @@ class FeishuClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url
-        self._token = token
+        # A plain callable (a fixed token) cannot be refreshed; a TokenSource may be.
+        self.tokens = token if isinstance(token, TokenSource) else CallableToken(token)
         self.user_id_type = user_id_type
-        host = urlsplit(base_url).hostname or ""
         self._http = httpx.AsyncClient(
             base_url=base_url,
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
             timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
-            # Loopback never goes through a corporate proxy; everything else honours HTTPS_PROXY.
-            trust_env=not is_loopback(host),
+            # The OS certificate store; loopback never goes through a corporate proxy.
+            **client_options(base_url),
             transport=transport,
             headers={"User-Agent": "batchbind"},
         )
@@ -192,7 +196,7 @@ class FeishuClient:
 
     def _headers(self) -> dict[str, str]:
         return {
-            "Authorization": f"Bearer {self._token()}",
+            "Authorization": f"Bearer {self.tokens.current()}",
             "Content-Type": "application/json; charset=utf-8",
         }
 
@@ -241,3 +245,49 @@ class FeishuClient:
 
     async def delete(self, binding_id: str) -> Answer:
         return await self._request("DELETE", f"{BINDINGS_PATH}/{quote(binding_id, safe='')}")
+
+    # -- the contact API, with an app-level tenant token (for `batchbind resolve`) ----------------
+
+    async def _post_without_token(
+        self, path: str, body: Any
+    ) -> tuple[Answer, httpx.Response | None]:
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        try:
+            response = await self._http.request(
+                "POST", path, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers
+            )
+        except httpx.TransportError as exc:
+            return _transport_answer(exc), None
+        answer = _parse(response)
+        log.debug("POST %s: HTTP %s code %s", path, answer.http_status, answer.code)
+        return answer, response
+
+    async def tenant_token(self, app_id: str, app_secret: str) -> Answer:
+        """Trade the app's ID and secret for a tenant token: `data` holds the token and expiry.
+
+        The endpoint answers flat (`{code, msg, tenant_access_token, expire}`), not in `data`.
+        """
+        answer, response = await self._post_without_token(
+            TENANT_TOKEN_PATH, {"app_id": app_id, "app_secret": app_secret}
+        )
+        if answer.code != 0 or response is None:
+            return answer
+        body = json.loads(response.content)
+        token = body.get("tenant_access_token")
+        if not isinstance(token, str) or not token:
+            return dataclasses.replace(answer, code=None, msg="no tenant_access_token in answer")
+        return dataclasses.replace(
+            answer, data={"tenant_access_token": token, "expire": body.get("expire")}
+        )
+
+    async def batch_get_id(self, emails: list[str], *, include_resigned: bool = True) -> Answer:
+        """Look up to 50 people by e-mail (`data.user_list`), ids of `user_id_type`.
+
+        Feishu wants a tenant token here: build this client with one (see `tenant_token`).
+        """
+        return await self._request(
+            "POST",
+            LOOKUP_PATH,
+            params={"user_id_type": self.user_id_type},
+            body={"emails": emails, "include_resigned": include_resigned},
+        )

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from batchbind import i18n
+from batchbind.auth.tokens import TokenSource
 from batchbind.codes import Kind
 from batchbind.errors import InputError, RunStopped
-from batchbind.feishu import FeishuClient, tenant_host
+from batchbind.feishu import Answer, FeishuClient, tenant_host
 from batchbind.journal import Journal, RunRecord
 from batchbind.model import CheckedRow, ResultRow, RunInfo, Table, UserIdType
 from batchbind.pacing import Budget, Pacers
@@ -29,6 +30,7 @@ from batchbind.progress import progress_bar
 from batchbind.report import write_results
 from batchbind.results import (
     Counts,
+    Frame,
     count_frames,
     frames_for,
     from_run_row,
@@ -42,6 +44,7 @@ from batchbind.validation import validate
 log = logging.getLogger(__name__)
 
 PREFLIGHT_ID = "batchbind-preflight-check"
+PREFLIGHT_RENEWALS = 3
 
 
 @dataclass(kw_only=True)
@@ -58,6 +61,8 @@ class ReadSettings:
 class RunSettings(ReadSettings):
     base_url: str
     token: str = field(repr=False)
+    # Where the token comes from when it can be renewed (a profile); else `token` is used as is.
+    tokens: TokenSource | None = field(default=None, repr=False, compare=False)
     state: Path
     out: Path | None = None
     retry_failed: bool = False
@@ -66,6 +71,7 @@ class RunSettings(ReadSettings):
     rate_per_minute: float = 1000.0
     concurrency: int = 32
     max_attempts: int = 5
+    circuit_breaker: int = 50
     lang: str = "en"
     progress: bool = True
 
@@ -79,6 +85,7 @@ class RunSettings(ReadSettings):
             "rate_per_minute": f"{self.rate_per_minute:g}",
             "concurrency": str(self.concurrency),
             "max_attempts": str(self.max_attempts),
+            "circuit_breaker": str(self.circuit_breaker),
             "retry_failed": str(self.retry_failed).lower(),
             "rebind": str(self.rebind).lower(),
             "allow_multiple_per_user": str(self.allow_multiple_per_user).lower(),
@@ -138,15 +145,24 @@ async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str
 
     A status query for a made-up id is refused like a create for a bad token or a
     non-administrator, and answered 195102/195103 for a valid super-administrator token.
+    An expired token is renewed (when it can be) before the check gives up; a few times, since
+    another process sharing the profile may spend a renewed token before this one uses it.
     """
-    answer = None
-    for attempt in range(3):
-        await pacers["get"].acquire()
-        answer = await client.get(PREFLIGHT_ID)
-        if answer.code is not None or answer.tls_error:
+    tokens = client.tokens
+    await tokens.ensure_fresh()
+    carried = tokens.current()
+    answer = await _preflight_answer(client, pacers)
+    made = tokens.refreshes
+    for _ in range(4 * PREFLIGHT_RENEWALS):  # adopting another process's token is not counted
+        if answer.meaning.kind is not Kind.TOKEN or tokens.refreshes - made >= PREFLIGHT_RENEWALS:
             break
-        await asyncio.sleep(0.5 * (attempt + 1))
-    assert answer is not None
+        try:
+            await tokens.refresh(carried)
+        except RunStopped as failure:
+            stop = i18n.text("stop_token", lang, code=answer.code, msg=answer.msg)
+            raise RunStopped(f"{stop} {failure.message}", hint=failure.hint) from None
+        carried = tokens.current()
+        answer = await _preflight_answer(client, pacers)
     host = client.base_url
     if answer.tls_error:
         raise RunStopped(
@@ -169,6 +185,18 @@ async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str
         )
     code = answer.code if answer.code is not None else f"HTTP {answer.http_status}"
     return [i18n.text("preflight_unknown", lang, code=code, msg=answer.msg or answer.error)]
+
+
+async def _preflight_answer(client: FeishuClient, pacers: Pacers) -> Answer:
+    answer = None
+    for attempt in range(3):
+        await pacers["get"].acquire()
+        answer = await client.get(PREFLIGHT_ID)
+        if answer.code is not None or answer.tls_error:
+            break
+        await asyncio.sleep(0.5 * (attempt + 1))
+    assert answer is not None
+    return answer
 
 
 def _install_signals(
@@ -203,17 +231,52 @@ def _install_signals(
     return restore
 
 
+class _RunRowsSaver:
+    """Saves the run's input rows for `batchbind report`, once.
+
+    They are not needed to send (every row's state is journalled before its request leaves), so
+    a big run saves them just after its first request is on its way, not before.
+    """
+
+    def __init__(
+        self, journal: Journal, columns: list[str], frames: list[Frame], out: Path, lang: str
+    ) -> None:
+        self._journal = journal
+        self._columns = columns
+        self._frames = frames
+        self._out = out
+        self._lang = lang
+        self.saved = False
+
+    def save(self) -> None:
+        if self.saved:
+            return
+        self.saved = True
+        self._journal.save_run_rows(
+            self._columns,
+            (to_run_row(f) for f in self._frames),
+            results=str(self._out.resolve()),
+            lang=self._lang,
+        )
+
+    async def save_after_first_request(self, pool: Pool[Any]) -> None:
+        while pool.stats.first_request_at is None and not pool.stopping:
+            await asyncio.sleep(0.05)
+        self.save()
+
+
 async def _send_all(
     settings: RunSettings,
     plan: Plan,
     journal: Journal,
     notify: Callable[[str], None],
+    saver: _RunRowsSaver,
 ) -> tuple[PoolStats, list[str]]:
     budget = Budget(per_second=settings.rate_per_second, per_minute=settings.rate_per_minute)
     pacers = Pacers(budget)
     async with FeishuClient(
         settings.base_url,
-        lambda: settings.token,
+        settings.tokens or TokenSource(settings.token, lang=settings.lang),
         user_id_type=settings.user_id_type.value,
         max_connections=settings.concurrency,
     ) as client:
@@ -227,16 +290,19 @@ async def _send_all(
                 PoolOptions(
                     concurrency=settings.concurrency,
                     max_attempts=settings.max_attempts,
+                    circuit_breaker=settings.circuit_breaker,
                     lang=settings.lang,
                 ),
                 progress=bar,
                 journal=journal,
             )
             restore = _install_signals(sender, settings.lang, notify)
+            saving = asyncio.create_task(saver.save_after_first_request(sender))
             try:
                 stats = await sender.run(plan.work)
             finally:
                 restore()
+                saving.cancel()
     return stats, notes
 
 
@@ -244,6 +310,7 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
     """Validate, bind every valid row that still needs it, and write the results file."""
     started = time.time()
     table, checked = read_and_check(settings)
+    log.debug("read and checked %d rows in %.2fs", len(checked), time.time() - started)
     tenant = tenant_host(settings.base_url)
     out = settings.out or default_results(settings.input)
     stats: PoolStats | None = None
@@ -257,21 +324,19 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
             retry_failed=settings.retry_failed,
             rebind=settings.rebind,
         )
+        log.debug("planned %d rows to send at %.2fs", len(plan.work), time.time() - started)
         frames = frames_for(checked, plan, lang=settings.lang)
-        journal.save_run_rows(
-            table.columns,
-            (to_run_row(f) for f in frames),
-            results=str(out.resolve()),
-            lang=settings.lang,
-        )
+        saver = _RunRowsSaver(journal, table.columns, frames, out, settings.lang)
         stopped: RunStopped | None = None
         if plan.work:
             try:
-                stats, notes = asyncio.run(_send_all(settings, plan, journal, notify))
+                stats, notes = asyncio.run(_send_all(settings, plan, journal, notify, saver))
             except RunStopped as exc:  # the preflight refused: nothing was sent
                 stopped = exc
                 stats = PoolStats(stopped=exc)
             stopped = stats.stopped
+        saver.save()
+        log.debug("saved the run's rows at %.2fs", time.time() - started)
         states = journal.states()
         results = list(render_frames(frames, states, lang=settings.lang))
         counts = count_frames(results, states, frames)

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -84,14 +85,8 @@ CREATE TABLE IF NOT EXISTS runs (
     lang TEXT NOT NULL DEFAULT 'en'
 );
 CREATE TABLE IF NOT EXISTS run_rows (
-    run_id INTEGER NOT NULL,
-    pos INTEGER NOT NULL,
-    row INTEGER NOT NULL,
-    key TEXT,
-    disposition TEXT NOT NULL DEFAULT '',
-    cells TEXT NOT NULL,
-    fixed TEXT,
-    PRIMARY KEY (run_id, pos)
+    run_id INTEGER PRIMARY KEY,
+    data BLOB NOT NULL  -- zlib-compressed JSON: [[row, key, disposition, cells, fixed], ...]
 );
 """
 
@@ -328,43 +323,31 @@ class Journal:
     def save_run_rows(
         self, columns: list[str], rows: Iterable[RunRow], *, results: str, lang: str
     ) -> None:
-        """Keep the run's input rows, so `batchbind report` can render its results again."""
+        """Keep the run's input rows, so `batchbind report` can render its results again.
+
+        One compressed document per run: 100,000 rows are saved in a fraction of a second, before
+        the first request leaves.
+        """
         if self.run_id is None:
             raise RuntimeError("save_run_rows needs a started run")
-        run_id = self.run_id
+        document = json.dumps(list(rows), ensure_ascii=False, separators=(",", ":"))
         with self._transaction() as db:
             db.execute(
                 "UPDATE runs SET columns = ?, results = ?, lang = ? WHERE id = ?",
-                (json.dumps(columns, ensure_ascii=False), results, lang, run_id),
+                (json.dumps(columns, ensure_ascii=False), results, lang, self.run_id),
             )
-            db.executemany(
-                "INSERT INTO run_rows (run_id, pos, row, key, disposition, cells, fixed) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    (
-                        run_id,
-                        pos,
-                        row,
-                        key,
-                        disposition,
-                        json.dumps(cells, ensure_ascii=False),
-                        None if fixed is None else json.dumps(fixed, ensure_ascii=False),
-                    )
-                    for pos, (row, key, disposition, cells, fixed) in enumerate(rows)
-                ),
+            db.execute(
+                "INSERT OR REPLACE INTO run_rows (run_id, data) VALUES (?, ?)",
+                (self.run_id, zlib.compress(document.encode("utf-8"), 1)),
             )
 
     def load_run_rows(self, run_id: int) -> tuple[RunRecord, list[RunRow]]:
         record = self.run(run_id)
-        cur = self._db.execute(
-            "SELECT row, key, disposition, cells, fixed FROM run_rows WHERE run_id = ? "
-            "ORDER BY pos",
-            (run_id,),
-        )
-        rows: list[Journal.RunRow] = [
-            (int(r), k, str(d), json.loads(c), None if f is None else json.loads(f))
-            for r, k, d, c, f in cur
-        ]
+        found = self._db.execute("SELECT data FROM run_rows WHERE run_id = ?", (run_id,)).fetchone()
+        if found is None:
+            return record, []
+        stored = json.loads(zlib.decompress(found[0]).decode("utf-8"))
+        rows: list[Journal.RunRow] = [(r, k, d, c, f) for r, k, d, c, f in stored]
         return record, rows
 
     def run(self, run_id: int) -> RunRecord:
@@ -419,6 +402,14 @@ class Journal:
         """Every row of this tenant, by key."""
         cur = self._db.execute(f"SELECT {_ROW_COLUMNS} FROM rows WHERE tenant = ?", (self.tenant,))
         return {r[0]: _row_state(r) for r in cur}
+
+    def plan_view(self) -> dict[str, tuple[str, bool, bool, int]]:
+        """What planning needs, cheaply: key -> (state, transient, ambiguous, attempts)."""
+        cur = self._db.execute(
+            "SELECT key, state, transient, ambiguous, attempts FROM rows WHERE tenant = ?",
+            (self.tenant,),
+        )
+        return {k: (s, bool(t), bool(a), n) for k, s, t, a, n in cur}
 
     def get(self, key: str) -> RowState | None:
         r = self._db.execute(f"SELECT {_ROW_COLUMNS} FROM rows WHERE key = ?", (key,)).fetchone()

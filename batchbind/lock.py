@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -80,6 +81,22 @@ class ProcessLock:
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         self.info_path.write_text(json.dumps(info), encoding="utf-8")
+
+    def acquire_waiting(self, timeout_s: float, *, poll_s: float = 0.02) -> None:
+        """Like `acquire`, but wait up to `timeout_s` for the holder to let go.
+
+        For short critical sections shared by several processes (a token refresh): the holder
+        releases within a second or two, so waiting beats failing.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self.acquire()
+                return
+            except JournalLocked:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(poll_s)
 
     def release(self) -> None:
         if self._handle is None:

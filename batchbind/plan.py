@@ -66,22 +66,23 @@ class Plan:
         )
 
 
-def _disposition(known: RowState | None, *, retry_failed: bool, rebind: bool) -> Disposition:
+def _disposition(
+    known: tuple[str, bool, bool, int] | None, *, retry_failed: bool, rebind: bool
+) -> Disposition:
     if known is None:
         return Disposition.NEW
-    match known.state:
-        case State.BOUND:
-            return Disposition.SKIP_BOUND
-        case State.PENDING:
-            return Disposition.RESEND_PENDING
-        case State.INFLIGHT:
-            return Disposition.RESEND_INFLIGHT
-        case State.UNBOUND:
-            return Disposition.REBIND if rebind else Disposition.SKIP_UNBOUND
-        case State.FAILED:
-            if known.transient:
-                return Disposition.RESEND_TRANSIENT
-            return Disposition.RETRY_FAILED if retry_failed else Disposition.SKIP_FAILED
+    state, transient = known[0], known[1]  # plain strings: this runs for every row
+    if state == State.BOUND:
+        return Disposition.SKIP_BOUND
+    if state == State.PENDING:
+        return Disposition.RESEND_PENDING
+    if state == State.INFLIGHT:
+        return Disposition.RESEND_INFLIGHT
+    if state == State.UNBOUND:
+        return Disposition.REBIND if rebind else Disposition.SKIP_UNBOUND
+    if transient:
+        return Disposition.RESEND_TRANSIENT
+    return Disposition.RETRY_FAILED if retry_failed else Disposition.SKIP_FAILED
 
 
 def make_plan(
@@ -94,7 +95,7 @@ def make_plan(
 ) -> Plan:
     """Decide every valid row's fate and record the rows to send as pending in the journal."""
     plan = Plan()
-    states = journal.states()
+    known_rows = journal.plan_view()
     bound_to = journal.bound_exchange_accounts()
     for item in checked:
         if not item.is_valid or item.binding is None:
@@ -102,22 +103,25 @@ def make_plan(
         key = row_key(journal.tenant, user_id_type, item.binding)
         row = item.source.row
         plan.keys[row] = key
-        known = states.get(key)
+        known = known_rows.get(key)
         holder = bound_to.get(item.binding.exchange_account.casefold())
         if holder is not None and holder != key:
-            plan.dispositions[row] = Disposition.CONFLICT
-            plan.conflicts[row] = states[holder]
-            continue
+            holder_state = journal.get(holder)
+            if holder_state is not None:
+                plan.dispositions[row] = Disposition.CONFLICT
+                plan.conflicts[row] = holder_state
+                continue
         disposition = _disposition(known, retry_failed=retry_failed, rebind=rebind)
         plan.dispositions[row] = disposition
         if disposition in SENDING:
+            ambiguous = known is not None and (known[2] or known[0] == State.INFLIGHT.value)
             plan.work.append(
                 Work(
                     key=key,
                     binding=item.binding,
                     row=row,
-                    ambiguous=bool(known and (known.ambiguous or known.state is State.INFLIGHT)),
-                    attempts=known.attempts if known else 0,
+                    ambiguous=ambiguous,
+                    attempts=known[3] if known else 0,
                 )
             )
     journal.add_pending((w.key, user_id_type, w.binding) for w in plan.work)

@@ -39,6 +39,8 @@ class PoolOptions:
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
     contention_backoff_s: float = 0.25
+    # Stop after this many consecutive items failing with the same code (0: never).
+    circuit_breaker: int = 50
     lang: str = "en"
 
 
@@ -65,6 +67,12 @@ class Stopped(Exception):
     """The run is stopping: leave the item as it is."""
 
 
+#: How many more refreshes (made by this process) than accepted answers the run tolerates: a
+#: refresh that never yields a usable token must not spin forever. A ratio, not a streak: with
+#: many workers, refusals of a token can arrive before the answers it was accepted for.
+MAX_FRUITLESS_REFRESHES = 3
+
+
 class Pool(Generic[T]):
     def __init__(
         self,
@@ -85,6 +93,9 @@ class Pool(Generic[T]):
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.stats = PoolStats()
+        self.refresh_failure: RunStopped | None = None  # why the token could not be renewed
+        self._accepted = 0  # answers whose token was accepted
+        self._streak: tuple[str, int] = ("", 0)  # (code, consecutive items failing with it)
 
     async def carry(self, item: T) -> None:
         """Carry one item to a final state (or raise Stopped)."""
@@ -173,32 +184,94 @@ class Pool(Generic[T]):
         *,
         before: Callable[[], None] | None = None,
     ) -> Answer:
-        """Wait for the endpoint's pacer, send, and let the pacer learn from a 429."""
-        await self.until_stop(self.pacers[endpoint].acquire())
-        if before is not None:
-            before()
-        if self.stats.first_request_at is None:
-            self.stats.first_request_at = time.monotonic()
-        answer = await call()
-        self.stats.requests += 1
-        self.stats.last_answer_at = time.monotonic()
-        if answer.http_status == 429:  # the summary's "answered 429", whatever the code
-            self.stats.throttled += 1
-        if answer.meaning.kind is Kind.THROTTLED:
-            pause = self.pacers[endpoint].throttled(
-                reset_after=answer.reset_after, limit=answer.limit
+        """Wait for the endpoint's pacer, send, and let the pacer learn from a 429.
+
+        An expired or invalid token is renewed and the same request sent again: that is neither
+        an attempt nor a failure. Only when renewal is impossible does the answer come back (and
+        `run_wide_stop` turns it into the stop, with `refresh_failure` saying why).
+        """
+        tokens = self.client.tokens
+        while True:
+            await self.until_stop(tokens.ensure_fresh())
+            await self.until_stop(self.pacers[endpoint].acquire())
+            if before is not None:
+                before()
+            if self.stats.first_request_at is None:
+                self.stats.first_request_at = time.monotonic()
+            # The request reads this same token synchronously, before its first await.
+            carried = tokens.current()
+            answer = await call()
+            self.stats.requests += 1
+            self.stats.last_answer_at = time.monotonic()
+            if answer.http_status == 429:  # the summary's "answered 429", whatever the code
+                self.stats.throttled += 1
+            kind = answer.meaning.kind
+            if kind is Kind.THROTTLED:
+                pause = self.pacers[endpoint].throttled(
+                    reset_after=answer.reset_after, limit=answer.limit
+                )
+                log.debug("throttled on %s (code %s): pausing %.1fs", endpoint, answer.code, pause)
+            if kind is not Kind.TOKEN:
+                self._accepted += 1
+                return answer
+            if not await self._renewed(carried, answer):
+                return answer
+
+    async def _renewed(self, carried: str, answer: Answer) -> bool:
+        """Renew the token `carried` (once for all workers); False when that is impossible."""
+        tokens = self.client.tokens
+        log.debug("token refused (code %s): renewing it", answer.code)
+        try:
+            # Not cancelled by a stop: a refresh must finish and be saved once Feishu answers.
+            await tokens.refresh(carried)
+        except RunStopped as exc:
+            if self.refresh_failure is None:
+                self.refresh_failure = exc
+            return False
+        if tokens.refreshes > self._accepted + MAX_FRUITLESS_REFRESHES:
+            lang = self.options.lang
+            self.refresh_failure = RunStopped(
+                i18n.text("refresh_fruitless", lang),
+                hint=i18n.text("refresh_login_hint", lang, option=""),
             )
-            log.debug("throttled on %s (code %s): pausing %.1fs", endpoint, answer.code, pause)
-        return answer
+            return False
+        if self.stopping:
+            raise Stopped
+        return True
+
+    def note_outcome(self, code: str | None) -> None:
+        """Feed the circuit breaker: None for an item done, else the code it failed with.
+
+        A long streak of items failing the same way means something is wrong for all of them
+        (a shifted column, a tenant rule): stop rather than burn through the file.
+        """
+        if code is None:
+            self._streak = ("", 0)
+            return
+        last, n = self._streak
+        n = n + 1 if code == last else 1
+        self._streak = (code, n)
+        limit = self.options.circuit_breaker
+        if limit and n >= limit and self.stats.stopped is None:
+            lang = self.options.lang
+            self.request_stop(
+                RunStopped(
+                    i18n.text("circuit_breaker", lang, count=n, code=code),
+                    hint=i18n.text("circuit_breaker_hint", lang),
+                )
+            )
 
     def run_wide_stop(self, answer: Answer, meaning: Meaning) -> RunStopped | None:
         """The stop an answer calls for, if it concerns the whole run (token, tenant, TLS)."""
         lang = self.options.lang
         if meaning.kind in (Kind.TOKEN, Kind.RUN_WIDE):
             key = "stop_token" if meaning.kind is Kind.TOKEN else "stop_run_wide"
+            message = i18n.text(key, lang, code=answer.code, msg=answer.msg)
+            failure = self.refresh_failure if meaning.kind is Kind.TOKEN else None
+            if failure is not None:  # say why renewing it did not help, and what to do
+                return RunStopped(f"{message} {failure.message}", hint=failure.hint)
             return RunStopped(
-                i18n.text(key, lang, code=answer.code, msg=answer.msg),
-                hint=meaning.hint(lang) + " " + i18n.text("rerun_hint", lang),
+                message, hint=meaning.hint(lang) + " " + i18n.text("rerun_hint", lang)
             )
         if answer.tls_error:
             return RunStopped(

@@ -40,13 +40,17 @@ class BindSender(Pool[Work]):
             fields.setdefault("log_id", answer.log_id)
         self._journal.record(item.key, state=state, endpoint=endpoint, **fields)
 
-    def _final(self, *, bound: bool) -> None:
+    def _final(self, *, bound: bool, answer: Answer | None = None) -> None:
+        """Count a row done; a sent row also feeds the circuit breaker (`answer`: its refusal)."""
         if bound:
             self.stats.done += 1
             self.progress.advance(bound=1)
+            self.note_outcome(None)
         else:
             self.stats.failed += 1
             self.progress.advance(failed=1)
+            if answer is not None:
+                self.note_outcome("no answer" if answer.code is None else str(answer.code))
 
     async def carry(self, item: Work) -> None:
         admin = item.binding.admin_account.casefold()
@@ -113,7 +117,7 @@ class BindSender(Pool[Work]):
                     note="lost answer" if answer.lost else "transient",
                 )
                 if final:
-                    self._final(bound=False)
+                    self._final(bound=False, answer=answer)
                     return True
                 await self.wait_backoff(item.attempts)
                 return False
@@ -133,7 +137,7 @@ class BindSender(Pool[Work]):
                     self.dead_admins.setdefault(
                         item.binding.admin_account.casefold(), (str(answer.code), text)
                     )
-                self._final(bound=False)
+                self._final(bound=False, answer=answer)
                 return True
         raise AssertionError(f"unhandled answer kind {meaning.kind}")  # pragma: no cover
 
@@ -176,5 +180,5 @@ class BindSender(Pool[Work]):
         self._record(
             item, State.FAILED, refused, counted=True, transient=unsure, msg=f"{msg} {check}"
         )
-        self._final(bound=False)
+        self._final(bound=False, answer=refused)
         return True

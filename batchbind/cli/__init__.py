@@ -9,8 +9,10 @@ from __future__ import annotations
 import click
 
 from batchbind import __version__
+from batchbind.cli.auth import auth
 from batchbind.cli.bind import run, template, validate_cmd
 from batchbind.cli.journal import journal, report
+from batchbind.cli.lifecycle import resolve, status, unbind
 from batchbind.cli.sandbox import sandbox
 
 
@@ -25,7 +27,9 @@ def cli() -> None:
     """
 
 
-for command in (run, validate_cmd, template, sandbox, report, journal):
+for command in (run, validate_cmd, template, sandbox, report, journal, auth):
+    cli.add_command(command)
+for command in (status, unbind, resolve):  # the binding lifecycle
     cli.add_command(command)
 
 

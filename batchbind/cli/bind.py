@@ -10,7 +10,7 @@ import click
 
 from batchbind import i18n, redact
 from batchbind.cli.common import (
-    connection,
+    connect,
     connection_options,
     counts_line,
     friendly_errors,
@@ -33,6 +33,7 @@ RUN_EXAMPLE = """
 \b
 Examples:
   batchbind run bindings.xlsx --sandbox
+  batchbind auth login --app-id cli_xxx && batchbind run bindings.xlsx
   FEISHU_USER_ACCESS_TOKEN=u-... batchbind run bindings.xlsx --out results.xlsx
 """
 
@@ -49,13 +50,15 @@ Examples:
 def run(input_path: Path, **kw: Any) -> None:
     """Validate INPUT, bind every valid row, and write the results spreadsheet."""
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
-    base_url, token = connection(kw, lang)
+    found = connect(kw, lang)
+    token = found.tokens.current()
     redact.register(token)
     read = read_settings(input_path, kw)
     settings = RunSettings(
         **vars(read),
-        base_url=base_url,
+        base_url=found.base_url,
         token=token,
+        tokens=found.tokens,
         state=kw["state"] or default_journal(kw["profile"]),
         out=kw["out"],
         retry_failed=kw["retry_failed"],
@@ -64,6 +67,7 @@ def run(input_path: Path, **kw: Any) -> None:
         rate_per_minute=kw["rate_per_minute"],
         concurrency=kw["concurrency"],
         max_attempts=kw["max_attempts"],
+        circuit_breaker=kw["circuit_breaker"],
         lang=lang,
         progress=not kw["quiet"] and not kw["as_json"],
     )

@@ -10,12 +10,16 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from batchbind import i18n, redact
+from batchbind.auth.oauth import AppCredentials
+from batchbind.auth.profiles import ProfileStore
+from batchbind.auth.tokens import ProfileTokens, TokenSource
 from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu import resolve_base_url
 from batchbind.job import JobResult, ReadSettings
@@ -216,8 +220,9 @@ def connection_options(func: F) -> F:
             click.option(
                 "--domain",
                 type=click.Choice(["feishu", "lark"]),
-                default="feishu",
-                show_default=True,
+                default=None,
+                help="Feishu (China) or Lark (international). Default: the profile's host, "
+                "else feishu.",
             ),
             click.option(
                 "--token",
@@ -228,7 +233,8 @@ def connection_options(func: F) -> F:
                 "--profile",
                 default="default",
                 show_default=True,
-                help="Profile: chooses the default journal (one per profile).",
+                help="Credentials stored by 'batchbind auth' (also chooses the default "
+                "journal: one per profile).",
             ),
             click.option(
                 "--sandbox", is_flag=True, help="Talk to the local emulator (started if needed)."
@@ -273,15 +279,30 @@ def pacing_options(func: F) -> F:
                 show_default=True,
                 help="Attempts per row for transient errors (waiting out a 429 is not one).",
             ),
+            click.option(
+                "--circuit-breaker",
+                type=click.IntRange(min=0),
+                default=50,
+                show_default=True,
+                help="Stop after this many rows in a row fail with the same code (0: never).",
+            ),
         ]
     ):
         func = option(func)
     return func
 
 
-def connection(kw: dict[str, Any], lang: str) -> tuple[str, str]:
-    """The origin and the token: --token, then FEISHU_USER_ACCESS_TOKEN, then the sandbox's."""
+@dataclass(frozen=True, slots=True)
+class Connection:
+    base_url: str
+    tokens: TokenSource  # FeishuClient reads it per request; a profile's can be renewed
+
+
+def connect(kw: dict[str, Any], lang: str) -> Connection:
+    """The origin and the token source. First match wins: --token (warns), then
+    FEISHU_USER_ACCESS_TOKEN, then the sandbox's token (with --sandbox), then the profile."""
     token = kw["token"]
+    origin = "--token" if token else "FEISHU_USER_ACCESS_TOKEN"
     if token:
         say(i18n.text("token_on_command_line", lang))
     token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
@@ -289,8 +310,41 @@ def connection(kw: dict[str, Any], lang: str) -> tuple[str, str]:
         from batchbind.rehearsal import SANDBOX_TOKEN, ensure_sandbox
 
         base_url = kw["base_url"] or ensure_sandbox(kw["sandbox_scenario"])
-        return resolve_base_url(base_url), token or SANDBOX_TOKEN
-    base_url = resolve_base_url(kw["base_url"], kw["domain"])
-    if not token:
-        raise InputError(i18n.text("no_token", lang))
-    return base_url, token
+        origin = origin if token else "--sandbox"
+        return Connection(
+            resolve_base_url(base_url),
+            TokenSource(token or SANDBOX_TOKEN, origin=origin, lang=lang),
+        )
+    if token:
+        base_url = resolve_base_url(kw["base_url"], kw["domain"] or "feishu")
+        return Connection(base_url, TokenSource(token, origin=origin, lang=lang))
+    return _profile_connection(kw, lang)
+
+
+def _profile_connection(kw: dict[str, Any], lang: str) -> Connection:
+    """The stored profile's host and tokens; refused if asked to talk to another host."""
+    name = kw["profile"]
+    store = ProfileStore()
+    profile = store.load(name)
+    if profile is None:
+        raise InputError(i18n.text("no_credentials", lang, profile=name))
+    if kw["base_url"] or kw["domain"]:
+        wanted = resolve_base_url(kw["base_url"], kw["domain"] or "feishu")
+        if wanted.lower() != profile.host.lower():
+            raise InputError(
+                i18n.text(
+                    "profile_other_host", lang, profile=name, host=profile.host, wanted=wanted
+                ),
+                hint=i18n.text("profile_other_host_hint", lang, host=profile.host, wanted=wanted),
+            )
+    app_id = os.environ.get("FEISHU_APP_ID") or profile.app_id
+    app_secret = os.environ.get("FEISHU_APP_SECRET") or profile.app_secret
+    redact.register(app_secret)
+    app = AppCredentials(app_id, app_secret) if app_id and app_secret else None
+    return Connection(profile.host, ProfileTokens(store, profile, app=app, lang=lang))
+
+
+def connection(kw: dict[str, Any], lang: str) -> tuple[str, str]:
+    """The origin and the current token, for commands too short to need a renewal."""
+    found = connect(kw, lang)
+    return found.base_url, found.tokens.current()

@@ -22,7 +22,9 @@ from aiohttp import web
 
 from batchbind.sandbox.bindings import BindingEndpoints
 from batchbind.sandbox.chaos import Delays, Dice, FaultPlan, LogIds
+from batchbind.sandbox.contact import ContactEndpoints
 from batchbind.sandbox.limits import RateLimiter, Verdict
+from batchbind.sandbox.oauth import OAuthEndpoints
 from batchbind.sandbox.protocol import (
     GATEWAY_502_PAGE,
     Answer,
@@ -47,6 +49,12 @@ _TOKEN_ANSWERS = {
     "invalid": failure(400, 99991668, "Invalid access token for authorization."),
     "expired": failure(400, 99991677, "The user access token has expired."),
     "user": failure(403, 195101, "caller is not the super administrator of the tenant"),
+    # Run-wide answers, one role each (the HTTP statuses of the last three are not documented).
+    "wrong_unit": failure(403, 190006, "wrong unit for app tenant"),
+    "no_bot": failure(404, 190007, "app bot_id not found"),
+    "quota": failure(403, 99991403, "the app's monthly API call quota is used up"),
+    "no_scope": failure(403, 99991672, "Access denied: the app lacks the required scope."),
+    "no_grant": failure(403, 99991679, "Unauthorized: the user has not granted the scope."),
 }
 
 
@@ -72,6 +80,10 @@ class Emulator:
         self._bindings = BindingEndpoints(scenario, self._store, dice, wall_clock)
         self._wall_clock = wall_clock
         self.routes: list[Route] = self._bindings.routes()
+        self._contact = ContactEndpoints(scenario)
+        self.routes += self._contact.routes()
+        self._oauth = OAuthEndpoints(scenario)
+        self.routes += self._oauth.routes()
         self._started = time.monotonic()
         self._save_interval = SAVE_INTERVAL_S
         self.shutdown_requested: asyncio.Event | None = None
@@ -163,6 +175,8 @@ class Emulator:
             return self._finish(record, page, log_id)
 
         answer = self._authorize(request) if route.auth == "user" else None
+        if route.auth == "tenant":
+            answer = self._contact.authorize(request.headers.get("Authorization", ""))
         if answer is None:
             answer = _run_handler(route, call)
         if fault == "drop_after_store":
@@ -204,7 +218,8 @@ class Emulator:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return _TOKEN_ANSWERS["format"]
-        role = self.scenario.tokens.get(token.strip(), "invalid")
+        token = token.strip()
+        role = self._oauth.role(token) or self.scenario.tokens.get(token, "invalid")
         return None if role == "super_admin" else _TOKEN_ANSWERS[role]
 
     def _throttled(self, verdict: Verdict) -> Answer:

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from batchbind.sandbox.requestlog import RequestRecord
 
 JSONObject = dict[str, Any]
-Auth = Literal["user"] | None  # later: "tenant" for the contact API
+Auth = Literal["user", "tenant"] | None  # "tenant": an app-level token (contact API)
 
 
 @dataclass(slots=True)

@@ -21,6 +21,8 @@ from typing import Any, Literal
 SANDBOX_TOKEN = "u-sandbox"
 
 TOKEN_ROLES = ("super_admin", "user", "expired", "invalid")
+# Tokens whose every call gets one of the run-wide answers (see app._TOKEN_ANSWERS).
+RUN_WIDE_ROLES = ("wrong_unit", "no_bot", "quota", "no_scope", "no_grant")
 FAULTS = ("error_500", "drop", "gateway_502", "drop_after_store")
 THROTTLE_CODES = (99991400, 190004, 190005, 190010)
 ENDPOINTS = ("create", "get", "delete")
@@ -195,6 +197,71 @@ class Faults:
         _check(not unknown, f"faults.endpoints: unknown endpoint(s) {', '.join(unknown)}")
 
 
+PERSON_STATUSES = ("active", "resigned", "frozen")
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person of the directory, found by e-mail. Ids left out are derived from the e-mail."""
+
+    email: str
+    open_id: str = ""
+    union_id: str = ""
+    user_id: str = ""
+    status: Literal["active", "resigned", "frozen"] = "active"
+
+    def __post_init__(self) -> None:
+        _check("@" in self.email, f"directory.people.email {self.email!r} is not an e-mail address")
+        _check(
+            self.status in PERSON_STATUSES,
+            f"directory.people.status must be one of {', '.join(PERSON_STATUSES)}",
+        )
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Who `contact/v3/users/batch_get_id` finds, and the app allowed to get a tenant token.
+
+    With `everyone`, an e-mail nobody listed is found too (ids derived from it), so a rehearsal
+    works with any spreadsheet; `missing` e-mails are never found.
+    """
+
+    app_id: str = "cli_sandbox"
+    app_secret: str = "sandbox-secret"
+    people: tuple[Person, ...] = ()
+    missing: tuple[str, ...] = ()
+    everyone: bool = True
+
+
+@dataclass(frozen=True)
+class OAuth:
+    """The app that `auth login` uses, and the life of the tokens the OAuth endpoints issue.
+
+    `access_calls` > 0 makes each access token expire after that many API calls (exact and fast
+    for tests); `access_lifetime_s` is its life in seconds. `refresh_server_errors` answers the
+    next N refreshes with 20050 (Feishu's trouble: retry).
+    """
+
+    app_id: str = "cli_sandbox"
+    app_secret: str = "sandbox-secret"
+    access_lifetime_s: float = 7200.0
+    access_calls: int = 0
+    refresh_lifetime_s: float = 365 * 86400.0
+    refresh_enabled: bool = True
+    refresh_server_errors: int = 0
+    role: str = "super_admin"
+    user_name: str = "Sandbox Admin"
+    open_id: str = "ou_sandbox_admin"
+
+    def __post_init__(self) -> None:
+        _check(self.access_lifetime_s > 0, "oauth.access_lifetime_s must be positive")
+        _check(self.refresh_lifetime_s > 0, "oauth.refresh_lifetime_s must be positive")
+        _non_negative("oauth", "access_calls", self.access_calls)
+        _non_negative("oauth", "refresh_server_errors", self.refresh_server_errors)
+        roles = (*TOKEN_ROLES, *RUN_WIDE_ROLES)
+        _check(self.role in roles, f"oauth.role must be one of {', '.join(roles)}")
+
+
 def _default_tokens() -> dict[str, str]:
     return {SANDBOX_TOKEN: "super_admin"}
 
@@ -212,10 +279,13 @@ class Scenario:
     limits: Limits = field(default_factory=Limits)
     latency: Latency = field(default_factory=Latency)
     faults: Faults = field(default_factory=Faults)
+    directory: Directory = field(default_factory=Directory)
+    oauth: OAuth = field(default_factory=OAuth)
 
     def __post_init__(self) -> None:
-        bad = sorted(t for t, role in self.tokens.items() if role not in TOKEN_ROLES)
-        _check(not bad, f"tokens: unknown role for {', '.join(bad)} (roles: {TOKEN_ROLES})")
+        roles = (*TOKEN_ROLES, *RUN_WIDE_ROLES)
+        bad = sorted(t for t, role in self.tokens.items() if role not in roles)
+        _check(not bad, f"tokens: unknown role for {', '.join(bad)} (roles: {roles})")
 
     def digest(self) -> str:
         """The sha256 of the scenario's canonical JSON form (what `/_sandbox/info` shows)."""

@@ -1,0 +1,195 @@
+"""Stored credentials: one owner-only JSON file per profile in the user's config folder.
+
+A profile holds the super administrator's tokens for one tenant host, and remembers that host so
+the tokens are never sent anywhere else. Files are written atomically (a temporary file, then a
+rename) and created readable by their owner only; on POSIX a file that others can read is refused
+rather than used, since anyone who can read it can act as the super administrator.
+
+Several processes may share a profile (a scheduled run and a manual one on different journals).
+A refresh token is single-use, so whoever refreshes holds the profile's lock and re-reads the file
+first: the second process then finds the pair the first one obtained instead of burning it again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from batchbind import redact
+from batchbind.errors import InputError, JournalLocked
+from batchbind.lock import ProcessLock
+from batchbind.paths import config_dir
+
+VERSION = 1
+LOCK_TIMEOUT_S = 60.0
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class ProfileError(InputError):
+    """A profile cannot be used as it is (bad name, unsafe permissions, unreadable file)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """One tenant's credentials. `host` is the API origin, e.g. https://open.feishu.cn."""
+
+    name: str
+    host: str
+    access_token: str = field(repr=False)
+    expires_at: float | None = None  # epoch seconds; None when unknown (a bare imported token)
+    lifetime_s: float | None = None  # the expires_in it was issued with
+    refresh_token: str = field(default="", repr=False)
+    refresh_expires_at: float | None = None
+    app_id: str = ""
+    app_secret: str = field(default="", repr=False)
+    scope: str = ""
+    user_name: str = ""
+    open_id: str = ""
+    updated_at: float = 0.0
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self.access_token, self.refresh_token, self.app_secret)
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def refresh_expired(self, now: float) -> bool:
+        return self.refresh_expires_at is not None and now >= self.refresh_expires_at
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("name")
+        return {"version": VERSION, **data}
+
+    @classmethod
+    def from_json(cls, name: str, data: Any, path: Path) -> Profile:
+        if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
+            raise ProfileError(
+                f"{path} is not a batchbind credentials file.",
+                hint="Run 'batchbind auth login' (or 'auth import') to replace it.",
+            )
+        known = {f for f in cls.__dataclass_fields__ if f != "name"}
+        values = {k: v for k, v in data.items() if k in known}
+        try:
+            return cls(name=name, **values)
+        except TypeError as exc:
+            raise ProfileError(f"{path} is damaged ({exc}).") from None
+
+
+def check_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise ProfileError(
+            f"Profile name {name!r} is not usable: use letters, digits, '.', '_' or '-'."
+        )
+    return name
+
+
+def _check_private(path: Path, st: os.stat_result) -> None:
+    """On POSIX, refuse a credentials file that anyone but its owner can read or change."""
+    if sys.platform == "win32":  # the user's profile folder is private by default
+        return
+    if st.st_uid != os.getuid():
+        raise ProfileError(
+            f"{path} belongs to another user: batchbind uses only credentials files you own.",
+            hint="Log in again as yourself: batchbind auth login",
+        )
+    if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ProfileError(
+            f"{path} can be read by other users, so batchbind will not use it.",
+            hint=f"Make it private, then retry: chmod 600 {path}",
+        )
+
+
+class ProfileStore:
+    """The profiles in one config folder (`config_dir()/profiles` unless told otherwise)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or config_dir() / "profiles"
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{check_name(name)}.json"
+
+    def load(self, name: str) -> Profile | None:
+        """The stored profile, or None if there is none. Its secrets are registered for scrubbing."""
+        path = self.path(name)
+        try:
+            with path.open("rb") as f:
+                _check_private(path, os.fstat(f.fileno()))
+                raw = f.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ProfileError(f"Cannot read {path} ({exc.strerror}).") from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise ProfileError(
+                f"{path} is not valid JSON.",
+                hint="Run 'batchbind auth login' (or 'auth import') to replace it.",
+            ) from None
+        profile = Profile.from_json(name, data, path)
+        for secret in profile.secrets():
+            redact.register(secret)
+        return profile
+
+    def save(self, profile: Profile) -> Path:
+        """Write atomically and owner-only: a crash leaves the old file or the new one, whole."""
+        for secret in profile.secrets():
+            redact.register(secret)
+        path = self.path(profile.name)
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        stamped = replace(profile, updated_at=time.time())
+        payload = json.dumps(stamped.to_json(), indent=2, ensure_ascii=False).encode("utf-8")
+        # mkstemp creates the file 0600 from the start: the secrets are never readable by others.
+        fd, tmp = tempfile.mkstemp(prefix=f".{profile.name}.", suffix=".tmp", dir=self.folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(payload)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return path
+
+    def delete(self, name: str) -> bool:
+        path = self.path(name)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def acquire_lock(self, name: str, *, timeout_s: float = LOCK_TIMEOUT_S) -> ProcessLock:
+        """Take the profile's inter-process lock (waiting for a refreshing process); release it."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        lock = ProcessLock(self.folder / f".{check_name(name)}.lock")
+        try:
+            lock.acquire_waiting(timeout_s)
+        except JournalLocked:
+            raise ProfileError(
+                f"Profile {name!r} stayed locked by {lock.holder()} for {timeout_s:.0f}s.",
+                hint="Another batchbind process is refreshing it; try again.",
+            ) from None
+        return lock
+
+    @contextlib.contextmanager
+    def locked(self, name: str, *, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+        """Hold the profile's inter-process lock (for read-modify-write)."""
+        lock = self.acquire_lock(name, timeout_s=timeout_s)
+        try:
+            yield
+        finally:
+            lock.release()

@@ -1,0 +1,227 @@
+"""Finding the header row and turning the rows below it into a `Table`.
+
+The header row is the first of the top rows that names all three fields (in English or Chinese,
+case, spaces and underscores ignored), so a title line or a blank row above it is fine. Extra
+columns are kept in order; a results file read back has its result columns dropped, to be
+replaced by the next results rather than duplicated. Readers (CSV, Excel) hand their rows here
+as text, numbered by physical row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import compress
+
+from batchbind.cells import unescape_csv_cell
+from batchbind.cleaning import normalise_header
+from batchbind.errors import InputError
+from batchbind.model import RESULT_COLUMNS, Field, SourceRow, Table
+
+#: Header names recognised for each field (compared with `normalise_header`).
+HEADER_ALIASES: dict[Field, tuple[str, ...]] = {
+    Field.ADMIN_ACCOUNT: (
+        "admin_account", "admin", "admin_email", "admin_mail", "administrator",
+        "administrator_account", "exchange_admin", "exchange_admin_account",
+        "管理员账号", "管理员帐号", "管理员账户", "管理员邮箱", "管理员",
+        "Exchange 管理员账号", "Exchange 管理员", "超级管理员账号",
+    ),
+    Field.EXCHANGE_ACCOUNT: (
+        "exchange_account", "exchange", "exchange_email", "exchange_mail", "exchange_mailbox",
+        "exchange_address", "mailbox", "email", "e-mail", "email_address", "mail",
+        "Exchange 账号", "Exchange 帐号", "Exchange 账户", "Exchange 邮箱", "Exchange 邮箱地址",
+        "邮箱", "邮箱地址", "邮箱账号", "电子邮箱", "电子邮件", "邮件地址", "用户邮箱",
+    ),
+    Field.USER_ID: (
+        "user_id", "userid", "open_id", "openid", "union_id", "unionid", "feishu_id",
+        "feishu_user_id", "feishu_open_id", "lark_id", "lark_user_id", "lark_open_id",
+        "用户ID", "用户 ID", "飞书ID", "飞书 ID", "飞书用户ID", "飞书账号ID", "用户标识", "Lark ID",
+    ),
+}  # fmt: skip
+
+#: How many rows (physical) are searched for the header row, below title lines.
+HEADER_SCAN_ROWS = 10
+
+# The two sentences the readers end their errors with.
+CONVERT_HINT = "Open it in Excel and save it as .xlsx or as CSV UTF-8, then run again."
+HEADERS_HINT = (
+    "Name the columns admin_account, exchange_account and user_id (or 管理员账号, Exchange 账号, "
+    "用户ID); `batchbind template` writes a ready-to-fill file."
+)
+
+_FIELD_BY_NAME: dict[str, Field] = {
+    normalise_header(alias): f for f, aliases in HEADER_ALIASES.items() for alias in aliases
+}
+_RESULT_NAMES = frozenset(normalise_header(name) for name in RESULT_COLUMNS)
+# A file is batchbind's own results when these are all there (a user may delete the others).
+_RESULTS_MARKERS = frozenset(normalise_header(n) for n in ("row", "outcome", "code", "msg"))
+
+
+@dataclass(slots=True)
+class Header:
+    """The header row found among the first rows, and what its columns mean."""
+
+    row: int  # physical row number
+    cells: list[str]
+    fields: dict[Field, list[int]] = field(default_factory=dict)
+    results_file: bool = False
+
+    @property
+    def score(self) -> int:
+        return len(self.fields)
+
+
+def match_header(row: int, cells: list[str]) -> Header:
+    names = [normalise_header(c) for c in cells]
+    header = Header(row, cells)
+    header.results_file = _RESULTS_MARKERS.issubset(names)
+    for index, name in enumerate(names):
+        found = _FIELD_BY_NAME.get(name)
+        if found is not None:
+            header.fields.setdefault(found, []).append(index)
+    return header
+
+
+def find_header(rows: Sequence[tuple[int, list[str]]]) -> Header | None:
+    """The first row naming all three fields, else the best partial match, else None."""
+    best: Header | None = None
+    for row, cells in rows[:HEADER_SCAN_ROWS]:
+        if not any(c.strip() for c in cells):
+            continue
+        header = match_header(row, cells)
+        if header.score == len(Field):
+            return header
+        if best is None or header.score > best.score:
+            best = header
+    return best
+
+
+def _is_result(cell: str) -> bool:
+    return normalise_header(cell) in _RESULT_NAMES
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def check_header(header: Header | None, where: str) -> Header:
+    if header is None:
+        raise InputError(f"{where} has no rows.", hint=HEADERS_HINT)
+    for name, columns in header.fields.items():
+        if len(columns) > 1:
+            both = " and ".join(f"{column_letter(i)} ({header.cells[i].strip()})" for i in columns)
+            raise InputError(
+                f"{where}: columns {both} on row {header.row} both name {name.value}.",
+                hint="Rename or delete one of them, so that each of admin_account, "
+                "exchange_account and user_id appears once.",
+            )
+    missing = [f.value for f in Field if f not in header.fields]
+    if missing:
+        found = ", ".join(repr(c.strip()) for c in header.cells if c.strip()) or "none"
+        raise InputError(
+            f"{where} has no column for {', '.join(missing)} (looked at row {header.row}, "
+            f"columns found: {found}).",
+            hint=HEADERS_HINT,
+        )
+    return header
+
+
+@dataclass(slots=True)
+class Rows:
+    """Data rows below the header, as text, with the problems found converting cells.
+
+    `numbers[i]` is the physical row number of `cells[i]`. Parallel lists rather than pairs, so
+    that 100,000 rows are handled a column or a list at a time, without a tuple per row.
+    """
+
+    numbers: list[int] = field(default_factory=list)
+    cells: list[list[str]] = field(default_factory=list)
+    problems: dict[int, dict[int, str]] = field(default_factory=dict)  # physical row -> col -> code
+    blank_free: bool = False  # the reader has seen that no row is blank
+
+
+def assemble(
+    header: Header, data: Rows, *, source: str, sheet: str | None, unescape: bool
+) -> Table:
+    """Keep the header's columns (and unnamed ones that hold data), drop result columns."""
+    head = header.cells
+    named = [i for i, c in enumerate(head) if c.strip()]
+    start, end = named[0], named[-1] + 1
+    numbers, rows = data.numbers, data.cells
+    if not data.blank_free:
+        numbers, rows = _without_blank_rows(numbers, rows)
+    if (
+        start == 0
+        and end == len(head)
+        and not header.results_file
+        and not unescape
+        and set(map(len, rows)) <= {end}
+    ):
+        # The common case: every row is exactly as wide as the header, so the row lists (this
+        # module's own) become the table's rows as they are.
+        table_rows = list(map(SourceRow, numbers, rows))
+        fields = {f: cols[0] for f, cols in header.fields.items()}
+        _attach_problems(table_rows, data.problems, {i: i for i in range(end)})
+        return Table(columns=list(head), fields=fields, rows=table_rows, source=source, sheet=sheet)
+    for cells in rows:
+        if len(cells) > end:
+            for i in range(len(cells) - 1, end - 1, -1):
+                if cells[i].strip():
+                    end = i + 1
+                    break
+        if start:
+            for i in range(start):
+                if i < len(cells) and cells[i].strip():
+                    start = i
+                    break
+    dropped: set[int] = set()
+    if header.results_file:
+        # batchbind's own results read back: its result columns are replaced by the next
+        # results, never duplicated.
+        dropped = {i for i in range(start, min(end, len(head))) if _is_result(head[i])}
+    kept = [i for i in range(start, end) if i not in dropped]
+    position = {raw: new for new, raw in enumerate(kept)}
+    fields = {f: position[cols[0]] for f, cols in header.fields.items()}
+    width = len(kept)
+    simple = kept == list(range(width))
+
+    def take(cells: list[str]) -> list[str]:
+        if simple:
+            # The row lists are this module's own, so a row of the right width is used as is.
+            taken = cells if len(cells) == width else cells[:width]
+            if len(taken) < width:
+                taken.extend([""] * (width - len(taken)))
+        else:
+            taken = [cells[i] if i < len(cells) else "" for i in kept]
+        return [unescape_csv_cell(c) for c in taken] if unescape else taken
+
+    table_rows = list(map(SourceRow, numbers, map(take, rows)))
+    _attach_problems(table_rows, data.problems, position)
+    columns = take(head)
+    return Table(columns=columns, fields=fields, rows=table_rows, source=source, sheet=sheet)
+
+
+def _without_blank_rows(
+    numbers: list[int], rows: list[list[str]]
+) -> tuple[list[int], list[list[str]]]:
+    """Blank rows (nothing but spaces) are not rows: Excel users leave them between blocks."""
+    filled = list(map(bool, map(str.strip, map("".join, rows))))
+    if all(filled):
+        return numbers, rows
+    return list(compress(numbers, filled)), list(compress(rows, filled))
+
+
+def _attach_problems(
+    rows: list[SourceRow], problems: dict[int, dict[int, str]], position: dict[int, int]
+) -> None:
+    if not problems:
+        return
+    for source_row in rows:
+        found = problems.get(source_row.row)
+        if found:
+            source_row.cell_problems = {position[i]: c for i, c in found.items() if i in position}

@@ -1,0 +1,265 @@
+"""What `status` and `unbind` share: a results file read back as a view of the journal.
+
+Both commands read a results file (or any input sheet), find each valid row's journal key by its
+content, act on the rows the journal knows are bound, and render the results file again from the
+journal, exactly as `run` does. The journal stays the truth; the file is only re-rendered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import python_calamine
+
+from batchbind import i18n
+from batchbind.auth.tokens import TokenSource
+from batchbind.feishu import FeishuClient
+from batchbind.headers import HEADER_SCAN_ROWS, match_header
+from batchbind.job import ReadSettings, read_and_check
+from batchbind.journal import Journal, RowState, State, row_key
+from batchbind.model import CheckedRow, Outcome, ResultRow, RunInfo, Table
+from batchbind.pacing import Budget, Pacers
+from batchbind.paths import default_results
+from batchbind.plan import Disposition, Plan
+from batchbind.pool import PoolOptions, PoolStats
+from batchbind.report import write_results
+from batchbind.results import Counts, count, render
+
+#: The sync statuses after which a binding's status no longer changes.
+FINAL_STATUSES = frozenset({"done", "err"})
+
+
+@dataclass(kw_only=True)
+class LifecycleSettings(ReadSettings):
+    """Where the results file is, which tenant and journal, and how fast to talk to Feishu."""
+
+    base_url: str
+    token: str = field(repr=False)
+    # Where the token comes from when it can be renewed (a profile); else `token` is used as is.
+    tokens: TokenSource | None = field(default=None, repr=False, compare=False)
+    state: Path
+    out: Path | None = None
+    rate_per_second: float = 50.0
+    rate_per_minute: float = 1000.0
+    concurrency: int = 32
+    max_attempts: int = 5
+    lang: str = "en"
+    progress: bool = True
+
+    def public(self) -> dict[str, str]:
+        """The settings the Summary sheet and the journal may show (never the token)."""
+        return {
+            "input": str(self.input),
+            "base_url": self.base_url,
+            "user_id_type": self.user_id_type.value,
+            "rate_per_second": f"{self.rate_per_second:g}",
+            "rate_per_minute": f"{self.rate_per_minute:g}",
+            "concurrency": str(self.concurrency),
+            "max_attempts": str(self.max_attempts),
+        }
+
+    def pool_options(self) -> PoolOptions:
+        return PoolOptions(
+            concurrency=self.concurrency, max_attempts=self.max_attempts, lang=self.lang
+        )
+
+    def pacers(self) -> Pacers:
+        return Pacers(Budget(per_second=self.rate_per_second, per_minute=self.rate_per_minute))
+
+    def client(self) -> FeishuClient:
+        return FeishuClient(
+            self.base_url,
+            self.tokens if self.tokens is not None else (lambda: self.token),
+            user_id_type=self.user_id_type.value,
+            max_connections=self.concurrency,
+        )
+
+    def results_path(self) -> Path:
+        """`--out`, else the results file itself (never an input sheet: that gets its own)."""
+        if self.out is not None:
+            return self.out
+        return self.input if is_results_file(self.input) else default_results(self.input)
+
+
+@dataclass(frozen=True, slots=True)
+class BoundRow:
+    """A bound row of the file, as the journal knows it (the first copy of duplicates)."""
+
+    row: int
+    key: str
+    state: RowState
+    checked: CheckedRow
+
+    @property
+    def exchange_account(self) -> str:
+        binding = self.checked.binding
+        return binding.exchange_account if binding else ""
+
+    @property
+    def user_id(self) -> str:
+        binding = self.checked.binding
+        return binding.user_id if binding else ""
+
+
+@dataclass(slots=True)
+class View:
+    """A results file read back: its rows, and each valid row's journal key."""
+
+    table: Table
+    checked: list[CheckedRow]
+    keys: dict[int, str]  # physical row -> journal key, for valid rows
+
+    def plan(self, states: dict[str, RowState]) -> Plan:
+        """A plan that sends nothing: rendering reads every row's state from the journal.
+
+        A row the journal does not know whose Exchange account is bound to another user is
+        shown as the conflict `run` reported, not as a row still to send.
+        """
+        plan = Plan(keys=dict(self.keys))
+        bound_to = {s.exchange_key: s for s in states.values() if s.state is State.BOUND}
+        for item in self.checked:
+            row = item.source.row
+            key = self.keys.get(row)
+            if key is None or key in states or item.binding is None:
+                continue
+            holder = bound_to.get(item.binding.exchange_account.casefold())
+            if holder is not None:
+                plan.dispositions[row] = Disposition.CONFLICT
+                plan.conflicts[row] = holder
+        return plan
+
+    def bound(self, states: dict[str, RowState]) -> list[BoundRow]:
+        """The rows the journal knows are bound, once per key, in file order."""
+        seen: set[str] = set()
+        rows: list[BoundRow] = []
+        for item in self.checked:
+            key = self.keys.get(item.source.row)
+            if key is None or key in seen or not item.is_valid:
+                continue
+            seen.add(key)
+            state = states.get(key)
+            if state is not None and state.state is State.BOUND and state.binding_id:
+                rows.append(BoundRow(item.source.row, key, state, item))
+        return rows
+
+    def unknown_rows(self, states: dict[str, RowState]) -> int:
+        """Valid rows the journal has never seen: the wrong --state or --user-id-type?"""
+        return sum(1 for key in set(self.keys.values()) if key not in states)
+
+
+def read_view(settings: ReadSettings, tenant: str) -> View:
+    table, checked = read_and_check(settings)
+    keys = {
+        item.source.row: row_key(tenant, settings.user_id_type.value, item.binding)
+        for item in checked
+        if item.is_valid and item.binding is not None
+    }
+    return View(table, checked, keys)
+
+
+def is_results_file(path: Path) -> bool:
+    """Whether `path` holds batchbind's own results (its result columns are in the header)."""
+    return any(match_header(0, cells).results_file for cells in _top_rows(path))
+
+
+def _top_rows(path: Path) -> Iterator[list[str]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            with python_calamine.CalamineWorkbook.from_path(path) as book:
+                sheets = [
+                    book.get_sheet_by_name(name).to_python(
+                        skip_empty_area=False, nrows=HEADER_SCAN_ROWS
+                    )
+                    for name in book.sheet_names
+                ]
+        except Exception:  # calamine reports unreadable files with several exception types
+            return
+        for values in sheets:
+            for cells in values:
+                yield [str(v) for v in cells]
+        return
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(64 * 1024)
+    except OSError:
+        return
+    # The markers are ASCII: a lenient decode is enough to see them, whatever the encoding.
+    codec = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    for line in head.decode(codec, errors="replace").splitlines()[:HEADER_SCAN_ROWS]:
+        for delimiter in (",", ";", "\t"):
+            yield [cell.strip().strip('"') for cell in line.split(delimiter)]
+
+
+# -- writing the view -------------------------------------------------------------------------
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def annotate(results: list[ResultRow], lang: str) -> None:
+    """Hints for what `status` and `unbind` leave behind: sync errors, syncing, unbound rows."""
+    for result in results:
+        if result.outcome is Outcome.BOUND and not result.hint:
+            if result.binding_status == "err":
+                result.hint = i18n.text("sync_err_hint", lang)
+            elif result.binding_status and result.binding_status not in FINAL_STATUSES:
+                result.hint = i18n.text("syncing_hint", lang)
+        elif result.outcome is Outcome.UNBOUND and not result.hint:
+            result.hint = i18n.text("unbound_earlier_hint", lang)
+
+
+@dataclass(slots=True)
+class Written:
+    results: list[ResultRow]
+    counts: Counts
+    path: Path
+    wanted: Path
+
+
+def write_view(
+    view: View,
+    journal: Journal,
+    settings: LifecycleSettings,
+    *,
+    command: str,
+    started: float,
+    stats: PoolStats | None,
+    extra: dict[str, str] | None = None,
+) -> Written:
+    """Render the file again from the journal and write it atomically."""
+    states = journal.states()
+    plan = view.plan(states)
+    results = list(render(view.table, view.checked, plan, states, lang=settings.lang))
+    annotate(results, settings.lang)
+    counts = count(results, states, plan)
+    out = settings.results_path()
+    ended = time.time()
+    info = RunInfo(
+        command=command,
+        started_at=_iso(started),
+        ended_at=_iso(ended),
+        duration_s=ended - started,
+        settings={**settings.public(), **(extra or {})},
+        journal=str(settings.state),
+        requests_sent=stats.requests if stats else 0,
+        throttled=stats.throttled if stats else 0,
+        lang=settings.lang,
+    )
+    path = write_results(out, view.table.columns, results, info, lang=settings.lang)
+    return Written(results, counts, path, out)
+
+
+def stats_exit(stats: PoolStats | None) -> int | None:
+    """The exit code a stop imposes (interrupted, run-wide stop), if any."""
+    if stats is None:
+        return None
+    if stats.interrupted is not None:
+        return 128 + stats.interrupted
+    if stats.stopped is not None:
+        return 3
+    return None

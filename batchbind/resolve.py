@@ -1,0 +1,386 @@
+"""`batchbind resolve`: fill in missing `user_id`s from people's Feishu e-mail addresses.
+
+The e-mails of the rows without a `user_id` are looked up through `contact/v3/users/batch_get_id`,
+50 to a call, through the `lookup` pacer, with a tenant token obtained from the app's ID and
+secret. The copy of the input gets the ids and a `resolve_status` per row: `found`, `not_found`,
+`resigned` (filled only when asked), `frozen` (filled: the account exists), or `pending` when the
+lookup did not finish (interrupted, stopped, or no usable answer): running it again looks those up.
+
+Lookups change nothing in Feishu and nothing in the journal, so a re-run simply asks again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from batchbind import i18n, redact
+from batchbind.cleaning import clean_value, normalise_header
+from batchbind.codes import Kind
+from batchbind.errors import InputError, RunStopped
+from batchbind.feishu import Answer, FeishuClient
+from batchbind.headers import HEADER_ALIASES, HEADER_SCAN_ROWS
+from batchbind.job import _install_signals
+from batchbind.model import Field, UserIdType
+from batchbind.pacing import Budget, Pacers
+from batchbind.pool import Pool, PoolOptions, PoolStats, Stopped
+from batchbind.progress import progress_bar
+from batchbind.sheetcopy import Grid, Sheet, read_grid, write_grid
+
+BATCH = 50  # e-mails per call: the documented maximum
+STATUS_COLUMN = "resolve_status"
+RENAMED_EMAIL_COLUMN = "feishu_email"
+
+#: Column names that hold people's Feishu e-mail, most specific first.
+EMAIL_ALIASES = (
+    "feishu_email", "feishu_mail", "lark_email", "lark_mail", "飞书邮箱", "飞书邮件地址",
+    "email", "e-mail", "mail", "email_address", "邮箱", "邮箱地址", "电子邮箱", "电子邮件",
+    "用户邮箱", "企业邮箱",
+)  # fmt: skip
+
+_USER_ID_NAMES = frozenset(normalise_header(a) for a in HEADER_ALIASES[Field.USER_ID])
+_EXCHANGE_NAMES = frozenset(normalise_header(a) for a in HEADER_ALIASES[Field.EXCHANGE_ACCOUNT])
+
+
+class Status(StrEnum):
+    FOUND = "found"
+    NOT_FOUND = "not_found"
+    RESIGNED = "resigned"
+    FROZEN = "frozen"
+    PENDING = "pending"
+
+
+@dataclass(kw_only=True)
+class ResolveSettings:
+    input: Path
+    base_url: str
+    app_id: str
+    app_secret: str = field(repr=False)
+    out: Path | None = None
+    email_column: str | None = None
+    include_resigned: bool = False
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    user_id_type: UserIdType = UserIdType.OPEN_ID
+    rate_per_second: float = 50.0
+    rate_per_minute: float = 1000.0
+    concurrency: int = 8
+    max_attempts: int = 5
+    lang: str = "en"
+    progress: bool = True
+
+    def out_path(self) -> Path:
+        if self.out is not None:
+            return self.out
+        if self.input.stem.endswith(".resolved"):  # its own output, resolved further
+            return self.input
+        return self.input.with_name(f"{self.input.stem}.resolved{self.input.suffix}")
+
+
+# -- finding the columns --------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Layout:
+    sheet: Sheet
+    header: int  # index of the header row in sheet.rows
+    email: int
+    user_id: int | None
+    status: int | None
+    renamed: str | None = None  # the e-mail column's name, when the copy renames it
+
+
+def _find_layout(grid: Grid, settings: ResolveSettings) -> Layout:
+    wanted = (settings.email_column,) if settings.email_column else EMAIL_ALIASES
+    names = [normalise_header(n) for n in wanted]
+    sheets = grid.sheets
+    if settings.sheet is not None and grid.kind == "xlsx":
+        sheets = [s for s in sheets if s.name.casefold() == settings.sheet.casefold()]
+        if not sheets:
+            listed = ", ".join(repr(s.name) for s in grid.sheets)
+            raise InputError(f"{grid.path.name} has no sheet named {settings.sheet!r} ({listed}).")
+    for sheet in sheets:
+        for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+            cells = [normalise_header(c) for c in row]
+            column = next((cells.index(n) for n in names if n in cells), None)
+            if column is None:
+                continue
+            if grid.kind == "csv":
+                grid.delimiter = sheet.name
+            user = next((i for i, c in enumerate(cells) if c in _USER_ID_NAMES), None)
+            status = next(
+                (i for i, c in enumerate(cells) if c == STATUS_COLUMN.replace("_", "")), None
+            )
+            layout = Layout(sheet, index, column, user, status)
+            exchange_columns = [i for i, c in enumerate(cells) if c in _EXCHANGE_NAMES]
+            if column in exchange_columns and len(exchange_columns) > 1:
+                # `run` would see two Exchange account columns: the copy names this one apart.
+                layout.renamed = row[column]
+            return layout
+    what = repr(settings.email_column) if settings.email_column else "of people's e-mail"
+    raise InputError(
+        f"{grid.path.name} has no column {what} in its first {HEADER_SCAN_ROWS} rows.",
+        hint="Name the column email (or 邮箱), or pass --email-column NAME "
+        "(--email-column exchange_account when the addresses are the same).",
+    )
+
+
+# -- looking people up ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    user_id: str
+    status: Status
+
+
+def _person(entry: dict[str, Any]) -> Person:
+    user_id = entry.get("user_id")
+    if not isinstance(user_id, str) or not user_id:
+        return Person("", Status.NOT_FOUND)
+    flags = entry.get("status") if isinstance(entry.get("status"), dict) else {}
+    assert isinstance(flags, dict)
+    if flags.get("is_resigned") or flags.get("is_exited"):
+        return Person(user_id, Status.RESIGNED)
+    if flags.get("is_frozen"):
+        return Person(user_id, Status.FROZEN)
+    return Person(user_id, Status.FOUND)
+
+
+@dataclass(slots=True)
+class Batch:
+    emails: list[str]
+    attempts: int = 0
+
+
+class Resolver(Pool[Batch]):
+    """Looks each batch of e-mails up; what Feishu answered is kept by casefolded e-mail."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people: dict[str, Person] = {}
+
+    async def carry(self, item: Batch) -> None:
+        while True:
+            if self.stopping:
+                raise Stopped
+            answer = await self.send("lookup", lambda: self.client.batch_get_id(item.emails))
+            if await self._handle(item, answer):
+                self.progress.advance(bound=len(item.emails))
+                return
+
+    async def _handle(self, item: Batch, answer: Answer) -> bool:
+        meaning = answer.meaning
+        stop = self.run_wide_stop(answer, meaning)
+        if stop is not None:
+            self.request_stop(stop)
+            raise Stopped
+        match meaning.kind:
+            case Kind.OK:
+                entries = (answer.data or {}).get("user_list") or []
+                answered = {
+                    str(e.get("email", "")).casefold(): _person(e)
+                    for e in entries
+                    if isinstance(e, dict)
+                }
+                for email in item.emails:
+                    key = email.casefold()
+                    self.people[key] = answered.get(key, Person("", Status.NOT_FOUND))
+                self.stats.done += 1
+                return True
+            case Kind.THROTTLED:
+                return False
+            case Kind.CONTENTION:
+                await self.wait_contention()
+                return False
+            case Kind.TRANSIENT:
+                item.attempts += 1
+                if item.attempts < self.options.max_attempts:
+                    await self.wait_backoff(item.attempts)
+                    return False
+        self.stats.failed += 1  # no usable answer: these stay pending, a re-run asks again
+        return True
+
+
+async def _tenant_token(client: FeishuClient, pacers: Pacers, settings: ResolveSettings) -> str:
+    lang = settings.lang
+    answer: Answer | None = None
+    for attempt in range(3):
+        await pacers["tenant_token"].acquire()
+        answer = await client.tenant_token(settings.app_id, settings.app_secret)
+        if answer.code is not None or answer.tls_error:
+            break
+        await asyncio.sleep(0.5 * (attempt + 1))
+    assert answer is not None
+    token = str((answer.data or {}).get("tenant_access_token", ""))
+    if answer.code == 0 and token:
+        redact.register(token)
+        return token
+    what = answer.code if answer.code is not None else (answer.error or answer.msg)
+    raise RunStopped(
+        i18n.text("tenant_token_refused", lang, code=what, msg=answer.msg),
+        hint=i18n.text("tenant_token_hint", lang),
+    )
+
+
+async def _look_up(
+    settings: ResolveSettings, emails: list[str], notify: Callable[[str], None]
+) -> Resolver:
+    token = [""]
+    pacers = Pacers(
+        Budget(per_second=settings.rate_per_second, per_minute=settings.rate_per_minute)
+    )
+    async with FeishuClient(
+        settings.base_url,
+        lambda: token[0],
+        user_id_type=settings.user_id_type.value,
+        max_connections=settings.concurrency,
+    ) as client:
+        token[0] = await _tenant_token(client, pacers, settings)
+        batches = [Batch(emails[i : i + BATCH]) for i in range(0, len(emails), BATCH)]
+        with progress_bar(len(emails), desc="looking up", enabled=settings.progress) as bar:
+            resolver = Resolver(
+                client,
+                pacers,
+                PoolOptions(
+                    concurrency=settings.concurrency,
+                    max_attempts=settings.max_attempts,
+                    lang=settings.lang,
+                ),
+                progress=bar,
+            )
+            restore = _install_signals(resolver, settings.lang, notify)
+            try:
+                await resolver.run(batches)
+            finally:
+                restore()
+    return resolver
+
+
+# -- the job ----------------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class ResolveResult:
+    exit_code: int
+    counts: Counter[str]
+    path: Path
+    wanted: Path
+    email_column: str
+    renamed: str | None
+    kept: int  # rows that already had a user_id
+    stats: PoolStats | None
+    not_found_rows: list[int] = field(default_factory=list)
+    duration_s: float = 0.0
+
+
+def resolve_job(
+    settings: ResolveSettings, *, notify: Callable[[str], None] = lambda _m: None
+) -> ResolveResult:
+    started = time.time()
+    grid = read_grid(settings.input, encoding=settings.encoding, delimiter=settings.delimiter)
+    layout = _find_layout(grid, settings)
+    rows = layout.sheet.rows
+    header = rows[layout.header]
+    user_col = layout.user_id if layout.user_id is not None else len(header)
+    status_col = layout.status if layout.status is not None else max(len(header), user_col + 1)
+    if layout.user_id is None:
+        _set(header, user_col, Field.USER_ID.value)
+    if layout.status is None:
+        _set(header, status_col, STATUS_COLUMN)
+    if layout.renamed is not None:
+        header[layout.email] = RENAMED_EMAIL_COLUMN
+
+    wanted: dict[str, str] = {}  # casefolded e-mail -> the spelling sent
+    todo: list[tuple[int, str]] = []  # (row index, casefolded e-mail or "")
+    kept = 0
+    for index in range(layout.header + 1, len(rows)):
+        cells = rows[index]
+        if not any(c.strip() for c in cells):
+            continue
+        if _get(cells, user_col).strip():
+            kept += 1
+            continue
+        email = clean_value(_get(cells, layout.email))
+        if "@" in email:
+            wanted.setdefault(email.casefold(), email)
+            todo.append((index, email.casefold()))
+        else:
+            todo.append((index, ""))
+
+    resolver: Resolver | None = None
+    stats: PoolStats | None = None
+    if wanted:
+        try:
+            resolver = asyncio.run(_look_up(settings, list(wanted.values()), notify))
+            stats = resolver.stats
+        except RunStopped as exc:  # the app's credentials were refused: nothing was looked up
+            stats = PoolStats(stopped=exc)
+    people = resolver.people if resolver else {}
+
+    counts: Counter[str] = Counter()
+    not_found: list[int] = []
+    for index, email in todo:
+        cells = rows[index]
+        person = people.get(email) if email else Person("", Status.NOT_FOUND)
+        status = person.status if person is not None else Status.PENDING
+        fill = status in (Status.FOUND, Status.FROZEN) or (
+            status is Status.RESIGNED and settings.include_resigned
+        )
+        if fill and person is not None:
+            _set(cells, user_col, person.user_id)
+        _set(cells, status_col, status.value)
+        counts[status.value] += 1
+        if status is not Status.FOUND and status is not Status.FROZEN:
+            not_found.append(index + 1)
+
+    width = len(header)
+    for cells in rows[layout.header + 1 :]:
+        if cells and len(cells) < width:  # a rectangular copy: every row as wide as the header
+            cells.extend([""] * (width - len(cells)))
+    out = settings.out_path()
+    sheets = [layout.sheet]
+    if grid.kind == "xlsx" and out.suffix.lower() == ".xlsx":
+        sheets = grid.sheets
+    path = write_grid(grid, sheets, out)
+    exit_code = _exit_code(counts, stats, settings.include_resigned)
+    return ResolveResult(
+        exit_code=exit_code,
+        counts=counts,
+        path=path,
+        wanted=out,
+        email_column=layout.renamed or header[layout.email],
+        renamed=layout.renamed,
+        kept=kept,
+        stats=stats,
+        not_found_rows=not_found,
+        duration_s=time.time() - started,
+    )
+
+
+def _exit_code(counts: Counter[str], stats: PoolStats | None, include_resigned: bool) -> int:
+    if stats is not None and stats.interrupted is not None:
+        return 128 + stats.interrupted
+    if stats is not None and stats.stopped is not None:
+        return 3
+    unfilled = counts[Status.NOT_FOUND] + counts[Status.PENDING]
+    if not include_resigned:
+        unfilled += counts[Status.RESIGNED]
+    return 1 if unfilled else 0
+
+
+def _get(cells: list[str], index: int) -> str:
+    return cells[index] if index < len(cells) else ""
+
+
+def _set(cells: list[str], index: int, value: str) -> None:
+    if index >= len(cells):
+        cells.extend([""] * (index + 1 - len(cells)))
+    cells[index] = value

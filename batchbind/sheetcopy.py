@@ -1,0 +1,153 @@
+"""A spreadsheet read as a grid of text, and written back as a copy with some cells filled in.
+
+`resolve` must read sheets that `sources.load_table` refuses on purpose (no `user_id` column yet,
+or an `email` column next to `exchange_account`, which the binding reader counts as two Exchange
+columns), and hand back the same sheet with every other cell as it was. So this reader keeps every
+row and every column, and the writer changes only the cells it is told to change. Encodings are
+detected the way the binding reader does it: a byte-order mark, then strict UTF-8, then GB18030,
+never a codec that decodes anything.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import python_calamine
+import xlsxwriter
+
+from batchbind.cells import xlsx_safe
+from batchbind.cleaning import cell_text
+from batchbind.errors import InputError
+from batchbind.report import WORKBOOK_OPTIONS, write_atomically
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+DELIMITERS = (",", ";", "\t")
+CONVERT_HINT = "Open it in Excel and save it as .xlsx or as CSV UTF-8, then run again."
+
+
+@dataclass(slots=True)
+class Sheet:
+    name: str
+    rows: list[list[str]]  # rows[i] is physical row i + 1
+
+
+@dataclass(slots=True)
+class Grid:
+    path: Path
+    kind: Literal["csv", "xlsx"]
+    sheets: list[Sheet] = field(default_factory=list)
+    delimiter: str = ","
+
+    def sheet(self, name: str) -> Sheet:
+        return next(s for s in self.sheets if s.name == name)
+
+
+def read_grid(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Grid:
+    """Every sheet of a workbook, or the one table of a CSV file (one delimiter per candidate)."""
+    if not path.is_file():
+        raise InputError(f"{path} does not exist.", hint="Check the path and the file name.")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if path.suffix.lower() in (".xls", ".ods", ".numbers", ".xlsb"):
+        raise InputError(f"{path.name} is not in a format batchbind reads.", hint=CONVERT_HINT)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    text = _decode(raw, path.name, encoding)
+    if delimiter is not None and len(delimiter) != 1:
+        raise InputError(f"--delimiter must be one character, not {delimiter!r}.")
+    grid = Grid(path, "csv", delimiter=delimiter or ",")
+    candidates = (delimiter,) if delimiter else DELIMITERS
+    for candidate in candidates:
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=candidate))
+        except csv.Error as exc:
+            raise InputError(f"{path.name} is not a readable CSV file ({exc}).") from None
+        grid.sheets.append(Sheet(candidate, rows))
+    return grid
+
+
+def _read_xlsx(path: Path) -> Grid:
+    grid = Grid(path, "xlsx")
+    try:
+        with python_calamine.CalamineWorkbook.from_path(path) as book:
+            for name in book.sheet_names:
+                values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                grid.sheets.append(Sheet(name, [[cell_text(v)[0] for v in row] for row in values]))
+    except python_calamine.PasswordError:
+        raise InputError(
+            f"{path.name} is password-protected.",
+            hint="Open it in Excel, remove the password, and save it as .xlsx.",
+        ) from None
+    except Exception as exc:  # calamine reports damaged files with several exception types
+        raise InputError(
+            f"{path.name} is not a readable Excel file ({exc}).", hint=CONVERT_HINT
+        ) from None
+    return grid
+
+
+def _decode(raw: bytes, name: str, encoding: str | None) -> str:
+    if encoding is not None:
+        try:
+            return raw.decode(encoding).removeprefix("\ufeff")
+        except LookupError:
+            raise InputError(f"--encoding {encoding} is not an encoding Python knows.") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{name} cannot be decoded as {encoding}.") from None
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom) :].decode(codec)
+            except UnicodeDecodeError:
+                raise InputError(f"{name} cannot be decoded as {codec}.") from None
+    for codec in ("utf-8", "gb18030"):  # GB18030: what Chinese Excel's "Save as CSV" writes
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(
+        f"{name} is neither UTF-8 nor GB18030 (GBK) text.",
+        hint="Pass --encoding with the file's encoding, or save it from Excel as CSV UTF-8.",
+    )
+
+
+def write_grid(grid: Grid, sheets: Iterable[Sheet], out: Path) -> Path:
+    """Write `sheets` as a copy (.csv: the first sheet; .xlsx: all, as text); return the path."""
+    chosen = list(sheets)
+    if out.suffix.lower() == ".csv":
+        delimiter = grid.delimiter if grid.kind == "csv" else ","
+
+        def write_csv(tmp: Path) -> None:
+            with tmp.open("w", encoding="utf-8-sig", newline="") as stream:
+                csv.writer(stream, delimiter=delimiter).writerows(chosen[0].rows)
+
+        return write_atomically(out, write_csv)
+    if out.suffix.lower() != ".xlsx":
+        raise InputError(f"--out {out.name}: write a .xlsx or a .csv file.")
+
+    def write_xlsx(tmp: Path) -> None:
+        book = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        try:
+            for sheet in chosen:
+                page = book.add_worksheet(sheet.name[:31] or "Sheet1")
+                for r, row in enumerate(sheet.rows):
+                    for c, value in enumerate(row):
+                        if value:
+                            page.write_string(r, c, xlsx_safe(value)[0])
+        finally:
+            book.close()
+
+    return write_atomically(out, write_xlsx)

@@ -1,0 +1,170 @@
+"""The fast paths of reading and checking agree with the careful ones, value for value.
+
+Reading a CSV file splits its lines itself where a line holds no quote, and validation checks
+the three fields a whole column at a time. `csv.reader` and the row-by-row checks stay the
+judges: on arbitrary input, the fast paths give exactly their rows, numbers and problems.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from batchbind.bulk import build, paused_gc
+from batchbind.csvread import _parse, _split
+from batchbind.errors import InputError
+from batchbind.headers import Rows
+from batchbind.model import Binding, CheckedRow, Field, SourceRow, Table, UserIdType
+from batchbind.sources import load_table
+from batchbind.validation import validate
+
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Everything that matters to a CSV reader, and a few things that matter to `str.splitlines`.
+csv_chars = st.sampled_from([*'ab,;\t" é中', "\r", "\n", "\x0c", "\u2028"])
+cells = st.text(csv_chars, max_size=8)
+
+
+def records(rows: Rows) -> list[tuple[int, list[str]]]:
+    # A blank line is [] for csv and [""] for str.split: both are the same blank row.
+    return [(n, c or [""]) for n, c in zip(rows.numbers, rows.cells, strict=True)]
+
+
+def parsed(text: str, delimiter: str) -> Rows | None:
+    try:
+        return _parse(text, delimiter, "in.csv")
+    except InputError:
+        return None
+
+
+@SETTINGS
+@given(text=st.text(csv_chars, max_size=300), delimiter=st.sampled_from([",", ";", "\t"]))
+def test_split_agrees_with_csv_on_any_text(text: str, delimiter: str) -> None:
+    fast, careful = _split(text, delimiter), parsed(text, delimiter)
+    if careful is None:  # csv refuses the file: so must the fast path, to keep csv's message
+        assert fast is None
+    elif fast is not None:
+        assert records(fast) == records(careful)
+    if '"' not in text and not any(c in text for c in "\x0c\u2028"):
+        assert fast is not None  # no quote, no odd line break: always the fast path
+
+
+@SETTINGS
+@given(
+    rows=st.lists(st.lists(cells, min_size=3, max_size=3), min_size=1, max_size=40),
+    ending=st.sampled_from(["\r\n", "\n", "\r"]),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+)
+def test_split_agrees_with_csv_on_written_files(
+    rows: list[list[str]], ending: str, delimiter: str
+) -> None:
+    # Mostly plain lines with a few quoted values, some spanning lines: the mixed path.
+    plain = [[c.replace('"', "") for c in row] if i % 9 else row for i, row in enumerate(rows)]
+    stream = io.StringIO(newline="")
+    csv.writer(stream, delimiter=delimiter, lineterminator=ending).writerows(plain)
+    text = stream.getvalue()
+    fast, careful = _split(text, delimiter), parsed(text, delimiter)
+    assert careful is not None
+    if fast is not None:
+        assert records(fast) == records(careful)
+
+
+@pytest.mark.parametrize("inside", ["\r\n", "\n", "\r"])
+def test_split_reads_quoted_lines_in_a_long_file(inside: str) -> None:
+    # Excel ends records with CRLF and a line break inside a cell with LF alone.
+    rows = [[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}"] for i in range(40)]
+    rows[5][1] = f"two{inside}lines"
+    rows[20][0] = "with, comma"
+    stream = io.StringIO(newline="")
+    csv.writer(stream).writerows(rows)
+    text = stream.getvalue()
+    fast = _split(text, ",")
+    assert records(fast or _parse(text, ",", "in.csv")) == records(_parse(text, ",", "in.csv"))
+    assert (fast.cells if fast else []) == (rows if inside == "\r\n" else [])
+    if fast:
+        assert fast.numbers == list(range(1, 41))  # a record spanning two lines is one row
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\u00a0", "\u3000", "\x1f", "\u2009"])
+def test_rows_of_spaces_are_blank_rows(tmp_path: Path, space: str) -> None:
+    lines = ["admin_account,exchange_account,user_id", "a@b.c,x@y.z,ou_1", f"{space},,{space}"]
+    path = tmp_path / "in.csv"
+    path.write_text("\r\n".join([*lines, "a@b.c,x2@y.z,ou_2"]), encoding="utf-8")
+    assert [row.row for row in load_table(path).rows] == [2, 4]
+
+
+# Values near every rule of the fast path: spaces, case, mailto:, full-width, line breaks,
+# the length limit, ids of every type.
+near_values = st.sampled_from(
+    ["a@b.c", "A@B.C", " a@b.c", "a@b.c\u00a0", "mailto:a@b.c", "MailTo:a@b.c", "ａ@b.c",
+     "a@b", "a@.b", "a@b.c.", "a@b..c", "a b@c.d", "a@b.c\nd@e.f", "\n", "", "a\x00@b.c",
+     "x" * 496 + "@b.c", "x" * 497 + "@b.c", "ou_1", "on_1", "ou_", "ou_a b", "ou_1\n", "u1",
+     "mailto:u1", "a@b.c@d.e", "\u200ba@b.c", "ou_" + "1" * 497, "ou_" + "1" * 498]
+)  # fmt: skip
+admins = st.sampled_from(["a@b.c", "admin@corp.example", "A@b.C"])
+VALID_IDS = {UserIdType.OPEN_ID: "ou_1", UserIdType.UNION_ID: "on_1", UserIdType.USER_ID: "u1"}
+
+
+@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    changes=st.lists(
+        st.tuples(admins, st.integers(0, 3), near_values, st.integers(0, 3)), max_size=90
+    ),
+    id_type=st.sampled_from(list(UserIdType)),
+    allow=st.booleans(),
+)
+def test_column_checks_agree_with_row_checks(
+    changes: list[tuple[str, int, str, int]], id_type: UserIdType, allow: bool
+) -> None:
+    # Valid rows with at most one value changed (field 3 changes none), a few repeated.
+    rows = []
+    for admin, field, value, copy in changes:
+        row = [admin, f"x{len(rows) // (copy + 1)}@y.z", VALID_IDS[id_type]]
+        if field < 3:
+            row[field] = value
+        rows.append(row)
+
+    # A problem recorded for the extra column sends every row through the row-by-row checks.
+    def table(marked: bool) -> Table:
+        source = [
+            SourceRow(n, [*cells, "note"], {3: "number_rounded"} if marked else {})
+            for n, cells in enumerate(rows, start=2)
+        ]
+        fields = {Field.ADMIN_ACCOUNT: 0, Field.EXCHANGE_ACCOUNT: 1, Field.USER_ID: 2}
+        return Table(columns=["a", "e", "u", "x"], fields=fields, rows=source)
+
+    def judged(marked: bool) -> list[tuple[object, ...]]:
+        checked = validate(table(marked), user_id_type=id_type, allow_multiple_per_user=allow)
+        return [(c.outcome, c.binding, c.problems, c.duplicate_of) for c in checked]
+
+    assert judged(False) == judged(True)
+
+
+def test_build_gives_what_the_constructor_gives() -> None:
+    built = build(Binding, 2, admin_account=["a", "b"], exchange_account="cd", user_id="ef")
+    assert built == [Binding("a", "c", "e"), Binding("b", "d", "f")]
+    assert hash(built[0]) == hash(Binding("a", "c", "e"))
+    with pytest.raises(TypeError):
+        build(Binding, 1, admin_account=["a"], exchange_account=["c"])  # a field missing
+    with pytest.raises(TypeError):
+        build(CheckedRow, 0, source=[], binding=[])  # defaults are not filled in
+
+
+def test_paused_gc_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()

@@ -1,0 +1,92 @@
+"""The access token, the refresh token and the app secret never appear anywhere but the profile.
+
+Every command runs with known secrets, `-v` and `--log-file`; everything written (stdout, stderr,
+the log, results files, the journal, every other file batchbind left behind) is searched for them,
+and for anything shaped like a sandbox token (refreshes mint new ones mid-run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+
+from conftest import ADMIN, FAST_LIMITS, FAST_RATES, MakeSandbox, write_input
+from oauth_flow import APP_ID, bb, grant, profile_path
+
+APP_SECRET = "AppS3cret-that-must-never-leak"
+TOKEN_SHAPE = re.compile(r"\bur?-[A-Za-z0-9_-]{32}\b")
+COMMANDS = ("run", "validate", "auth", "auth login", "auth import", "auth status", "auth logout")
+
+
+def every_file(*folders: Path) -> list[Path]:
+    return [p for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file()]
+
+
+def readable_text(path: Path) -> str:
+    """A file's bytes as text; an .xlsx is unzipped so its cells are searched too."""
+    if path.suffix == ".xlsx":
+        with zipfile.ZipFile(path) as book:
+            return "".join(book.read(n).decode("utf-8", "replace") for n in book.namelist())
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+def test_no_secret_is_written_anywhere_but_the_profile(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox(
+        {
+            "limits": FAST_LIMITS,
+            "oauth": {"app_secret": APP_SECRET, "access_calls": 4},
+            "tenant": {"missing_users": ["ou_left"]},
+            "faults": {"rules": [{"exchange_account": "p1@corp.example", "fault": "error_500"}]},
+        }
+    )
+    first = grant(sandbox, app_secret=APP_SECRET)
+    secrets = {first["access_token"], first["refresh_token"], APP_SECRET}
+    rows = [(ADMIN, f"p{i}@corp.example", f"ou_p{i}") for i in range(9)]
+    rows += [(ADMIN, "left@corp.example", "ou_left"), (ADMIN, "bad", "ou_bad")]
+    source = write_input(tmp_path / "in.csv", rows)
+    log = tmp_path / "debug.log"
+    common = ("-v", "--log-file", log)
+    env = {"FEISHU_APP_SECRET": APP_SECRET}
+    said: list[str] = []
+
+    def say(*args: str | Path, stdin: str | None = None, code: int | None = 0) -> None:
+        result = bb(*args, *(() if "--help" in args else common), stdin=stdin, env=env)
+        said.append(result.output)
+        if code is not None:
+            assert result.exit_code == code, result.output
+
+    say("auth", "import", "--base-url", sandbox.base_url, "--app-id", APP_ID,
+        stdin=json.dumps(first))  # fmt: skip
+    say("auth", "status")
+    say("auth", "status", "--json")
+    say("validate", source, "--out", tmp_path / "checked.xlsx", code=1)
+    # The profile's token runs out every 4 calls: the run renews it several times.
+    say("run", source, "--state", tmp_path / "j.sqlite", "--out", tmp_path / "r.xlsx",
+        "--concurrency", "2", *FAST_RATES, code=1)  # fmt: skip
+    say("run", source, "--state", tmp_path / "j.sqlite", "--out", tmp_path / "r.csv",
+        "--retry-failed", *FAST_RATES, code=1)  # fmt: skip
+    stored = json.loads(profile_path().read_text())
+    secrets |= {stored["access_token"], stored["refresh_token"], stored["app_secret"]}
+    assert stored["app_secret"] == APP_SECRET and stored["access_token"] != first["access_token"]
+    # A spent token on the command line: refused, cannot be renewed, the run stops.
+    say("run", source, "--base-url", sandbox.base_url, "--token", first["access_token"],
+        "--state", tmp_path / "k.sqlite", "--out", tmp_path / "k.csv", code=3)  # fmt: skip
+    for command in COMMANDS:
+        say(*command.split(), "--help")
+    say("auth", "logout")
+
+    assert "DEBUG batchbind" in log.read_text()  # -v really was on
+    data, config = Path(os.environ["BATCHBIND_DATA_DIR"]), Path(os.environ["BATCHBIND_CONFIG_DIR"])
+    files = every_file(tmp_path, data, config)
+    assert any(p.name.startswith("j.sqlite") for p in files)  # the journal is searched
+    texts = {f"output {n}": text for n, text in enumerate(said)}
+    texts |= {str(p): readable_text(p) for p in files}
+    for where, text in texts.items():
+        for secret in secrets:
+            assert secret not in text, f"a secret leaked into {where}"
+        assert not TOKEN_SHAPE.findall(text), f"a token leaked into {where}"
