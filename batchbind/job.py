@@ -10,19 +10,18 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from batchbind import i18n
-from batchbind.auth.tokens import TokenSource
 from batchbind.codes import Kind
 from batchbind.errors import InputError, RunStopped
 from batchbind.feishu import Answer, FeishuClient, tenant_host
 from batchbind.journal import Journal, RunRecord
-from batchbind.model import CheckedRow, ResultRow, RunInfo, Table, UserIdType
-from batchbind.pacing import Budget, Pacers
+from batchbind.model import CheckedRow, ResultRow, RunInfo, Table
+from batchbind.pacing import Pacers
 from batchbind.paths import default_results
 from batchbind.plan import Plan, make_plan
 from batchbind.pool import Pool, PoolOptions, PoolStats
@@ -38,6 +37,7 @@ from batchbind.results import (
     to_run_row,
 )
 from batchbind.runner import BindSender
+from batchbind.settings import ConnectionSettings, ReadSettings
 from batchbind.sources import load_table
 from batchbind.validation import validate
 
@@ -48,48 +48,22 @@ PREFLIGHT_RENEWALS = 3
 
 
 @dataclass(kw_only=True)
-class ReadSettings:
-    input: Path
-    sheet: str | None = None
-    encoding: str | None = None
-    delimiter: str | None = None
-    user_id_type: UserIdType = UserIdType.OPEN_ID
-    allow_multiple_per_user: bool = False
-
-
-@dataclass(kw_only=True)
-class RunSettings(ReadSettings):
-    base_url: str
-    token: str = field(repr=False)
-    # Where the token comes from when it can be renewed (a profile); else `token` is used as is.
-    tokens: TokenSource | None = field(default=None, repr=False, compare=False)
-    state: Path
-    out: Path | None = None
+class RunSettings(ConnectionSettings):
     retry_failed: bool = False
     rebind: bool = False
-    rate_per_second: float = 50.0
-    rate_per_minute: float = 1000.0
-    concurrency: int = 32
-    max_attempts: int = 5
     circuit_breaker: int = 50
-    lang: str = "en"
-    progress: bool = True
 
     def public(self) -> dict[str, str]:
-        """The settings the Summary sheet and the journal may show (never the token)."""
         return {
-            "input": str(self.input),
-            "base_url": self.base_url,
-            "user_id_type": self.user_id_type.value,
-            "rate_per_second": f"{self.rate_per_second:g}",
-            "rate_per_minute": f"{self.rate_per_minute:g}",
-            "concurrency": str(self.concurrency),
-            "max_attempts": str(self.max_attempts),
+            **super().public(),
             "circuit_breaker": str(self.circuit_breaker),
             "retry_failed": str(self.retry_failed).lower(),
             "rebind": str(self.rebind).lower(),
             "allow_multiple_per_user": str(self.allow_multiple_per_user).lower(),
         }
+
+    def pool_options(self) -> PoolOptions:
+        return replace(super().pool_options(), circuit_breaker=self.circuit_breaker)
 
 
 @dataclass(kw_only=True)
@@ -272,14 +246,8 @@ async def _send_all(
     notify: Callable[[str], None],
     saver: _RunRowsSaver,
 ) -> tuple[PoolStats, list[str]]:
-    budget = Budget(per_second=settings.rate_per_second, per_minute=settings.rate_per_minute)
-    pacers = Pacers(budget)
-    async with FeishuClient(
-        settings.base_url,
-        settings.tokens or TokenSource(settings.token, lang=settings.lang),
-        user_id_type=settings.user_id_type.value,
-        max_connections=settings.concurrency,
-    ) as client:
+    pacers = settings.pacers()
+    async with settings.client() as client:
         notes = await preflight(client, pacers, settings.lang)
         for note in notes:
             notify(note)
@@ -287,12 +255,7 @@ async def _send_all(
             sender = BindSender(
                 client,
                 pacers,
-                PoolOptions(
-                    concurrency=settings.concurrency,
-                    max_attempts=settings.max_attempts,
-                    circuit_breaker=settings.circuit_breaker,
-                    lang=settings.lang,
-                ),
+                settings.pool_options(),
                 progress=bar,
                 journal=journal,
             )

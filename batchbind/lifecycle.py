@@ -9,74 +9,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import python_calamine
 
 from batchbind import i18n
-from batchbind.auth.tokens import TokenSource
-from batchbind.feishu import FeishuClient
 from batchbind.headers import HEADER_SCAN_ROWS, match_header
-from batchbind.job import ReadSettings, read_and_check
+from batchbind.job import read_and_check
 from batchbind.journal import Journal, RowState, State, row_key
 from batchbind.model import CheckedRow, Outcome, ResultRow, RunInfo, Table
-from batchbind.pacing import Budget, Pacers
 from batchbind.paths import default_results
 from batchbind.plan import Disposition, Plan
-from batchbind.pool import PoolOptions, PoolStats
+from batchbind.pool import PoolStats
 from batchbind.report import write_results
 from batchbind.results import Counts, count, render
+from batchbind.settings import ConnectionSettings, ReadSettings
 
 #: The sync statuses after which a binding's status no longer changes.
 FINAL_STATUSES = frozenset({"done", "err"})
 
 
 @dataclass(kw_only=True)
-class LifecycleSettings(ReadSettings):
+class LifecycleSettings(ConnectionSettings):
     """Where the results file is, which tenant and journal, and how fast to talk to Feishu."""
-
-    base_url: str
-    token: str = field(repr=False)
-    # Where the token comes from when it can be renewed (a profile); else `token` is used as is.
-    tokens: TokenSource | None = field(default=None, repr=False, compare=False)
-    state: Path
-    out: Path | None = None
-    rate_per_second: float = 50.0
-    rate_per_minute: float = 1000.0
-    concurrency: int = 32
-    max_attempts: int = 5
-    lang: str = "en"
-    progress: bool = True
-
-    def public(self) -> dict[str, str]:
-        """The settings the Summary sheet and the journal may show (never the token)."""
-        return {
-            "input": str(self.input),
-            "base_url": self.base_url,
-            "user_id_type": self.user_id_type.value,
-            "rate_per_second": f"{self.rate_per_second:g}",
-            "rate_per_minute": f"{self.rate_per_minute:g}",
-            "concurrency": str(self.concurrency),
-            "max_attempts": str(self.max_attempts),
-        }
-
-    def pool_options(self) -> PoolOptions:
-        return PoolOptions(
-            concurrency=self.concurrency, max_attempts=self.max_attempts, lang=self.lang
-        )
-
-    def pacers(self) -> Pacers:
-        return Pacers(Budget(per_second=self.rate_per_second, per_minute=self.rate_per_minute))
-
-    def client(self) -> FeishuClient:
-        return FeishuClient(
-            self.base_url,
-            self.tokens if self.tokens is not None else (lambda: self.token),
-            user_id_type=self.user_id_type.value,
-            max_connections=self.concurrency,
-        )
 
     def results_path(self) -> Path:
         """`--out`, else the results file itself (never an input sheet: that gets its own)."""

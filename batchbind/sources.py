@@ -22,7 +22,7 @@ from batchbind.headers import CONVERT_HINT, HEADER_ALIASES, HEADERS_HINT
 from batchbind.model import Table
 from batchbind.xlsxread import load_workbook
 
-__all__ = ["HEADER_ALIASES", "load_table", "paused_gc"]
+__all__ = ["HEADER_ALIASES", "load_table"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NOT_SPREADSHEETS: tuple[tuple[bytes, str], ...] = (

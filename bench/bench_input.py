@@ -119,7 +119,7 @@ def run_info() -> RunInfo:
 
 def openpyxl_dump(path: Path, columns: list[str], results: list[ResultRow]) -> None:
     """The baseline writer: the same cells, unstyled, in openpyxl's write-only mode."""
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]
 
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Results")
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(*args.child)
         return 0
-    import pandas  # baselines only: the memory child does not load them
+    import pandas  # type: ignore[import-untyped]  # baselines only: not loaded by the child
 
     with tempfile.TemporaryDirectory(prefix="bench-input-") as name:
         folder = args.folder or Path(name)

@@ -1,7 +1,9 @@
 """Running a contender as a user would: its own process, timed, with its own CPU and peak memory.
 
 `os.wait4` reports the rusage of exactly that child (getrusage(RUSAGE_CHILDREN) would fold in every
-emulator reaped before it, and its ru_maxrss is the largest of them all).
+emulator reaped before it, and its ru_maxrss is the largest of them all). On Linux a child's
+ru_maxrss also keeps the peak of the process image it replaced at exec, which after subprocess's
+vfork is this process: so it is an upper bound, and `spawner_rss_mb` says how loose.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Finished:
     wall_s: float
     cpu_s: float  # user + system
     peak_rss_mb: float
+    spawner_rss_mb: float  # this process's RSS when it started the child
 
     def json(self) -> dict[str, Any]:
         """The contender's JSON summary (the last line of stdout)."""
@@ -41,6 +44,7 @@ class Finished:
 
 
 def run_process(argv: list[str], env: dict[str, str] | None = None) -> Finished:
+    spawner_rss = _own_rss_mb()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.monotonic()
         process = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=ROOT, text=True)
@@ -56,7 +60,19 @@ def run_process(argv: list[str], env: dict[str, str] | None = None) -> Finished:
             wall_s=wall,
             cpu_s=usage.ru_utime + usage.ru_stime,
             peak_rss_mb=usage.ru_maxrss / 1024.0,  # Linux: kilobytes
+            spawner_rss_mb=spawner_rss,
         )
+
+
+def _own_rss_mb() -> float:
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:  # not Linux
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return 0.0
 
 
 def write_rows(path: Path, count: int) -> None:

@@ -301,7 +301,8 @@ def unthrottled(size: Size, workdir: Path) -> list[Row]:
             per_s >= 500 and finished.peak_rss_mb < 500 and lost == 0,
             [
                 f"CPU {1e3 * finished.cpu_s / rows:.2f} ms/row ({finished.cpu_s:.1f}s), "
-                f"peak RSS {finished.peak_rss_mb:.0f} MB, "
+                f"peak RSS {finished.peak_rss_mb:.0f} MB (ru_maxrss, an upper bound: the suite "
+                f"had {finished.spawner_rss_mb:.0f} MB when it started it), "
                 f"sending {outcome.sent.rate:.0f} req/s (first to last create), "
                 f"results .csv, concurrency 32; the emulator used {outcome.emulator_cpu_s:.0f}s CPU",
                 load,

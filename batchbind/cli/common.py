@@ -22,8 +22,9 @@ from batchbind.auth.profiles import ProfileStore
 from batchbind.auth.tokens import ProfileTokens, TokenSource
 from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu import resolve_base_url
-from batchbind.job import JobResult, ReadSettings
+from batchbind.job import JobResult
 from batchbind.model import UserIdType
+from batchbind.settings import ReadSettings
 
 log = logging.getLogger("batchbind")
 

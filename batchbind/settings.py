@@ -1,0 +1,73 @@
+"""What a job needs to know: how to read the sheet, and how to talk to Feishu.
+
+`run`, `status` and `unbind` share the connection settings (origin, token, journal, budget,
+pool); each job adds its own on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from batchbind.auth.tokens import TokenSource
+from batchbind.feishu import FeishuClient
+from batchbind.model import UserIdType
+from batchbind.pacing import Budget, Pacers
+from batchbind.pool import PoolOptions
+
+
+@dataclass(kw_only=True)
+class ReadSettings:
+    input: Path
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    user_id_type: UserIdType = UserIdType.OPEN_ID
+    allow_multiple_per_user: bool = False
+
+
+@dataclass(kw_only=True)
+class ConnectionSettings(ReadSettings):
+    base_url: str
+    token: str = field(repr=False)
+    # Where the token comes from when it can be renewed (a profile); else `token` is used as is.
+    tokens: TokenSource | None = field(default=None, repr=False, compare=False)
+    state: Path
+    out: Path | None = None
+    rate_per_second: float = 50.0
+    rate_per_minute: float = 1000.0
+    concurrency: int = 32
+    max_attempts: int = 5
+    lang: str = "en"
+    progress: bool = True
+
+    def public(self) -> dict[str, str]:
+        """The settings the Summary sheet and the journal may show (never the token)."""
+        return {
+            "input": str(self.input),
+            "base_url": self.base_url,
+            "user_id_type": self.user_id_type.value,
+            "rate_per_second": f"{self.rate_per_second:g}",
+            "rate_per_minute": f"{self.rate_per_minute:g}",
+            "concurrency": str(self.concurrency),
+            "max_attempts": str(self.max_attempts),
+        }
+
+    def pool_options(self) -> PoolOptions:
+        return PoolOptions(
+            concurrency=self.concurrency, max_attempts=self.max_attempts, lang=self.lang
+        )
+
+    def pacers(self) -> Pacers:
+        return Pacers(Budget(per_second=self.rate_per_second, per_minute=self.rate_per_minute))
+
+    def token_source(self) -> TokenSource:
+        return self.tokens or TokenSource(self.token, lang=self.lang)
+
+    def client(self) -> FeishuClient:
+        return FeishuClient(
+            self.base_url,
+            self.token_source(),
+            user_id_type=self.user_id_type.value,
+            max_connections=self.concurrency,
+        )
