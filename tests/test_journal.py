@@ -230,3 +230,48 @@ def test_states_follow_the_answers(tmp_path: Path) -> None:
     assert journal.bound_exchange_accounts() == {"b@x.com": key}
     journal.close()
     assert by_exchange([]) == {}
+
+
+def test_a_permanent_failure_is_resent_only_when_fixed_or_with_retry_failed(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "tenant": {"missing_users": ["ou_p0001"]}})
+    journal = tmp_path / "j.sqlite"
+    source = write_input(tmp_path / "in.csv", rows(3))
+    out = tmp_path / "out.csv"
+    assert run_cli(*run_args(source, sandbox.base_url, journal, "--out", out)).returncode == 1
+    assert len(creates(sandbox, "p0001@corp.example")) == 1
+
+    again = run_cli(*run_args(source, sandbox.base_url, journal, "--out", out))
+    assert again.returncode == 1  # still needs a person
+    assert len(creates(sandbox, "p0001@corp.example")) == 1  # not resent
+    failed = by_exchange(read_results(out))["p0001@corp.example"]
+    assert failed["outcome"] == "failed" and failed["code"] == "195100"
+    assert "--retry-failed" in failed["hint"]
+    assert "failed permanently 1" in again.stdout
+
+    retried = run_cli(*run_args(source, sandbox.base_url, journal, "--retry-failed"))
+    assert retried.returncode == 1
+    assert len(creates(sandbox, "p0001@corp.example")) == 2  # sent again on request
+
+    fixed = write_input(tmp_path / "fixed.csv", [*rows(3)[:1], [ADMIN, "p0001@corp.example", "ou_right"], *rows(3)[2:]])  # fmt: skip
+    done = run_cli(*run_args(fixed, sandbox.base_url, journal, "--out", out))
+    assert done.returncode == 0, done.stdout  # a changed row is a new row: sent, and bound
+    assert by_exchange(read_results(out))["p0001@corp.example"]["outcome"] == "bound"
+
+
+def test_an_exchange_account_the_journal_knows_is_bound_to_someone_else_is_a_conflict(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    journal = tmp_path / "j.sqlite"
+    assert run_cli(*run_args(write_input(tmp_path / "a.csv", rows(2)), sandbox.base_url, journal)).returncode == 0  # fmt: skip
+    sent = len(creates(sandbox))
+    other = write_input(tmp_path / "b.csv", [[ADMIN, "p0000@corp.example", "ou_someone_else"]])
+    out = tmp_path / "b.results.csv"
+    done = run_cli(*run_args(other, sandbox.base_url, journal, "--out", out))
+    assert done.returncode == 1
+    assert len(creates(sandbox)) == sent  # nothing sent
+    (row,) = read_results(out)
+    assert row["outcome"] == "invalid" and row["code"] == "bound_to_another_user"
+    assert "ou_p0000" in row["msg"] and "unbind" in row["hint"]

@@ -4,6 +4,7 @@ the rest `pending`, and a re-run finishes the job without sending any row twice.
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -40,6 +41,16 @@ def wait_for_bindings(
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the run did not get going"
         time.sleep(0.02)
+
+
+def in_flight(journal: Path) -> int:
+    """Rows whose request left and whose answer is not recorded (read while the run writes)."""
+    try:
+        with sqlite3.connect(journal, timeout=5) as db:
+            found = db.execute("SELECT count(*) FROM rows WHERE state = 'inflight'").fetchone()
+    except sqlite3.OperationalError:  # not created yet
+        return 0
+    return int(found[0])
 
 
 def check_interrupted_results(sandbox: SandboxServer, out: Path) -> set[str]:
@@ -103,3 +114,37 @@ def test_sigint_then_sigterm_then_rerun_finishes_without_resending(
     successes = Counter(r["exchange_account"] for r in creates(sandbox) if r["code"] == 0)
     assert set(successes.values()) == {1} and len(successes) == ROWS
     assert len(creates(sandbox)) == ROWS  # and nothing was sent again, not even refused
+
+
+def test_a_second_ctrl_c_abandons_in_flight_requests_and_the_rerun_settles_them(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    # Slow answers: the first Ctrl-C would wait for them; the second one does not.
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "latency": {"min_ms": 4000, "max_ms": 4000}})
+    rows = [(ADMIN, f"q{n:03}@corp.example", f"ou_q{n:03}") for n in range(20)]
+    source = write_input(tmp_path / "in.csv", rows)
+    out = tmp_path / "results.csv"
+    args: list[str | Path] = [
+        "run", source, "--base-url", sandbox.base_url, "--token", SANDBOX_TOKEN,
+        "--state", tmp_path / "journal.sqlite", "--out", out, *FAST_RATES,
+    ]  # fmt: skip
+    process = spawn_cli(*args, "--concurrency", "5")
+    deadline = time.monotonic() + 20
+    while in_flight(tmp_path / "journal.sqlite") < 5:
+        assert time.monotonic() < deadline, "no request left"
+        time.sleep(0.02)
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert time.monotonic() - started < 3.5, "the second Ctrl-C did not abandon the requests"
+    assert [r["outcome"] for r in read_results(out)] == ["pending"] * 20  # no answer came back
+    assert in_flight(tmp_path / "journal.sqlite") == 5  # and the journal knows what was sent
+    # The sandbox still stores the abandoned requests' bindings: the re-run must not lose them or
+    # bind them twice (the journal knew they were in flight).
+    done = run_cli(*args, "--concurrency", "20")
+    assert done.returncode == 0, done.stderr
+    assert [r["outcome"] for r in read_results(out)] == ["bound"] * 20
+    assert len(sandbox.bindings()) == 20
