@@ -7,23 +7,25 @@ mean. The token is sent in a header only and never appears in an answer, a log l
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import json
 import logging
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-import httpx
+import aiohttp
+from yarl import URL
 
 from batchbind.auth.tokens import CallableToken, TokenSource
 from batchbind.codes import Meaning, classify
 from batchbind.errors import InputError
 from batchbind.model import Binding
-from batchbind.network import client_options, is_loopback
+from batchbind.network import is_loopback, tls_context
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,7 @@ def tenant_host(base_url: str) -> str:
     return urlsplit(base_url).netloc.lower()
 
 
-def _float_header(headers: httpx.Headers, name: str) -> float | None:
+def _float_header(headers: Mapping[str, str], name: str) -> float | None:
     raw = headers.get(name)
     if raw is None:
         return None
@@ -103,20 +105,30 @@ def _float_header(headers: httpx.Headers, name: str) -> float | None:
         return None
 
 
-def _parse(response: httpx.Response) -> Answer:
-    headers = response.headers
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """An HTTP answer as received: status, headers (case-insensitive) and body."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+def _parse(reply: Reply) -> Answer:
+    headers = reply.headers
     log_id = headers.get("x-tt-logid", "")
     reset_after = _float_header(headers, "x-ogw-ratelimit-reset")
     limit = _float_header(headers, "x-ogw-ratelimit-limit")
     try:
-        body = json.loads(response.content)
+        body = json.loads(reply.content)
     except (ValueError, UnicodeDecodeError):
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("code"), int):
-        snippet = response.text[:120].strip().replace("\n", " ") if response.content else ""
+        text = reply.content[:200].decode("utf-8", "replace")
+        snippet = text[:120].strip().replace("\n", " ")
         return Answer(
-            http_status=response.status_code,
-            msg=f"HTTP {response.status_code}, not a Feishu answer: {snippet}".strip(),
+            http_status=reply.status,
+            msg=f"HTTP {reply.status}, not a Feishu answer: {snippet}".strip(),
             log_id=log_id,
             reset_after=reset_after,
             limit=limit,
@@ -126,7 +138,7 @@ def _parse(response: httpx.Response) -> Answer:
     if not log_id and isinstance(error, dict):
         log_id = str(error.get("log_id") or error.get("logid") or "")
     return Answer(
-        http_status=response.status_code,
+        http_status=reply.status,
         code=body["code"],
         msg=str(body.get("msg", "")),
         data=data if isinstance(data, dict) else None,
@@ -137,21 +149,25 @@ def _parse(response: httpx.Response) -> Answer:
 
 
 def _caused_by_tls(exc: BaseException) -> bool:
-    """httpx wraps httpcore's error, which wraps the ssl module's: look down the whole chain."""
+    """The ssl module's error may be wrapped by the client's: look down the whole chain."""
     seen: BaseException | None = exc
     for _ in range(10):
         if seen is None:
             return False
-        if isinstance(seen, ssl.SSLError):
+        if isinstance(seen, ssl.SSLError | aiohttp.ClientSSLError):
             return True
         seen = seen.__cause__ or seen.__context__
     return False
 
 
-def _transport_answer(exc: httpx.TransportError) -> Answer:
-    never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+#: Failures that prove the request never reached the server (so it cannot have been acted on).
+_NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
+
+
+def _transport_answer(exc: BaseException) -> Answer:
+    never_sent = isinstance(exc, _NEVER_SENT)
     tls = _caused_by_tls(exc) or "CERTIFICATE_VERIFY_FAILED" in str(exc)
-    kind = type(exc).__name__
+    kind = "Timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
     detail = str(exc) or "no details"
     return Answer(error=f"{kind}: {detail}", maybe_sent=not never_sent, tls_error=tls)
 
@@ -167,23 +183,30 @@ class FeishuClient:
         user_id_type: str = "open_id",
         max_connections: int = 64,
         timeout_s: float = 30.0,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.base_url = base_url
+        self.base_url = base_url.rstrip("/")
         # A plain callable (a fixed token) cannot be refreshed; a TokenSource may be.
         self.tokens = token if isinstance(token, TokenSource) else CallableToken(token)
         self.user_id_type = user_id_type
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
-            timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
-            # The OS certificate store; loopback never goes through a corporate proxy.
-            **client_options(base_url),
-            transport=transport,
-            headers={"User-Agent": "batchbind"},
-        )
+        self._max_connections = max_connections
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(10.0, timeout_s))
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        """One keep-alive pool, made on first use (it belongs to the running event loop)."""
+        if self._session is None:
+            loopback = is_loopback(urlsplit(self.base_url).hostname or "")
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(
+                    limit=self._max_connections, ssl=False if loopback else tls_context()
+                ),
+                timeout=self._timeout,
+                # The OS certificate store (above); proxies from the environment, never for
+                # loopback.
+                trust_env=not loopback,
+                headers={"User-Agent": "batchbind"},
+            )
+        return self._session
 
     async def __aenter__(self) -> FeishuClient:
         return self
@@ -192,7 +215,41 @@ class FeishuClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None,
+        body: Any,
+        headers: dict[str, str],
+    ) -> tuple[Answer, Reply | None]:
+        """Send one request; every failure to get an answer becomes an Answer, never raises."""
+        query = f"?{urlencode(params)}" if params else ""
+        # Paths are already percent-encoded (binding ids hold `/`, `+`, `=`): send them as they are.
+        url = URL(f"{self.base_url}{path}{query}", encoded=True)
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        try:
+            async with self._http().request(method, url, data=data, headers=headers) as response:
+                reply = Reply(response.status, response.headers, await response.read())
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            answer = _transport_answer(exc)
+            log.debug("%s %s: no answer (%s)", method, path, answer.error)
+            return answer, None
+        answer = _parse(reply)
+        log.debug(
+            "%s %s: HTTP %s code %s log_id %s",
+            method,
+            path,
+            answer.http_status,
+            answer.code,
+            answer.log_id,
+        )
+        return answer, reply
 
     def _headers(self) -> dict[str, str]:
         return {
@@ -203,26 +260,8 @@ class FeishuClient:
     async def _request(
         self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None
     ) -> Answer:
-        try:
-            response = await self._http.request(
-                method,
-                path,
-                params=params,
-                content=None if body is None else json.dumps(body, ensure_ascii=False).encode(),
-                headers=self._headers(),
-            )
-        except httpx.TransportError as exc:
-            answer = _transport_answer(exc)
-            log.debug("%s %s: no answer (%s)", method, path, answer.error)
-            return answer
-        answer = _parse(response)
-        log.debug(
-            "%s %s: HTTP %s code %s log_id %s",
-            method,
-            path,
-            answer.http_status,
-            answer.code,
-            answer.log_id,
+        answer, _ = await self._exchange(
+            method, path, params=params, body=body, headers=self._headers()
         )
         return answer
 
@@ -248,19 +287,9 @@ class FeishuClient:
 
     # -- the contact API, with an app-level tenant token (for `batchbind resolve`) ----------------
 
-    async def _post_without_token(
-        self, path: str, body: Any
-    ) -> tuple[Answer, httpx.Response | None]:
+    async def _post_without_token(self, path: str, body: Any) -> tuple[Answer, Reply | None]:
         headers = {"Content-Type": "application/json; charset=utf-8"}
-        try:
-            response = await self._http.request(
-                "POST", path, content=json.dumps(body, ensure_ascii=False).encode(), headers=headers
-            )
-        except httpx.TransportError as exc:
-            return _transport_answer(exc), None
-        answer = _parse(response)
-        log.debug("POST %s: HTTP %s code %s", path, answer.http_status, answer.code)
-        return answer, response
+        return await self._exchange("POST", path, params=None, body=body, headers=headers)
 
     async def tenant_token(self, app_id: str, app_secret: str) -> Answer:
         """Trade the app's ID and secret for a tenant token: `data` holds the token and expiry.

@@ -108,12 +108,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "共发送 {sent} 个请求，用时 {duration}（{rate}/分钟），其中 {throttled} 个被限流（429）",
     ),
     "summary_skipped": (
-        "skipped {count} rows already done in earlier runs ({detail})",
+        "skipped {count} rows settled in earlier runs ({detail})",
         "跳过 {count} 行之前已处理的行（{detail}）",
     ),
     "summary_resent": (
-        "resent {count} rows left unfinished earlier ({detail})",
-        "重发 {count} 行之前未完成的行（{detail}）",
+        "sent again {count} rows known from earlier runs ({detail})",
+        "重新发送 {count} 行之前运行过的行（{detail}）",
     ),
     "results_written": ("results: {path}", "结果文件：{path}"),
     "results_moved": (
