@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -29,9 +30,11 @@ DEFAULT_HEADROOM = 0.98
 #: Without a reset header, wait this long after the first 429 (then double, up to the cap).
 DEFAULT_PAUSE_S = 1.0
 MAX_PAUSE_S = 60.0
-#: After this long without a 429, raise a learned ceiling by RECOVERY_STEP towards the configured one.
-RECOVERY_INTERVAL_S = 10.0
-RECOVERY_STEP = 1.1
+#: After this long without a 429, raise a learned ceiling by RECOVERY_STEP towards the configured
+#: one: from half the budget back to all of it in about 15 s. A probe above the real ceiling costs
+#: a few 429s and a short pause; climbing back slowly would waste minutes of budget.
+RECOVERY_INTERVAL_S = 5.0
+RECOVERY_STEP = 1.25
 #: Without a limit header, each throttling episode multiplies the rate by this.
 BACKOFF_FACTOR = 0.7
 _EPSILON = 1e-9
@@ -54,9 +57,11 @@ class Budget:
 
 def _burst_for(rate: float, per_second: float, per_minute: float) -> float:
     """Tokens that may be banked: small enough that a full bank plus steady pacing stays under
-    both caps in any 1 s and any 60 s window, and never more than half a second of requests."""
+    both caps in any 1 s and any 60 s window (the window guard enforces it exactly), never more
+    than half a second of requests, and at least 2: a bank of 1 would throw away the little time
+    every sleep oversleeps, which at 50 requests a second costs 5% of the budget."""
     room = min(per_second - rate, per_minute - 60.0 * rate, rate / 2.0)
-    return max(1.0, math.floor(room))
+    return max(2.0, math.floor(room))
 
 
 class Pacer:
@@ -82,6 +87,9 @@ class Pacer:
         self._last_throttle = -math.inf
         self._last_recovery = clock()
         self._next_pause = DEFAULT_PAUSE_S
+        # Grant times of the last second and the last minute, for the window guard.
+        self._last_second: deque[float] = deque()
+        self._last_minute: deque[float] = deque()
         self.granted = 0
         self.throttle_events = 0  # distinct throttling episodes (not individual 429s)
 
@@ -95,6 +103,22 @@ class Pacer:
     @property
     def burst(self) -> float:
         return _burst_for(self.rate, self.second_cap, self.minute_cap)
+
+    def _window_wait(self, now: float) -> float:
+        """Seconds until one more request fits in both windows, counted the way a server would:
+        at most `per_second` (less headroom) in any 1 s and `per_minute` in any 60 s."""
+        for window, grants in ((1.0, self._last_second), (60.0, self._last_minute)):
+            while grants and grants[0] <= now - window:
+                grants.popleft()
+        wait = 0.0
+        for window, grants, cap in (
+            (1.0, self._last_second, self.second_cap),
+            (60.0, self._last_minute, self.minute_cap),
+        ):
+            allowed = max(1, math.floor(cap * self.budget.headroom))
+            if len(grants) >= allowed:
+                wait = max(wait, grants[len(grants) - allowed] + window - now)
+        return wait
 
     @property
     def paused_until(self) -> float:
@@ -139,11 +163,18 @@ class Pacer:
                     await self._sleep(self._paused_until - now)
                     continue
                 self._refill(now)
-                if self._tokens >= 1.0 - _EPSILON:  # float sums of refills fall a hair short
-                    self._tokens = max(0.0, self._tokens - 1.0)
-                    self.granted += 1
-                    return
-                await self._sleep((1.0 - self._tokens) / self.rate)
+                if self._tokens < 1.0 - _EPSILON:  # float sums of refills fall a hair short
+                    await self._sleep((1.0 - self._tokens) / self.rate)
+                    continue
+                window_wait = self._window_wait(now)
+                if window_wait > _EPSILON:
+                    await self._sleep(window_wait)
+                    continue
+                self._tokens = max(0.0, self._tokens - 1.0)
+                self._last_second.append(now)
+                self._last_minute.append(now)
+                self.granted += 1
+                return
 
     # -- what the server said -----------------------------------------------------------------
 
