@@ -36,6 +36,13 @@ def run_suite(size: Size, only: Iterable[int], workdir: Path) -> list[Row]:
         print(
             f"  scenario {number}: {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True
         )
+        for row in found:  # as they come: the table only prints at the end of a long run
+            verdict = "-" if row.passed is None else ("PASS" if row.passed else "FAIL")
+            print(
+                f"    {row.scenario}: {row.rate}, 429s {row.throttled}, lost {row.lost}, {verdict}",
+                file=sys.stderr,
+                flush=True,
+            )
         rows.extend(found)
     return rows
 

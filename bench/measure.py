@@ -7,6 +7,7 @@ of rates and reported separately as wall time.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,20 @@ def sending(log: list[dict[str, Any]]) -> Sending:
         first_t=creates[0]["t"] if creates else 0.0,
         last_accepted_t=max(accepted, default=0.0),
     )
+
+
+def phase_rates(log: list[dict[str, Any]], origin_t: float, edges: list[float]) -> list[float]:
+    """Accepted creates per second in each phase between `edges` (seconds after `origin_t`);
+    the first phase starts at the first create, the last ends at the last accepted one."""
+    times = [r["t"] - origin_t for r in log if r["endpoint"] == "create" and not r["throttled"]]
+    if not times:
+        return [0.0] * (len(edges) + 1)
+    bounds = [min(times), *edges, max(times)]
+    rates = []
+    for lo, hi in itertools.pairwise(bounds):
+        inside = sum(1 for t in times if lo <= t < hi)
+        rates.append(inside / (hi - lo) if hi > lo else 0.0)
+    return rates
 
 
 def ceiling(per_second: float, per_minute: float) -> float:

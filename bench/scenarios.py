@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.emulator import Emulator
-from bench.measure import Sending, ceiling, fluid_ideal_s, greedy_ideal_s, sending
+from bench.measure import (
+    Sending,
+    ceiling,
+    fluid_ideal_s,
+    greedy_ideal_s,
+    phase_rates,
+    sending,
+)
 from bench.processes import Finished, run_batchbind, run_peer, write_rows
 
 REAL_PER_SECOND, REAL_PER_MINUTE = 50, 1000
@@ -106,6 +113,7 @@ class Outcome:
     bound: int  # bindings the tenant holds afterwards
     summary: dict[str, Any]
     emulator_cpu_s: float
+    log: list[dict[str, Any]]
 
 
 def _contend(
@@ -123,7 +131,7 @@ def _contend(
         summary = finished.json()
         log = emulator.requests()
         bound = emulator.bound()
-    return Outcome(finished, sending(log), bound, summary, emulator.cpu_s)
+    return Outcome(finished, sending(log), bound, summary, emulator.cpu_s, log)
 
 
 def _batchbind(
@@ -270,10 +278,29 @@ def shared_app(size: Size, workdir: Path) -> list[Row]:
                 if fluid
                 else "",
                 f"{sent.throttled} of {sent.creates} creates answered 429",
+                "accepted/s before, during, after the other user: "
+                + ", ".join(
+                    f"{rate:.1f}"
+                    for rate in phase_rates(outcome.log, sent.origin_t, [since, until])
+                )
+                + f" (caps {ceiling(per_second, per_minute):g}, "
+                f"{ceiling(per_second / 2, per_minute / 2):g}, {ceiling(per_second, per_minute):g})",
+                "after it, per 10 s: "
+                + ", ".join(f"{rate:.1f}" for rate in _after(outcome, until)[:12]),
                 load,
             ],
         )
     ]
+
+
+def _after(outcome: Outcome, since: float) -> list[float]:
+    """Accepted creates per second in 10-second steps from `since`: how fast the pace comes back."""
+    edges = [since + 10.0 * i for i in range(1, 100)]
+    last = outcome.sent.last_accepted_t - outcome.sent.origin_t
+    rates = phase_rates(
+        outcome.log, outcome.sent.origin_t, [since, *(e for e in edges if e < last)]
+    )
+    return rates[1:-1] if len(rates) > 2 else []  # whole steps only
 
 
 # -- 4. unthrottled ------------------------------------------------------------------------------
