@@ -30,10 +30,12 @@ from batchbind.report import write_results
 from batchbind.results import (
     Counts,
     Frame,
+    Tally,
     count_frames,
     frames_for,
     from_run_row,
     render_frames,
+    render_from_journal,
     to_run_row,
 )
 from batchbind.runner import BindSender
@@ -70,7 +72,8 @@ class RunSettings(ConnectionSettings):
 class JobResult:
     exit_code: int
     table: Table
-    results: list[ResultRow]
+    results: list[ResultRow]  # validate keeps them (it prints the problems); run streams them
+    rows: int
     counts: Counts
     results_path: Path | None = None
     wanted_path: Path | None = None
@@ -300,10 +303,6 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
             stopped = stats.stopped
         saver.save()
         log.debug("saved the run's rows at %.2fs", time.time() - started)
-        states = journal.states()
-        results = list(render_frames(frames, states, lang=settings.lang))
-        counts = count_frames(results, states, frames)
-        exit_code = run_exit_code(counts, stats)
         ended = time.time()
         info = RunInfo(
             command="run",
@@ -321,12 +320,19 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
             ),
             lang=settings.lang,
         )
-        written = write_results(out, table.columns, results, info, lang=settings.lang)
+        # Streamed from the journal in chunks, counted on the way: 200,000 rows never sit in
+        # memory as results and states at once.
+        tally = Tally()
+        rendered = render_from_journal(frames, journal, lang=settings.lang, tally=tally)
+        written = write_results(out, table.columns, rendered, info, lang=settings.lang)
+        counts = tally.counts()
+        exit_code = run_exit_code(counts, stats)
         journal.end_run(counts=counts.by_outcome, exit_code=exit_code)
     return JobResult(
         exit_code=exit_code,
         table=table,
-        results=results,
+        results=[],
+        rows=tally.rows,
         counts=counts,
         results_path=written,
         wanted_path=out,
@@ -368,6 +374,7 @@ def validate_job(
         exit_code=1 if invalid else 0,
         table=table,
         results=results,
+        rows=len(results),
         counts=counts,
         results_path=written,
         wanted_path=out,

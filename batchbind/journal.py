@@ -403,6 +403,15 @@ class Journal:
         cur = self._db.execute(f"SELECT {_ROW_COLUMNS} FROM rows WHERE tenant = ?", (self.tenant,))
         return {r[0]: _row_state(r) for r in cur}
 
+    def states_for(self, keys: Iterable[str]) -> dict[str, RowState]:
+        """The rows with these keys (a few hundred at a time), by key."""
+        wanted = list(keys)
+        if not wanted:
+            return {}
+        marks = ", ".join("?" * len(wanted))
+        cur = self._db.execute(f"SELECT {_ROW_COLUMNS} FROM rows WHERE key IN ({marks})", wanted)
+        return {r[0]: _row_state(r) for r in cur}
+
     def plan_view(self) -> dict[str, tuple[str, bool, bool, int]]:
         """What planning needs, cheaply: key -> (state, transient, ambiguous, attempts)."""
         cur = self._db.execute(

@@ -239,3 +239,35 @@ def from_run_row(stored: Journal.RunRow) -> Frame:
             exchange_binding_id=fixed.get("exchange_binding_id", ""),
         )
     return Frame(row, cells, key=key, disposition=disposition, fixed=result)
+
+
+class Tally:
+    """Counts results as they stream past: the exit code needs the counts, not the rows."""
+
+    def __init__(self) -> None:
+        self.by_outcome: dict[str, int] = {o.value: 0 for o in Outcome}
+        self.transient_failures = 0
+        self.rows = 0
+
+    def counts(self) -> Counts:
+        return Counts(
+            by_outcome=dict(self.by_outcome),
+            transient_failures=self.transient_failures,
+            pending=self.by_outcome[Outcome.PENDING.value],
+        )
+
+
+def render_from_journal(
+    frames: list[Frame], journal: Journal, *, lang: str, tally: Tally, chunk: int = 500
+) -> Iterator[ResultRow]:
+    """`render_frames`, reading the journal a chunk of rows at a time, counting into `tally`."""
+    for start in range(0, len(frames), chunk):
+        part = frames[start : start + chunk]
+        states = journal.states_for({f.key for f in part if f.key})
+        for frame, result in zip(part, render_frames(part, states, lang=lang), strict=True):
+            tally.rows += 1
+            tally.by_outcome[result.outcome.value] += 1
+            known = states.get(frame.key) if frame.key and frame.fixed is None else None
+            if known is not None and known.state is State.FAILED and known.transient:
+                tally.transient_failures += 1
+            yield result

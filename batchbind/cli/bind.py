@@ -85,7 +85,7 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
             "summary_title",
             lang,
             command="run",
-            total=len(result.results),
+            total=result.rows,
             source=settings.input.name,
         ),
         "  " + counts_line(result),

@@ -197,7 +197,7 @@ def print_json(command: str, result: JobResult, extra: dict[str, Any]) -> None:
         "exit_code": result.exit_code,
         "input": str(result.table.source),
         "results": str(result.results_path) if result.results_path else None,
-        "rows": len(result.results),
+        "rows": result.rows,
         "counts": result.counts.by_outcome,
         "requests": stats.requests if stats else 0,
         "throttled": stats.throttled if stats else 0,
