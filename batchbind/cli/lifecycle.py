@@ -92,6 +92,19 @@ def _echo_json(payload: dict[str, Any]) -> None:
     click.echo(redact.scrub(json.dumps(payload, ensure_ascii=False)))
 
 
+def _print_summary(
+    lines: list[str], result: Any, settings: Any, *, quiet: bool, out: bool, lang: str
+) -> None:
+    """The end of every lifecycle command's summary: where the results and the journal are, and
+    why the run stopped early (if it did). Quiet runs print it only when something needs a look."""
+    lines.append("  " + _written_line(result.written, lang))
+    lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
+    if not quiet or result.exit_code != 0:
+        for line in lines:
+            say(line, err=not out)
+    _say_stop(result.stats, lang)
+
+
 def _written_line(written: Written, lang: str) -> str:
     if written.path != written.wanted:
         return i18n.text("results_moved", lang, wanted=written.wanted, path=written.path)
@@ -178,12 +191,7 @@ def status(results_path: Path, **kw: Any) -> None:
         lines.append("  " + i18n.text("status_timeout", lang, timeout=f"{kw['timeout']:g}"))
     elif result.exit_code == 4 and not kw["wait"]:
         lines.append("  " + i18n.text("status_still_syncing", lang))
-    lines.append("  " + _written_line(result.written, lang))
-    lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
-    if not kw["quiet"] or result.exit_code != 0:
-        for line in lines:
-            say(line, err=not out)
-    _say_stop(result.stats, lang)
+    _print_summary(lines, result, settings, quiet=kw["quiet"], out=out, lang=lang)
     if kw["as_json"]:
         _echo_json(
             {
@@ -325,12 +333,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
     lines = [i18n.text("unbind_done", lang, unbound=result.unbound, failed=len(result.failed))]
     for row, msg in sorted(result.failed.items())[:EXAMPLES]:
         lines.append(f"  row {row}: {msg}")
-    lines.append("  " + _written_line(result.written, lang))
-    lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
-    if not kw["quiet"] or result.exit_code != 0:
-        for line in lines:
-            say(line, err=not out)
-    _say_stop(result.stats, lang)
+    _print_summary(lines, result, settings, quiet=kw["quiet"], out=out, lang=lang)
     if kw["as_json"]:
         _echo_json(
             {
