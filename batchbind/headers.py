@@ -16,7 +16,7 @@ from itertools import compress
 from batchbind.cells import unescape_csv_cell
 from batchbind.cleaning import normalise_header
 from batchbind.errors import InputError
-from batchbind.model import RESULT_COLUMNS, Field, SourceRow, Table
+from batchbind.model import RESULT_COLUMNS, Field, Table
 
 #: Header names recognised for each field (compared with `normalise_header`).
 HEADER_ALIASES: dict[Field, tuple[str, ...]] = {
@@ -164,10 +164,9 @@ def assemble(
     ):
         # The common case: every row is exactly as wide as the header, so the row lists (this
         # module's own) become the table's rows as they are.
-        table_rows = list(map(SourceRow, numbers, rows))
         fields = {f: cols[0] for f, cols in header.fields.items()}
-        _attach_problems(table_rows, data.problems, {i: i for i in range(end)})
-        return Table(columns=list(head), fields=fields, rows=table_rows, source=source, sheet=sheet)
+        problems = _problems_by_index(numbers, data.problems, {i: i for i in range(end)})
+        return Table(list(head), fields, numbers, rows, problems, source=source, sheet=sheet)
     for cells in rows:
         if len(cells) > end:
             for i in range(len(cells) - 1, end - 1, -1):
@@ -200,10 +199,10 @@ def assemble(
             taken = [cells[i] if i < len(cells) else "" for i in kept]
         return [unescape_csv_cell(c) for c in taken] if unescape else taken
 
-    table_rows = list(map(SourceRow, numbers, map(take, rows)))
-    _attach_problems(table_rows, data.problems, position)
-    columns = take(head)
-    return Table(columns=columns, fields=fields, rows=table_rows, source=source, sheet=sheet)
+    problems = _problems_by_index(numbers, data.problems, position)
+    return Table(
+        take(head), fields, numbers, list(map(take, rows)), problems, source=source, sheet=sheet
+    )
 
 
 def _without_blank_rows(
@@ -216,12 +215,16 @@ def _without_blank_rows(
     return list(compress(numbers, filled)), list(compress(rows, filled))
 
 
-def _attach_problems(
-    rows: list[SourceRow], problems: dict[int, dict[int, str]], position: dict[int, int]
-) -> None:
+def _problems_by_index(
+    numbers: list[int], problems: dict[int, dict[int, str]], position: dict[int, int]
+) -> dict[int, dict[int, str]]:
+    """The readers' problems (by physical row and raw column) by row index and kept column."""
     if not problems:
-        return
-    for source_row in rows:
-        found = problems.get(source_row.row)
-        if found:
-            source_row.cell_problems = {position[i]: c for i, c in found.items() if i in position}
+        return {}
+    found: dict[int, dict[int, str]] = {}
+    for index, number in enumerate(numbers):
+        codes = problems.get(number)
+        kept = {position[i]: c for i, c in codes.items() if i in position} if codes else None
+        if kept:
+            found[index] = kept
+    return found

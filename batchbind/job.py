@@ -20,7 +20,7 @@ from batchbind.codes import Kind
 from batchbind.errors import InputError, RunStopped
 from batchbind.feishu import Answer, FeishuClient, tenant_host
 from batchbind.journal import Journal, RunRecord
-from batchbind.model import CheckedRow, ResultRow, RunInfo, Table
+from batchbind.model import Checked, ResultRow, RunInfo, Table
 from batchbind.pacing import Pacers
 from batchbind.paths import default_results
 from batchbind.plan import Plan, make_plan
@@ -89,7 +89,7 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def read_and_check(settings: ReadSettings) -> tuple[Table, list[CheckedRow]]:
+def read_and_check(settings: ReadSettings) -> tuple[Table, Checked]:
     table = load_table(
         settings.input,
         sheet=settings.sheet,

@@ -111,8 +111,17 @@ def os_user() -> str:
 
 
 def row_key(tenant: str, user_id_type: str, binding: Binding) -> str:
-    admin, exchange, user = binding.identity()
-    raw = "\x1f".join((tenant.lower(), user_id_type, admin, exchange, user))
+    """A row's journal key: its content (e-mails case-insensitive), never its position."""
+    return key_of(
+        tenant, user_id_type, binding.admin_account, binding.exchange_account, binding.user_id
+    )
+
+
+def key_of(tenant: str, user_id_type: str, admin: str, exchange: str, user_id: str) -> str:
+    """`row_key` from the three values (see `Binding.identity`)."""
+    raw = "\x1f".join(
+        (tenant.lower(), user_id_type, admin.casefold(), exchange.casefold(), user_id)
+    )
     return hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -18,10 +18,10 @@ import python_calamine
 from batchbind import i18n
 from batchbind.headers import HEADER_SCAN_ROWS, match_header
 from batchbind.job import read_and_check
-from batchbind.journal import Journal, RowState, State, row_key
-from batchbind.model import CheckedRow, Outcome, ResultRow, RunInfo, Table
+from batchbind.journal import Journal, RowState, State
+from batchbind.model import Checked, CheckedRow, Outcome, ResultRow, RunInfo, Table
 from batchbind.paths import default_results
-from batchbind.plan import Disposition, Plan
+from batchbind.plan import Disposition, Plan, valid_keys
 from batchbind.pool import PoolStats
 from batchbind.report import write_results
 from batchbind.results import Counts, count, render
@@ -67,7 +67,7 @@ class View:
     """A results file read back: its rows, and each valid row's journal key."""
 
     table: Table
-    checked: list[CheckedRow]
+    checked: Checked
     keys: dict[int, str]  # physical row -> journal key, for valid rows
 
     def plan(self, states: dict[str, RowState]) -> Plan:
@@ -78,12 +78,13 @@ class View:
         """
         plan = Plan(keys=dict(self.keys))
         bound_to = {s.exchange_key: s for s in states.values() if s.state is State.BOUND}
-        for item in self.checked:
-            row = item.source.row
+        numbers, exchanges = self.table.numbers, self.checked.exchanges
+        for index in self.checked.valid():
+            row = numbers[index]
             key = self.keys.get(row)
-            if key is None or key in states or item.binding is None:
+            if key is None or key in states:
                 continue
-            holder = bound_to.get(item.binding.exchange_account.casefold())
+            holder = bound_to.get(exchanges[index].casefold())
             if holder is not None:
                 plan.dispositions[row] = Disposition.CONFLICT
                 plan.conflicts[row] = holder
@@ -93,14 +94,15 @@ class View:
         """The rows the journal knows are bound, once per key, in file order."""
         seen: set[str] = set()
         rows: list[BoundRow] = []
-        for item in self.checked:
-            key = self.keys.get(item.source.row)
-            if key is None or key in seen or not item.is_valid:
+        numbers = self.table.numbers
+        for index in self.checked.valid():
+            key = self.keys.get(numbers[index])
+            if key is None or key in seen:
                 continue
             seen.add(key)
             state = states.get(key)
             if state is not None and state.state is State.BOUND and state.binding_id:
-                rows.append(BoundRow(item.source.row, key, state, item))
+                rows.append(BoundRow(numbers[index], key, state, self.checked[index]))
         return rows
 
     def unknown_rows(self, states: dict[str, RowState]) -> int:
@@ -110,12 +112,7 @@ class View:
 
 def read_view(settings: ReadSettings, tenant: str) -> View:
     table, checked = read_and_check(settings)
-    keys = {
-        item.source.row: row_key(tenant, settings.user_id_type.value, item.binding)
-        for item in checked
-        if item.is_valid and item.binding is not None
-    }
-    return View(table, checked, keys)
+    return View(table, checked, valid_keys(checked, tenant, settings.user_id_type.value))
 
 
 def is_results_file(path: Path) -> bool:
@@ -191,7 +188,7 @@ def write_view(
     """Render the file again from the journal and write it atomically."""
     states = journal.states()
     plan = view.plan(states)
-    results = list(render(view.table, view.checked, plan, states, lang=settings.lang))
+    results = list(render(view.checked, plan, states, lang=settings.lang))
     annotate(results, settings.lang)
     counts = count(results, states, plan)
     out = settings.results_path()

@@ -5,8 +5,10 @@ Rows are data, never exceptions: every stage hands the next one plain, typed rec
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import itemgetter
 
 
 class Field(StrEnum):
@@ -52,7 +54,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
 
 @dataclass(slots=True)
 class SourceRow:
-    """One non-blank data row as read from the file.
+    """One non-blank data row as read from the file (a view of one row of a `Table`).
 
     `row` is the physical row number (Excel row, or CSV record with the header as 1).
     `cells` holds one text value per column of the table, already converted from Excel types.
@@ -67,16 +69,60 @@ class SourceRow:
 
 @dataclass(slots=True)
 class Table:
-    """A spreadsheet read into memory: the input columns (result columns removed) and the rows."""
+    """A spreadsheet read into memory: the input columns (result columns removed) and the rows.
+
+    The rows are held as parallel lists, not as an object per row: `numbers[i]` is the physical
+    row number of row i and `cells[i]` its texts, one per column. 100,000 rows are then read,
+    checked and rendered a list at a time; `row(i)` builds a `SourceRow` where one is wanted.
+    `cell_problems` maps a row index to the problems found reading its cells (column -> code).
+    """
 
     columns: list[str]
     fields: dict[Field, int]
-    rows: list[SourceRow]
+    numbers: list[int]
+    cells: list[list[str]]
+    cell_problems: dict[int, dict[int, str]] = field(default_factory=dict)
     source: str = ""
     sheet: str | None = None
 
-    def value(self, row: SourceRow, name: Field) -> str:
-        return row.cells[self.fields[name]]
+    @classmethod
+    def of_rows(
+        cls,
+        columns: list[str],
+        fields: dict[Field, int],
+        rows: Iterable[SourceRow],
+        *,
+        source: str = "",
+        sheet: str | None = None,
+    ) -> Table:
+        rows = list(rows)
+        problems = {i: row.cell_problems for i, row in enumerate(rows) if row.cell_problems}
+        return cls(
+            columns,
+            fields,
+            [row.row for row in rows],
+            [row.cells for row in rows],
+            problems,
+            source=source,
+            sheet=sheet,
+        )
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def row(self, index: int) -> SourceRow:
+        return SourceRow(
+            self.numbers[index], self.cells[index], self.cell_problems.get(index) or {}
+        )
+
+    @property
+    def rows(self) -> list[SourceRow]:
+        """Every row as a `SourceRow`, built on demand."""
+        return [self.row(index) for index in range(len(self.numbers))]
+
+    def column(self, name: Field) -> list[str]:
+        """One field's texts, a value per row (a new list)."""
+        return list(map(itemgetter(self.fields[name]), self.cells))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +163,46 @@ class CheckedRow:
     @property
     def is_valid(self) -> bool:
         return self.outcome is None and self.binding is not None
+
+
+@dataclass(slots=True)
+class Checked:
+    """Every row's verdict after validation, held a column at a time like the `Table`.
+
+    A valid row is to be sent: its binding is the cleaned values at its index in `admins`,
+    `exchanges` and `users`. A row not to be sent (invalid, or a duplicate) has its `CheckedRow`,
+    with the problems found, in `rejected` under its index. Iterating gives a `CheckedRow` per
+    row, in order, built on demand.
+    """
+
+    table: Table
+    admins: list[str]
+    exchanges: list[str]
+    users: list[str]
+    rejected: dict[int, CheckedRow] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.table.numbers)
+
+    def __getitem__(self, index: int) -> CheckedRow:
+        found = self.rejected.get(index)
+        if found is not None:
+            return found
+        return CheckedRow(self.table.row(index), self.binding(index))
+
+    def __iter__(self) -> Iterator[CheckedRow]:
+        return map(self.__getitem__, range(len(self.table.numbers)))
+
+    def binding(self, index: int) -> Binding:
+        """What row `index` sends (meaningful for the valid rows)."""
+        return Binding(self.admins[index], self.exchanges[index], self.users[index])
+
+    def valid(self) -> list[int]:
+        """The indexes of the rows to send, in order."""
+        if not self.rejected:
+            return list(range(len(self.table.numbers)))
+        rejected = self.rejected
+        return [i for i in range(len(self.table.numbers)) if i not in rejected]
 
 
 @dataclass(slots=True)

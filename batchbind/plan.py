@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from batchbind.journal import Journal, RowState, State, row_key
-from batchbind.model import Binding, CheckedRow
+from batchbind.journal import Journal, RowState, State, key_of
+from batchbind.model import Binding, Checked
 
 
 class Disposition(StrEnum):
@@ -86,7 +86,7 @@ def _disposition(
 
 
 def make_plan(
-    checked: list[CheckedRow],
+    checked: Checked,
     journal: Journal,
     *,
     user_id_type: str,
@@ -94,17 +94,15 @@ def make_plan(
     rebind: bool = False,
 ) -> Plan:
     """Decide every valid row's fate and record the rows to send as pending in the journal."""
-    plan = Plan()
+    plan = Plan(keys=valid_keys(checked, journal.tenant, user_id_type))
     known_rows = journal.plan_view()
     bound_to = journal.bound_exchange_accounts()
-    for item in checked:
-        if not item.is_valid or item.binding is None:
-            continue
-        key = row_key(journal.tenant, user_id_type, item.binding)
-        row = item.source.row
-        plan.keys[row] = key
+    numbers, exchanges = checked.table.numbers, checked.exchanges
+    for index in checked.valid():
+        row = numbers[index]
+        key = plan.keys[row]
         known = known_rows.get(key)
-        holder = bound_to.get(item.binding.exchange_account.casefold())
+        holder = bound_to.get(exchanges[index].casefold()) if bound_to else None
         if holder is not None and holder != key:
             holder_state = journal.get(holder)
             if holder_state is not None:
@@ -118,7 +116,7 @@ def make_plan(
             plan.work.append(
                 Work(
                     key=key,
-                    binding=item.binding,
+                    binding=checked.binding(index),
                     row=row,
                     ambiguous=ambiguous,
                     attempts=known[3] if known else 0,
@@ -127,3 +125,17 @@ def make_plan(
     journal.add_pending((w.key, user_id_type, w.binding) for w in plan.work)
     journal.mark_ambiguous(w.key for w in plan.work if w.ambiguous)
     return plan
+
+
+def valid_keys(checked: Checked, tenant: str, user_id_type: str) -> dict[int, str]:
+    """The journal key of every valid row, by physical row."""
+    numbers, admins, exchanges, users = (
+        checked.table.numbers,
+        checked.admins,
+        checked.exchanges,
+        checked.users,
+    )
+    return {
+        numbers[i]: key_of(tenant, user_id_type, admins[i], exchanges[i], users[i])
+        for i in checked.valid()
+    }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from batchbind import i18n
 from batchbind.codes import CODES, NO_ANSWER, UNKNOWN_ROW
 from batchbind.journal import Journal, RowState, State
-from batchbind.model import CheckedRow, Outcome, ResultRow, Table
+from batchbind.model import Checked, CheckedRow, Outcome, ResultRow
 from batchbind.plan import Disposition, Plan
 from batchbind.problems import describe
 
@@ -98,15 +98,16 @@ def _invalid(item: CheckedRow, lang: str) -> ResultRow:
     )
 
 
-def frames_for(checked: list[CheckedRow], plan: Plan | None, *, lang: str) -> list[Frame]:
+def frames_for(checked: Checked, plan: Plan | None, *, lang: str) -> list[Frame]:
     """The frames of a run (or of a dry run, with no plan)."""
     frames: list[Frame] = []
-    for item in checked:
-        row, cells = item.source.row, item.source.cells
-        if item.outcome is Outcome.INVALID:
-            frames.append(Frame(row, cells, fixed=_invalid(item, lang)))
-            continue
-        if item.outcome is Outcome.DUPLICATE:
+    rejected = checked.rejected
+    keys = plan.keys if plan else {}
+    dispositions = plan.dispositions if plan else {}
+    table = checked.table
+    for index, (row, cells) in enumerate(zip(table.numbers, table.cells, strict=True)):
+        item = rejected.get(index)
+        if item is not None and item.outcome is Outcome.DUPLICATE:
             fixed = ResultRow(
                 cells=cells,
                 row=row,
@@ -114,26 +115,28 @@ def frames_for(checked: list[CheckedRow], plan: Plan | None, *, lang: str) -> li
                 msg=i18n.text("duplicate_of", lang, row=item.duplicate_of),
                 hint=i18n.text("duplicate_hint", lang),
             )
-            original = plan.keys.get(item.duplicate_of or -1) if plan else None
-            frames.append(Frame(row, cells, key=original, fixed=fixed))
+            frames.append(Frame(row, cells, key=keys.get(item.duplicate_of or -1), fixed=fixed))
             continue
-        disposition = plan.dispositions.get(row) if plan else None
+        if item is not None:
+            frames.append(Frame(row, cells, fixed=_invalid(item, lang)))
+            continue
+        disposition = dispositions.get(row)
         if plan is not None and disposition is Disposition.CONFLICT:
             holder = plan.conflicts[row]
-            exchange = item.binding.exchange_account if item.binding else ""
             fixed = ResultRow(
                 cells=cells,
                 row=row,
                 outcome=Outcome.INVALID,
                 code="bound_to_another_user",
-                msg=i18n.text("journal_conflict", lang, exchange=exchange, user=holder.user_id),
+                msg=i18n.text(
+                    "journal_conflict", lang, exchange=checked.exchanges[index], user=holder.user_id
+                ),
                 hint=i18n.text("journal_conflict_hint", lang),
                 exchange_binding_id=holder.binding_id,
             )
             frames.append(Frame(row, cells, fixed=fixed))
             continue
-        key = plan.keys.get(row) if plan else None
-        frames.append(Frame(row, cells, key=key, disposition=disposition or ""))
+        frames.append(Frame(row, cells, key=keys.get(row), disposition=disposition or ""))
     return frames
 
 
@@ -176,15 +179,9 @@ def render_frames(
 
 
 def render(
-    table: Table,
-    checked: list[CheckedRow],
-    plan: Plan | None,
-    states: dict[str, RowState],
-    *,
-    lang: str,
+    checked: Checked, plan: Plan | None, states: dict[str, RowState], *, lang: str
 ) -> Iterator[ResultRow]:
     """One ResultRow per input row, in input order."""
-    del table  # the frames carry the cells
     return render_frames(frames_for(checked, plan, lang=lang), states, lang=lang)
 
 

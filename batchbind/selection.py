@@ -11,7 +11,7 @@ from pathlib import Path
 
 from batchbind.errors import InputError
 from batchbind.job import read_and_check
-from batchbind.journal import row_key
+from batchbind.plan import valid_keys
 from batchbind.settings import ReadSettings
 
 #: A range wider than this is a typo (a sheet holds at most 1,048,576 rows).
@@ -51,8 +51,4 @@ def keys_of(path: Path, settings: ReadSettings, tenant: str) -> set[str]:
         allow_multiple_per_user=settings.allow_multiple_per_user,
     )
     _, checked = read_and_check(only)
-    return {
-        row_key(tenant, settings.user_id_type.value, item.binding)
-        for item in checked
-        if item.binding is not None and item.is_valid
-    }
+    return set(valid_keys(checked, tenant, settings.user_id_type.value).values())

@@ -59,7 +59,7 @@ def choose(
 ) -> Choice:
     bound = view.bound(states)
     if selection.rows is not None:
-        present = {item.source.row for item in view.checked}
+        present = set(view.table.numbers)
         missing = sorted(selection.rows - present)
         if missing:
             shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")

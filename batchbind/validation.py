@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import string
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import compress
-from operator import attrgetter, itemgetter, or_
+from operator import or_
 
-from batchbind.bulk import bulk_bindings, paused_gc
+from batchbind.bulk import paused_gc
 from batchbind.cleaning import clean_value
 from batchbind.model import (
     Binding,
+    Checked,
     CheckedRow,
     Field,
     Outcome,
@@ -53,63 +55,78 @@ _INVISIBLE = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"))
 
 def validate(
     table: Table, *, user_id_type: UserIdType, allow_multiple_per_user: bool = False
-) -> list[CheckedRow]:
-    """One CheckedRow per table row, in order; valid rows have a binding and no outcome."""
+) -> Checked:
+    """Every row's verdict: valid rows with their cleaned values, the others with problems."""
     checker = _RowChecker(table, user_id_type)
     with paused_gc():
-        checked, exchanges, users = _check_rows(table, checker)
+        checked = _check_rows(table, checker)
         # Only rows sharing an Exchange account or a user id with another row can be a copy or
         # a conflict: the checks across rows look at those alone, in order.
-        groups = _mark_duplicates(_sharing_rows(checked, exchanges, users))
+        sharing = _sharing_rows(checked)
+        rows = list(map(checked.__getitem__, sharing))
+        groups = _mark_duplicates(rows)
     _mark_shared_exchange_accounts(groups, table.columns[table.fields[Field.EXCHANGE_ACCOUNT]])
     if not allow_multiple_per_user:
         _mark_users_with_several_accounts(groups, table.columns[table.fields[Field.USER_ID]])
+    checked.rejected.update((i, row) for i, row in zip(sharing, rows, strict=True) if row.outcome)
     return checked
 
 
-def _check_rows(
-    table: Table, checker: _RowChecker
-) -> tuple[list[CheckedRow], list[str], list[str]]:
+def _check_rows(table: Table, checker: _RowChecker) -> Checked:
     """Every row checked on its own: a column at a time, then one by one where in doubt.
 
-    Also returns each row's Exchange account (case-folded) and user id, as the checks across
-    rows compare them ("" for invalid rows).
+    Most values are clean and valid as they are (`batchbind.quickcheck` finds them a column at
+    a time); the rest are cleaned and checked one by one, and their rows either take the cleaned
+    values or are rejected with the problems found.
     """
-    rows = table.rows
-    cells = [row.cells for row in rows]
-    admins = list(map(itemgetter(checker.admin), cells))
-    exchanges = list(map(itemgetter(checker.exchange), cells))
-    users = list(map(itemgetter(checker.user), cells))
-    doubtful = set(compress(range(len(rows)), map(attrgetter("cell_problems"), rows)))
+    admins = table.column(Field.ADMIN_ACCOUNT)
+    exchanges = table.column(Field.EXCHANGE_ACCOUNT)
+    users = table.column(Field.USER_ID)
+    doubtful = set(table.cell_problems)
     doubtful.update(EMAIL.misfits(admins), EMAIL.misfits(exchanges))
     doubtful.update(USER_IDS[checker.user_id_type].misfits(users))
-    checked = list(map(CheckedRow, rows, bulk_bindings(admins, exchanges, users)))
-    exchanges = list(map(str.casefold, exchanges))
-    for index in doubtful:
-        row = checked[index] = checker.check(rows[index])
+    checked = Checked(table, admins, exchanges, users)
+    for index in sorted(doubtful):
+        row = checker.check(table.row(index))
         binding = row.binding
-        exchanges[index] = binding.exchange_account.casefold() if binding else ""
-        users[index] = binding.user_id if binding else ""
-    return checked, exchanges, users
+        if binding is None:
+            checked.rejected[index] = row
+            admins[index] = exchanges[index] = users[index] = ""
+        else:
+            admins[index] = binding.admin_account
+            exchanges[index] = binding.exchange_account
+            users[index] = binding.user_id
+    return checked
 
 
-def _sharing_rows(
-    checked: list[CheckedRow], exchanges: list[str], users: list[str]
-) -> list[CheckedRow]:
-    """The valid rows whose Exchange account or user id is also on another row."""
-    shared_exchanges, shared_users = _repeated(exchanges), _repeated(users)
+def _sharing_rows(checked: Checked) -> list[int]:
+    """The indexes of the valid rows whose Exchange account or user id is on another row.
+
+    Exchange accounts compare case-insensitively, user ids exactly; rejected rows (whose
+    values are blank) take no part.
+    """
+    exchanges, users = checked.exchanges, checked.users
+    if "".join(exchanges).isascii():
+        folded = list(map(str.lower, exchanges))  # the same as casefold for ASCII, and faster
+    else:
+        folded = list(map(str.casefold, exchanges))
+    shared_exchanges, shared_users = _repeated(folded), _repeated(users)
     if not shared_exchanges and not shared_users:
         return []
     sharing = map(
-        or_, map(shared_exchanges.__contains__, exchanges), map(shared_users.__contains__, users)
+        or_, map(shared_exchanges.__contains__, folded), map(shared_users.__contains__, users)
     )
-    return [row for row in compress(checked, sharing) if row.binding is not None]
+    rejected = checked.rejected
+    return [i for i in compress(range(len(users)), sharing) if i not in rejected]
 
 
 def _repeated(values: list[str]) -> set[str]:
-    seen: set[str] = set()
-    add = seen.add
-    return {value for value in values if value in seen or add(value)}
+    """The values found more than once, blank ones left out."""
+    if len(set(values)) == len(values):
+        return set()
+    repeated = {value for value, count in Counter(values).items() if count > 1}
+    repeated.discard("")
+    return repeated
 
 
 class _RowChecker:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from batchbind.model import RESULT_COLUMNS, CheckedRow, Outcome, ResultRow, RunInfo, UserIdType
+from batchbind.model import RESULT_COLUMNS, Checked, Outcome, ResultRow, RunInfo, UserIdType
 from batchbind.problems import describe
 from batchbind.report import write_results
 from batchbind.sources import load_table
@@ -96,12 +96,12 @@ def write_inputs(rows: list[list[str]], folder: Path) -> tuple[Path, Path]:
     return csv_path, xlsx_path
 
 
-def read_and_check(path: Path) -> tuple[list[str], list[CheckedRow]]:
+def read_and_check(path: Path) -> tuple[list[str], Checked]:
     table = load_table(path)
     return table.columns, validate(table, user_id_type=UserIdType.OPEN_ID)
 
 
-def result_rows(checked: list[CheckedRow]) -> list[ResultRow]:
+def result_rows(checked: Checked) -> list[ResultRow]:
     """What a `validate` run writes: problems in words, valid rows pending."""
     results = []
     for row in checked:

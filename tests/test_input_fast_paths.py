@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batchbind.bulk import build, paused_gc
+from batchbind.bulk import paused_gc
 from batchbind.csvread import _parse, _split
 from batchbind.errors import InputError
 from batchbind.headers import Rows
-from batchbind.model import Binding, CheckedRow, Field, SourceRow, Table, UserIdType
+from batchbind.model import Field, SourceRow, Table, UserIdType
 from batchbind.sources import load_table
 from batchbind.validation import validate
 
@@ -137,23 +137,13 @@ def test_column_checks_agree_with_row_checks(
             for n, cells in enumerate(rows, start=2)
         ]
         fields = {Field.ADMIN_ACCOUNT: 0, Field.EXCHANGE_ACCOUNT: 1, Field.USER_ID: 2}
-        return Table(columns=["a", "e", "u", "x"], fields=fields, rows=source)
+        return Table.of_rows(["a", "e", "u", "x"], fields, source)
 
     def judged(marked: bool) -> list[tuple[object, ...]]:
         checked = validate(table(marked), user_id_type=id_type, allow_multiple_per_user=allow)
         return [(c.outcome, c.binding, c.problems, c.duplicate_of) for c in checked]
 
     assert judged(False) == judged(True)
-
-
-def test_build_gives_what_the_constructor_gives() -> None:
-    built = build(Binding, 2, admin_account=["a", "b"], exchange_account="cd", user_id="ef")
-    assert built == [Binding("a", "c", "e"), Binding("b", "d", "f")]
-    assert hash(built[0]) == hash(Binding("a", "c", "e"))
-    with pytest.raises(TypeError):
-        build(Binding, 1, admin_account=["a"], exchange_account=["c"])  # a field missing
-    with pytest.raises(TypeError):
-        build(CheckedRow, 0, source=[], binding=[])  # defaults are not filled in
 
 
 def test_paused_gc_restores_the_collector() -> None:

@@ -226,7 +226,7 @@ def test_quick_and_full_checks_agree(changes: list[tuple[int, str]], id_type: Us
             for n, cells in enumerate(rows, start=2)
         ]
         fields = {Field.ADMIN_ACCOUNT: 0, Field.EXCHANGE_ACCOUNT: 1, Field.USER_ID: 2}
-        return Table(columns=["a", "e", "u", "x"], fields=fields, rows=source)
+        return Table.of_rows(["a", "e", "u", "x"], fields, source)
 
     def judged(marked: bool) -> list[tuple[object, ...]]:
         checked = validate(table(marked), user_id_type=id_type)

@@ -33,11 +33,11 @@ def table(*rows: tuple[str, str, str], problems: dict[int, dict[int, str]] | Non
         for n, cells in enumerate(rows, start=2)
     ]
     fields = {Field.ADMIN_ACCOUNT: 0, Field.EXCHANGE_ACCOUNT: 1, Field.USER_ID: 2}
-    return Table(columns=COLUMNS, fields=fields, rows=source)
+    return Table.of_rows(COLUMNS, fields, source)
 
 
 def check(*rows: tuple[str, str, str], id_type: UserIdType = OPEN, **kw: bool) -> list[CheckedRow]:
-    return validate(table(*rows), user_id_type=id_type, **kw)
+    return list(validate(table(*rows), user_id_type=id_type, **kw))
 
 
 def problems(row: CheckedRow) -> list[tuple[str, str | None]]:
@@ -160,9 +160,11 @@ def test_control_characters(value: str) -> None:
 
 
 def test_cell_problems_from_reading() -> None:
-    rows = table(("a@x.com", "b@x.com", "1234567890123456"), ("a@x.com", "c@x.com", ""))
-    rows.rows[0].cell_problems = {2: "number_rounded", 3: "number_rounded"}
-    rows.rows[1].cell_problems = {2: "formula_without_value"}
+    rows = table(
+        ("a@x.com", "b@x.com", "1234567890123456"),
+        ("a@x.com", "c@x.com", ""),
+        problems={2: {2: "number_rounded", 3: "number_rounded"}, 3: {2: "formula_without_value"}},
+    )
     first, second = validate(rows, user_id_type=UserIdType.USER_ID)
     # The extra column's problem is not the row's: extra columns are carried, not checked.
     assert first.problems == [
