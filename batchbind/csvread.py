@@ -16,7 +16,7 @@ import itertools
 import operator
 import re
 from collections.abc import Iterator
-from itertools import repeat
+from itertools import compress, repeat
 from pathlib import Path
 
 from batchbind.errors import InputError
@@ -41,7 +41,6 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _DELIMITERS = (",", ";", "\t")
 # A line as a file opened with newline="" reads it: up to and with \r\n, \r or \n.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
-_FIELD_LIMIT = csv.field_size_limit()
 # What `str.strip()` strips: every character Python counts as a space (all below U+3001).
 _SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
 # What `str.splitlines` also breaks lines at, besides \r and \n; csv does not.
@@ -49,6 +48,18 @@ _OTHER_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
 
 def load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
+    # The whole file is in memory already: a long value is judged by validation (or carried
+    # as it is), never refused by csv's guard against unbounded fields, and both the fast paths
+    # and `csv.reader` read it the same way.
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)  # the largest a C long holds everywhere (Windows too)
+    try:
+        return _load_csv(path, encoding, delimiter)
+    finally:
+        csv.field_size_limit(limit)
+
+
+def _load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -84,55 +95,125 @@ def load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
     assert best is not None
     chosen, header = best[2], best[3]
     header = check_header(header, path.name)
+    table = _column_table(text, chosen, header, str(path))
+    if table is not None:
+        return table
     data = _split(text, chosen) or _parse(text, chosen, path.name)
     below = bisect.bisect_right(data.numbers, header.row)  # the header and anything above it
     del data.numbers[:below], data.cells[:below]
     return assemble(header, data, source=str(path), sheet=None, unescape=header.results_file)
 
 
-def _split(text: str, delimiter: str) -> Rows | None:
-    """The records of a file, read a line at a time where that is exact; None where it is not.
+class _Unusual(Exception):
+    """The fast paths cannot read this text exactly: `csv.reader` reads all of it."""
 
-    `csv.reader` takes as long as all the rest of reading and checking. A line without a quote
-    is one record, its fields separated by the delimiter, whatever `csv.reader` would make of
-    it; `str.split` gives the same fields several times faster. Lines with a quote (a value
-    holding the delimiter or a line break) go through `csv.reader`. Anything unusual (line breaks
-    that `str.splitlines` sees and csv does not, very long lines, mostly quoted lines, a quoting
-    error) returns None, and the whole file is read by `csv.reader`.
-    """
+
+def _lines(text: str) -> list[str] | None:
+    """The text's lines, when the fast paths can read it (else None)."""
     if any(char in text for char in _OTHER_BREAKS):
         return None
-    lines = text.splitlines()  # at \r\n, \r and \n, as csv does
-    if len(text) > _FIELD_LIMIT and max(map(len, lines)) > _FIELD_LIMIT:
-        return None  # csv refuses fields this long: keep its message
+    return text.splitlines()  # at \r\n, \r and \n, as csv does
+
+
+def _pieces(
+    text: str, lines: list[str], delimiter: str, start: int
+) -> Iterator[tuple[list[str], list[str] | None]]:
+    """The records from line `start` on: runs of lines without a quote, each with the record
+    that follows it (read by `csv.reader`, as it may hold the delimiter or a line break), or
+    None after the last run. Raises `_Unusual` where that would not be exact.
+
+    A line without a quote is one record, its fields separated by the delimiter, whatever
+    `csv.reader` would make of it; `str.split` gives the same fields several times faster.
+    """
     quotes = text.count('"')
     if not quotes:
-        cells = list(map(str.split, lines, repeat(delimiter)))
-        # A line of nothing but spaces and delimiters is a blank row; seen here at little cost.
-        blank_free = all(map(str.strip, lines, repeat(_SPACES + delimiter)))
-        return Rows(list(range(1, len(lines) + 1)), cells, blank_free=blank_free)
+        yield lines[start:], None
+        return
     if quotes * 4 > len(lines):
-        return None  # mostly quoted (some exporters quote every value): csv is faster then
+        raise _Unusual  # mostly quoted (some exporters quote every value): csv is faster then
     ending = _line_ending(text, lines)
     if ending is None:
-        return None  # quotes and mixed line endings: csv reads what a quoted value holds
-    data = Rows()
-    line = 0  # index of the next line to read
-    for first in _quoted_lines(text, ending):
+        raise _Unusual  # quotes and mixed line endings: csv reads what a quoted value holds
+    line = start  # index of the next line to read
+    for first in compress(range(len(lines)), map(operator.contains, lines, repeat('"'))):
         if first < line:
-            continue  # inside a quoted value that spans lines, already read
-        _add_lines(data, lines[line:first], delimiter)
+            continue  # before the start, or inside a quoted value that spans lines
         rest = map(operator.add, map(lines.__getitem__, range(first, len(lines))), repeat(ending))
         reader = csv.reader(rest, delimiter=delimiter, strict=True)
         try:
             record = next(reader)
         except (csv.Error, StopIteration):
-            return None
-        data.numbers.append(len(data.numbers) + 1)
-        data.cells.append(record)
+            raise _Unusual from None
+        yield lines[line:first], record
         line = first + reader.line_num
-    _add_lines(data, lines[line:], delimiter)
+    yield lines[line:], None
+
+
+def _split(text: str, delimiter: str) -> Rows | None:
+    """The records of a file, read a line at a time where that is exact; None where it is not.
+
+    `csv.reader` takes as long as all the rest of reading and checking: lines without a quote
+    are split with `str.split` instead (see `_pieces`). Anything unusual (line breaks that
+    `str.splitlines` sees and csv does not, very long lines, mostly quoted lines, a quoting
+    error) returns None, and the whole file is read by `csv.reader`.
+    """
+    lines = _lines(text)
+    if lines is None:
+        return None
+    data = Rows(blank_free=text.count('"') == 0)
+    try:
+        for plain, record in _pieces(text, lines, delimiter, 0):
+            start = len(data.numbers) + 1
+            data.numbers.extend(range(start, start + len(plain)))
+            data.cells.extend(map(str.split, plain, repeat(delimiter)))
+            if record is not None:
+                data.numbers.append(len(data.numbers) + 1)
+                data.cells.append(record)
+    except _Unusual:
+        return None
+    if data.blank_free:
+        # A line of nothing but spaces and delimiters is a blank row; seen here at little cost.
+        data.blank_free = all(map(str.strip, lines, repeat(_SPACES + delimiter)))
     return data
+
+
+def _column_table(text: str, delimiter: str, header: Header, source: str) -> Table | None:
+    """The common case, read a column at a time: None where `assemble` has work to do.
+
+    Every row below the header as wide as the header, no blank row, and every column named:
+    then each run of lines without a quote is joined and split once, and each column is a slice
+    of what that gives. No list per row is made.
+    """
+    head = header.cells
+    width = len(head)
+    if header.results_file or not head[0].strip() or not head[-1].strip():
+        return None  # columns to drop, unescape or look for: `assemble` does that
+    lines = _lines(text)
+    if lines is None or '"' in "".join(lines[: header.row]):
+        return None  # a quoted value above the data: its lines and records may differ
+    data: list[list[str]] = [[] for _ in range(width)]
+    spaces = _SPACES + delimiter
+    try:
+        for plain, record in _pieces(text, lines, delimiter, header.row):
+            if plain:
+                if set(map(str.count, plain, repeat(delimiter))) != {width - 1}:
+                    return None  # a row of another width
+                if not all(map(str.strip, plain, repeat(spaces))):
+                    return None  # a blank row
+                flat = delimiter.join(plain).split(delimiter)
+                for index, column in enumerate(data):
+                    column.extend(flat[index::width])
+            if record is not None:
+                if len(record) != width or not any(map(str.strip, record)):
+                    return None
+                for column, value in zip(data, record, strict=True):
+                    column.append(value)
+    except _Unusual:
+        return None
+    # One record a row, and no blank rows: the rows are numbered on from the header's.
+    numbers = list(range(header.row + 1, header.row + 1 + len(data[0])))
+    fields = {f: columns[0] for f, columns in header.fields.items()}
+    return Table(list(head), fields, numbers, data, source=source)
 
 
 def _line_ending(text: str, lines: list[str]) -> str | None:
@@ -142,26 +223,6 @@ def _line_ending(text: str, lines: list[str]) -> str | None:
         return "\n"
     breaks = len(lines) - (not text.endswith(("\r", "\n")))
     return "\r\n" if returns == breaks == text.count("\n") else None
-
-
-def _quoted_lines(text: str, ending: str) -> list[int]:
-    """The indexes of the lines holding a quote, found with `str.find` (there are few)."""
-    found: list[int] = []
-    line = counted = 0
-    position = text.find('"')
-    while position != -1:
-        line += text.count(ending, counted, position)
-        counted = position
-        if not found or found[-1] != line:
-            found.append(line)
-        position = text.find('"', position + 1)
-    return found
-
-
-def _add_lines(data: Rows, lines: list[str], delimiter: str) -> None:
-    start = len(data.numbers) + 1
-    data.numbers.extend(range(start, start + len(lines)))
-    data.cells.extend(map(str.split, lines, repeat(delimiter)))
 
 
 def _parse(text: str, delimiter: str, name: str) -> Rows:
@@ -176,12 +237,12 @@ def _records(
     try:
         # Strict first: a lenient reader swallows everything after an unclosed quote into one
         # cell, silently losing every row below it.
-        reader = csv.reader(_lines(text, limit), delimiter=delimiter, strict=True)
+        reader = csv.reader(_line_iter(text, limit), delimiter=delimiter, strict=True)
         return list(itertools.islice(enumerate(reader, start=1), limit))
     except csv.Error as exc:
         strict_error = str(exc)
     records: list[tuple[int, list[str]]] = []
-    reader = csv.reader(_lines(text, limit), delimiter=delimiter)
+    reader = csv.reader(_line_iter(text, limit), delimiter=delimiter)
     start_line = end_line = 1
     try:
         for record in itertools.islice(enumerate(reader, start=1), limit):
@@ -201,7 +262,7 @@ def _records(
     return records
 
 
-def _lines(text: str, limit: int | None) -> Iterator[str]:
+def _line_iter(text: str, limit: int | None) -> Iterator[str]:
     """The lines of the text with their endings, as a file opened with newline="" gives them."""
     if limit is None:
         return io.StringIO(text, newline="")

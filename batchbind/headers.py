@@ -16,7 +16,7 @@ from itertools import compress
 from batchbind.cells import unescape_csv_cell
 from batchbind.cleaning import normalise_header
 from batchbind.errors import InputError
-from batchbind.model import RESULT_COLUMNS, Field, Table
+from batchbind.model import RESULT_COLUMNS, Field, Table, transpose
 
 #: Header names recognised for each field (compared with `normalise_header`).
 HEADER_ALIASES: dict[Field, tuple[str, ...]] = {
@@ -162,11 +162,11 @@ def assemble(
         and not unescape
         and set(map(len, rows)) <= {end}
     ):
-        # The common case: every row is exactly as wide as the header, so the row lists (this
-        # module's own) become the table's rows as they are.
+        # The common case: every row is exactly as wide as the header.
         fields = {f: cols[0] for f, cols in header.fields.items()}
         problems = _problems_by_index(numbers, data.problems, {i: i for i in range(end)})
-        return Table(list(head), fields, numbers, rows, problems, source=source, sheet=sheet)
+        columns = transpose(rows, end)
+        return Table(list(head), fields, numbers, columns, problems, source=source, sheet=sheet)
     for cells in rows:
         if len(cells) > end:
             for i in range(len(cells) - 1, end - 1, -1):
@@ -200,9 +200,8 @@ def assemble(
         return [unescape_csv_cell(c) for c in taken] if unescape else taken
 
     problems = _problems_by_index(numbers, data.problems, position)
-    return Table(
-        take(head), fields, numbers, list(map(take, rows)), problems, source=source, sheet=sheet
-    )
+    columns = transpose(list(map(take, rows)), width)
+    return Table(take(head), fields, numbers, columns, problems, source=source, sheet=sheet)
 
 
 def _without_blank_rows(

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from operator import itemgetter
 
 
 class Field(StrEnum):
@@ -71,16 +70,16 @@ class SourceRow:
 class Table:
     """A spreadsheet read into memory: the input columns (result columns removed) and the rows.
 
-    The rows are held as parallel lists, not as an object per row: `numbers[i]` is the physical
-    row number of row i and `cells[i]` its texts, one per column. 100,000 rows are then read,
-    checked and rendered a list at a time; `row(i)` builds a `SourceRow` where one is wanted.
+    The rows are held a column at a time, not as an object per row: `numbers[i]` is the physical
+    row number of row i, and `data[c][i]` its text in column c. 100,000 rows are then read and
+    checked a list at a time; `cells(i)` and `row(i)` build one row where one is wanted.
     `cell_problems` maps a row index to the problems found reading its cells (column -> code).
     """
 
     columns: list[str]
     fields: dict[Field, int]
     numbers: list[int]
-    cells: list[list[str]]
+    data: list[list[str]]
     cell_problems: dict[int, dict[int, str]] = field(default_factory=dict)
     source: str = ""
     sheet: str | None = None
@@ -95,13 +94,14 @@ class Table:
         source: str = "",
         sheet: str | None = None,
     ) -> Table:
+        """A table from rows as wide as `columns`."""
         rows = list(rows)
         problems = {i: row.cell_problems for i, row in enumerate(rows) if row.cell_problems}
         return cls(
             columns,
             fields,
             [row.row for row in rows],
-            [row.cells for row in rows],
+            transpose([row.cells for row in rows], len(columns)),
             problems,
             source=source,
             sheet=sheet,
@@ -110,9 +110,17 @@ class Table:
     def __len__(self) -> int:
         return len(self.numbers)
 
+    def cells(self, index: int) -> list[str]:
+        """Row `index`'s texts, one per column (a new list)."""
+        return [column[index] for column in self.data]
+
+    def all_cells(self) -> Iterator[list[str]]:
+        """Every row's texts, one list per row, in order."""
+        return map(list, zip(*self.data, strict=True))
+
     def row(self, index: int) -> SourceRow:
         return SourceRow(
-            self.numbers[index], self.cells[index], self.cell_problems.get(index) or {}
+            self.numbers[index], self.cells(index), self.cell_problems.get(index) or {}
         )
 
     @property
@@ -121,8 +129,15 @@ class Table:
         return [self.row(index) for index in range(len(self.numbers))]
 
     def column(self, name: Field) -> list[str]:
-        """One field's texts, a value per row (a new list)."""
-        return list(map(itemgetter(self.fields[name]), self.cells))
+        """One field's texts, a value per row (a copy, free to change)."""
+        return list(self.data[self.fields[name]])
+
+
+def transpose(rows: list[list[str]], width: int) -> list[list[str]]:
+    """Rows of `width` texts as `width` columns."""
+    if not rows:
+        return [[] for _ in range(width)]
+    return list(map(list, zip(*rows, strict=True)))
 
 
 @dataclass(frozen=True, slots=True)

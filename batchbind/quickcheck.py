@@ -51,6 +51,8 @@ class Shape:
             # The admin column: one or a few accounts, each checked once.
             distinct = set(values)
             wrong = set(compress(distinct, map(not_, map(self.one.fullmatch, distinct))))
+            if not wrong:
+                return []
             return list(compress(range(len(values)), map(wrong.__contains__, values)))
         text = "\n".join(values) + "\n"
         if text.count("\n") != len(values):  # a value holds a line break: one by one

@@ -105,7 +105,7 @@ def frames_for(checked: Checked, plan: Plan | None, *, lang: str) -> list[Frame]
     keys = plan.keys if plan else {}
     dispositions = plan.dispositions if plan else {}
     table = checked.table
-    for index, (row, cells) in enumerate(zip(table.numbers, table.cells, strict=True)):
+    for index, (row, cells) in enumerate(zip(table.numbers, table.all_cells(), strict=True)):
         item = rejected.get(index)
         if item is not None and item.outcome is Outcome.DUPLICATE:
             fixed = ResultRow(

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import string
 import unicodedata
-from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import compress
-from operator import or_
+from operator import ne
 
 from batchbind.bulk import paused_gc
 from batchbind.cleaning import clean_value
@@ -110,23 +109,24 @@ def _sharing_rows(checked: Checked) -> list[int]:
         folded = list(map(str.lower, exchanges))  # the same as casefold for ASCII, and faster
     else:
         folded = list(map(str.casefold, exchanges))
-    shared_exchanges, shared_users = _repeated(folded), _repeated(users)
-    if not shared_exchanges and not shared_users:
-        return []
-    sharing = map(
-        or_, map(shared_exchanges.__contains__, folded), map(shared_users.__contains__, users)
-    )
-    rejected = checked.rejected
-    return [i for i in compress(range(len(users)), sharing) if i not in rejected]
+    sharing = _repeated(folded) | _repeated(users)
+    sharing.difference_update(checked.rejected)
+    return sorted(sharing)
 
 
-def _repeated(values: list[str]) -> set[str]:
-    """The values found more than once, blank ones left out."""
-    if len(set(values)) == len(values):
+def _repeated(values: list[str]) -> set[int]:
+    """The indexes of the values found more than once (blank ones too: the caller drops them).
+
+    A dict keeps each value's last index, in one pass in C; the values whose last index is not
+    their own are the repeated ones (a few), and their last indexes complete the set.
+    """
+    count = len(values)
+    last = dict(zip(values, range(count), strict=True))
+    if len(last) == count:
         return set()
-    repeated = {value for value, count in Counter(values).items() if count > 1}
-    repeated.discard("")
-    return repeated
+    earlier = set(compress(range(count), map(ne, map(last.__getitem__, values), range(count))))
+    earlier.update(last[values[index]] for index in list(earlier))
+    return earlier
 
 
 class _RowChecker:
