@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -15,16 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from batchbind import i18n
-from batchbind.codes import Kind
 from batchbind.errors import InputError, RunStopped
-from batchbind.feishu import Answer, FeishuClient, tenant_host
+from batchbind.feishu import tenant_host
 from batchbind.journal import Journal, RunRecord
 from batchbind.model import Checked, ResultRow, RunInfo, Table
-from batchbind.pacing import Pacers
 from batchbind.paths import default_results
 from batchbind.plan import Plan, make_plan
 from batchbind.pool import Pool, PoolOptions, PoolStats
+from batchbind.preflight import preflight
 from batchbind.progress import progress_bar
 from batchbind.report import write_results
 from batchbind.results import (
@@ -40,13 +37,11 @@ from batchbind.results import (
 )
 from batchbind.runner import BindSender
 from batchbind.settings import ConnectionSettings, ReadSettings
+from batchbind.signals import install_signals
 from batchbind.sources import load_table
 from batchbind.validation import validate
 
 log = logging.getLogger(__name__)
-
-PREFLIGHT_ID = "batchbind-preflight-check"
-PREFLIGHT_RENEWALS = 3
 
 
 @dataclass(kw_only=True)
@@ -117,97 +112,6 @@ def run_exit_code(counts: Counts, stats: PoolStats | None) -> int:
     return 0
 
 
-async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str]:
-    """Check the token against the tenant without side effects, before the first row.
-
-    A status query for a made-up id is refused like a create for a bad token or a
-    non-administrator, and answered 195102/195103 for a valid super-administrator token.
-    An expired token is renewed (when it can be) before the check gives up; a few times, since
-    another process sharing the profile may spend a renewed token before this one uses it.
-    """
-    tokens = client.tokens
-    await tokens.ensure_fresh()
-    carried = tokens.current()
-    answer = await _preflight_answer(client, pacers)
-    made = tokens.refreshes
-    for _ in range(4 * PREFLIGHT_RENEWALS):  # adopting another process's token is not counted
-        if answer.meaning.kind is not Kind.TOKEN or tokens.refreshes - made >= PREFLIGHT_RENEWALS:
-            break
-        try:
-            await tokens.refresh(carried)
-        except RunStopped as failure:
-            stop = i18n.text("stop_token", lang, code=answer.code, msg=answer.msg)
-            raise RunStopped(f"{stop} {failure.message}", hint=failure.hint) from None
-        carried = tokens.current()
-        answer = await _preflight_answer(client, pacers)
-    host = client.base_url
-    if answer.tls_error:
-        raise RunStopped(
-            i18n.text("stop_tls", lang, host=host, error=answer.error),
-            hint=i18n.text("stop_tls_hint", lang),
-        )
-    if answer.code is None and not answer.maybe_sent:
-        raise RunStopped(
-            i18n.text("stop_unreachable", lang, host=host, error=answer.error),
-            hint=i18n.text("stop_unreachable_hint", lang),
-        )
-    if answer.code in (195102, 195103):
-        return []
-    meaning = answer.meaning
-    if meaning.kind in (Kind.TOKEN, Kind.RUN_WIDE):
-        key = "stop_token" if meaning.kind is Kind.TOKEN else "stop_run_wide"
-        raise RunStopped(
-            i18n.text(key, lang, code=answer.code, msg=answer.msg),
-            hint=meaning.hint(lang) + " " + i18n.text("rerun_hint", lang),
-        )
-    code = answer.code if answer.code is not None else f"HTTP {answer.http_status}"
-    return [i18n.text("preflight_unknown", lang, code=code, msg=answer.msg or answer.error)]
-
-
-async def _preflight_answer(client: FeishuClient, pacers: Pacers) -> Answer:
-    answer = None
-    for attempt in range(3):
-        await pacers["get"].acquire()
-        answer = await client.get(PREFLIGHT_ID)
-        if answer.code is not None or answer.tls_error:
-            break
-        await asyncio.sleep(0.5 * (attempt + 1))
-    assert answer is not None
-    return answer
-
-
-def _install_signals(
-    sender: Pool[Any], lang: str, notify: Callable[[str], None]
-) -> Callable[[], None]:
-    """SIGINT/SIGTERM stop taking rows; a second SIGINT abandons in-flight requests."""
-    loop = asyncio.get_running_loop()
-    interrupts = 0
-
-    def on_signal(signum: int) -> None:
-        nonlocal interrupts
-        if signum == signal.SIGINT:
-            interrupts += 1
-            if interrupts > 1:
-                sender.abandon()
-                return
-            notify(i18n.text("interrupt_again", lang))
-        sender.request_stop(signum=signum)
-
-    installed: list[int] = []
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signum, on_signal, signum)
-            installed.append(signum)
-        except (NotImplementedError, RuntimeError):  # Windows: fall back to signal.signal
-            signal.signal(signum, lambda s, _f: loop.call_soon_threadsafe(on_signal, s))
-
-    def restore() -> None:
-        for signum in installed:
-            loop.remove_signal_handler(signum)
-
-    return restore
-
-
 class _RunRowsSaver:
     """Saves the run's input rows for `batchbind report`, once.
 
@@ -262,7 +166,7 @@ async def _send_all(
                 progress=bar,
                 journal=journal,
             )
-            restore = _install_signals(sender, settings.lang, notify)
+            restore = install_signals(sender, settings.lang, notify)
             saving = asyncio.create_task(saver.save_after_first_request(sender))
             try:
                 stats = await sender.run(plan.work)

@@ -26,12 +26,12 @@ from batchbind.codes import Kind
 from batchbind.errors import InputError, RunStopped
 from batchbind.feishu import Answer, FeishuClient
 from batchbind.headers import HEADER_ALIASES, HEADER_SCAN_ROWS
-from batchbind.job import _install_signals
 from batchbind.model import Field, UserIdType
 from batchbind.pacing import Budget, Pacers
 from batchbind.pool import Pool, PoolOptions, PoolStats, Stopped
 from batchbind.progress import progress_bar
 from batchbind.sheetcopy import Grid, Sheet, read_grid, write_grid
+from batchbind.signals import install_signals
 
 BATCH = 50  # e-mails per call: the documented maximum
 STATUS_COLUMN = "resolve_status"
@@ -256,7 +256,7 @@ async def _look_up(
                 ),
                 progress=bar,
             )
-            restore = _install_signals(resolver, settings.lang, notify)
+            restore = install_signals(resolver, settings.lang, notify)
             try:
                 await resolver.run(batches)
             finally:

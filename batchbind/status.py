@@ -23,7 +23,6 @@ from batchbind import i18n
 from batchbind.codes import Kind
 from batchbind.errors import RunStopped
 from batchbind.feishu import Answer, tenant_host
-from batchbind.job import _install_signals, preflight
 from batchbind.journal import Journal, State
 from batchbind.lifecycle import (
     FINAL_STATUSES,
@@ -36,6 +35,8 @@ from batchbind.lifecycle import (
     write_view,
 )
 from batchbind.pool import Pool, PoolStats, Stopped
+from batchbind.preflight import preflight
+from batchbind.signals import install_signals
 
 #: The first pause between two rounds of `--wait`; each pause doubles, up to `max_interval`.
 FIRST_INTERVAL_S = 0.5
@@ -213,7 +214,7 @@ async def _poll(
             timed_out = True
             poller.request_stop()
 
-        restore = _install_signals(poller, settings.lang, notify)
+        restore = install_signals(poller, settings.lang, notify)
         timer = loop.call_later(timeout_s, time_up) if wait else None
         deadline = loop.time() + timeout_s
         targets = [Target(b.key, b.row, b.state.binding_id) for b in scope]

@@ -24,12 +24,13 @@ from batchbind import i18n
 from batchbind.codes import Kind
 from batchbind.errors import InputError, RunStopped
 from batchbind.feishu import Answer, tenant_host
-from batchbind.job import _install_signals, preflight
 from batchbind.journal import Journal, RowState, State
 from batchbind.lifecycle import BoundRow, LifecycleSettings, View, Written, stats_exit, write_view
 from batchbind.pool import Pool, PoolStats, Stopped
+from batchbind.preflight import preflight
 from batchbind.progress import progress_bar
 from batchbind.selection import keys_of
+from batchbind.signals import install_signals
 
 GONE_CODE = 195103
 
@@ -215,7 +216,7 @@ async def _send_all(
                 journal=journal,
                 reason=reason,
             )
-            restore = _install_signals(unbinder, settings.lang, notify)
+            restore = install_signals(unbinder, settings.lang, notify)
             try:
                 await unbinder.run(targets)
             finally:
