@@ -15,6 +15,7 @@ from itertools import compress
 from operator import not_
 from typing import cast
 
+from batchbind import columnar
 from batchbind.model import UserIdType
 
 #: The longest value a field may hold (the contract's 1–500 characters).
@@ -23,14 +24,17 @@ MAX_LENGTH = 500
 # The rules of `batchbind.validation` (`_is_email`, `_user_id_problem`) for printable ASCII
 # only: a fast path, never the judge. A value that matches is already clean (no spaces to trim,
 # nothing to normalise, no `mailto:`) and passes every check of its field.
+_MAILTO = "mailto:"
 _NOT_MAILTO = r"(?![Mm][Aa][Ii][Ll][Tt][Oo]:)"
 _SHORT = rf"(?=[^\n]{{1,{MAX_LENGTH}}}(?:\n|\Z))"  # at most MAX_LENGTH characters
-# Possessive (`++`): each part stops at a character the next one needs, so no backtracking.
-_FAST_EMAIL = r"[!-?A-~]++@[!-\-/-?A-~]++(?:\.[!-\-/-?A-~]++)++"
-_FAST_IDS = {
-    UserIdType.OPEN_ID: r"ou_[0-9A-Za-z_-]++",
-    UserIdType.UNION_ID: r"on_[0-9A-Za-z_-]++",
-    UserIdType.USER_ID: r"(?!ou_|on_)[!-?A-~]++",
+# Plain patterns, read by Python's `re` and by polars (`batchbind.columnar`). Every `+` in
+# them is a quantifier: `re` makes them possessive (`++`), since each part stops at a
+# character the next one needs, so backtracking could never help.
+_FAST_EMAIL = r"[!-?A-~]+@[!-\-/-?A-~]+(?:\.[!-\-/-?A-~]+)+"
+_FAST_IDS: dict[UserIdType, tuple[str, tuple[str, ...]]] = {
+    UserIdType.OPEN_ID: (r"ou_[0-9A-Za-z_-]+", ()),
+    UserIdType.UNION_ID: (r"on_[0-9A-Za-z_-]+", ()),
+    UserIdType.USER_ID: (r"[!-?A-~]+", ("ou_", "on_")),  # an id of another type is not a user_id
 }
 # How many values of a column tell whether it repeats a few values (checked once each).
 _SAMPLE = 64
@@ -39,11 +43,14 @@ _SAMPLE = 64
 class Shape:
     """A field's fast-path pattern, applied to a whole column in a few calls."""
 
-    def __init__(self, pattern: str) -> None:
-        self.one = re.compile(f"{_NOT_MAILTO}{_SHORT}{pattern}")
+    def __init__(self, pattern: str, not_prefixes: tuple[str, ...] = ()) -> None:
+        self.pattern, self.not_prefixes = pattern, not_prefixes
+        unwanted = "".join(f"(?!{re.escape(prefix)})" for prefix in not_prefixes)
+        python = f"{_NOT_MAILTO}{unwanted}{_SHORT}{pattern.replace('+', '++')}"
+        self.one = re.compile(python)
         # The column joined by line breaks (which no matching value holds): one call runs
         # through all the matching values, and stops at the first that does not match.
-        self.run = re.compile(f"(?:{_NOT_MAILTO}{_SHORT}{pattern}\n)*+")
+        self.run = re.compile(f"(?:{python}\n)*+")
 
     def misfits(self, values: list[str]) -> list[int]:
         """The indexes of the values that do not match."""
@@ -54,6 +61,14 @@ class Shape:
             if not wrong:
                 return []
             return list(compress(range(len(values)), map(wrong.__contains__, values)))
+        if columnar.wanted(values):
+            return columnar.misfits(
+                values,
+                self.pattern,
+                max_length=MAX_LENGTH,
+                not_prefixes=self.not_prefixes,
+                not_prefixes_any_case=(_MAILTO,),
+            )
         text = "\n".join(values) + "\n"
         if text.count("\n") != len(values):  # a value holds a line break: one by one
             return list(compress(range(len(values)), map(not_, map(self.one.fullmatch, values))))
@@ -73,4 +88,4 @@ class Shape:
 #: E-mail addresses (the admin and Exchange accounts).
 EMAIL = Shape(_FAST_EMAIL)
 #: User ids of each type.
-USER_IDS = {id_type: Shape(pattern) for id_type, pattern in _FAST_IDS.items()}
+USER_IDS = {id_type: Shape(*shape) for id_type, shape in _FAST_IDS.items()}

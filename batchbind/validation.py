@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from itertools import compress
 from operator import ne
 
+from batchbind import columnar
 from batchbind.bulk import paused_gc
 from batchbind.cleaning import clean_value
 from batchbind.model import (
@@ -104,22 +105,21 @@ def _sharing_rows(checked: Checked) -> list[int]:
     Exchange accounts compare case-insensitively, user ids exactly; rejected rows (whose
     values are blank) take no part.
     """
-    exchanges, users = checked.exchanges, checked.users
-    if "".join(exchanges).isascii():
-        folded = list(map(str.lower, exchanges))  # the same as casefold for ASCII, and faster
-    else:
-        folded = list(map(str.casefold, exchanges))
-    sharing = _repeated(folded) | _repeated(users)
+    sharing = _repeated(checked.exchanges, casefold=True) | _repeated(checked.users)
     sharing.difference_update(checked.rejected)
     return sorted(sharing)
 
 
-def _repeated(values: list[str]) -> set[int]:
+def _repeated(values: list[str], *, casefold: bool = False) -> set[int]:
     """The indexes of the values found more than once (blank ones too: the caller drops them).
 
     A dict keeps each value's last index, in one pass in C; the values whose last index is not
     their own are the repeated ones (a few), and their last indexes complete the set.
     """
+    if columnar.wanted(values):
+        return columnar.repeated(values, casefold=casefold)
+    if casefold:
+        values = list(map(str.casefold, values))
     count = len(values)
     last = dict(zip(values, range(count), strict=True))
     if len(last) == count:
