@@ -1,13 +1,17 @@
-"""The column checks of large tables, run by polars instead of the Python loop.
+"""Large tables read and checked a column at a time by polars, in compiled code.
 
-Checking 100,000 values one C call at a time from Python still costs a pass of Python objects
-per check; polars runs the same checks over a whole column in compiled code. Two checks are
-done here, both fast paths that only sort values for the careful checks, never judges:
+Reading 100,000 CSV rows and checking them one C call at a time from Python costs a pass of
+Python objects per step; polars splits the file and runs the checks over whole columns. Each use
+here is a fast path with a careful Python path beside it, and tests hold them to the same
+results:
 
-- which values of a column do not match a field's shape (`batchbind.quickcheck`);
-- which values occur more than once (`batchbind.validation`, the checks across rows).
+- `read_csv`: the fields of a CSV file's data lines (`batchbind.csvread` decides when it may be
+  used and checks what it gives);
+- `misfits`: which values of a column do not match a field's shape (`batchbind.quickcheck`);
+- `repeated`: which values occur more than once (`batchbind.validation`, the checks across rows).
 
-Below `COLUMNAR_FROM` values the plain Python paths are faster (and polars is not imported).
+Below `COLUMNAR_FROM` values (or `TEXT_FROM` characters of CSV) the Python paths are as fast,
+and polars is not imported.
 """
 
 from __future__ import annotations
@@ -17,16 +21,47 @@ from typing import Any
 
 #: How many values a column needs before polars checks it (tests set 0 to check it everywhere).
 COLUMNAR_FROM = 5_000
+#: How many characters a CSV file needs before polars reads it.
+TEXT_FROM = 500_000
 
 
 def wanted(values: Sequence[str]) -> bool:
     return len(values) >= COLUMNAR_FROM
 
 
-def _series(values: Sequence[str]) -> Any:
+def _polars() -> Any:
     import polars  # imported on first use: 0.1-0.2 s, paid back by the first large table
 
+    return polars
+
+
+def _series(values: Sequence[str]) -> Any:
+    polars = _polars()
     return polars.Series(values, dtype=polars.String)
+
+
+def read_csv(data: bytes, delimiter: str, width: int) -> list[list[str]] | None:
+    """The fields of UTF-8 CSV lines (no header), as `width` columns of text; None when polars
+    cannot read them so (a row wider than `width`, a quoting error, an empty text).
+
+    A row narrower than `width` is filled with empty texts, as `batchbind.headers.assemble`
+    fills it. The caller checks the rest: the line endings, one record per line, blank rows.
+    """
+    polars = _polars()
+    names = [f"c{index}" for index in range(width)]
+    try:
+        frame = polars.read_csv(
+            data,
+            has_header=False,
+            separator=delimiter,
+            quote_char='"',
+            schema=dict.fromkeys(names, polars.String),
+            truncate_ragged_lines=False,
+            raise_if_empty=True,
+        )
+    except (polars.exceptions.PolarsError, ValueError, OverflowError):
+        return None
+    return [frame.get_column(name).fill_null("").to_list() for name in names]
 
 
 def misfits(

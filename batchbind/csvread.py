@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from itertools import compress, repeat
 from pathlib import Path
 
+from batchbind import columnar
 from batchbind.errors import InputError
 from batchbind.headers import (
     CONVERT_HINT,
@@ -40,6 +41,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _DELIMITERS = (",", ";", "\t")
 # A line as a file opened with newline="" reads it: up to and with \r\n, \r or \n.
+_BARE_CR = re.compile(rb"\r(?!\n)")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 # What `str.strip()` strips: every character Python counts as a space (all below U+3001).
 _SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
@@ -64,7 +66,7 @@ def _load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    text = _decode(raw, path.name, encoding)
+    text, utf8 = _decode(raw, path.name, encoding)
     # Only a NUL byte decodes to NUL in the encodings batchbind detects; --encoding may differ.
     if (encoding is not None or b"\x00" in raw) and "\x00" in text:
         raise InputError(
@@ -95,7 +97,7 @@ def _load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
     assert best is not None
     chosen, header = best[2], best[3]
     header = check_header(header, path.name)
-    table = _column_table(text, chosen, header, str(path))
+    table = _column_table(text, utf8, chosen, header, str(path))
     if table is not None:
         return table
     data = _split(text, chosen) or _parse(text, chosen, path.name)
@@ -177,24 +179,42 @@ def _split(text: str, delimiter: str) -> Rows | None:
     return data
 
 
-def _column_table(text: str, delimiter: str, header: Header, source: str) -> Table | None:
+def _column_table(
+    text: str, utf8: bytes | None, delimiter: str, header: Header, source: str
+) -> Table | None:
     """The common case, read a column at a time: None where `assemble` has work to do.
 
-    Every row below the header as wide as the header, no blank row, and every column named:
-    then each run of lines without a quote is joined and split once, and each column is a slice
-    of what that gives. No list per row is made.
+    Every row below the header as wide as the header (or narrower, filled as `assemble` fills
+    it), no blank row, and every column named. A large file is read by polars
+    (`_polars_columns`); otherwise each run of lines without a quote is joined and split once,
+    and each column is a slice of what that gives (`_python_columns`). No list per row is made.
     """
     head = header.cells
     width = len(head)
     if header.results_file or not head[0].strip() or not head[-1].strip():
         return None  # columns to drop, unescape or look for: `assemble` does that
+    data = None
+    if len(text) >= columnar.TEXT_FROM:
+        data = _polars_columns(text, utf8, delimiter, header.row, width)
+    if data is None:
+        data = _python_columns(text, delimiter, header.row, width)
+    if data is None:
+        return None
+    # One record a row, and no blank rows: the rows are numbered on from the header's.
+    numbers = list(range(header.row + 1, header.row + 1 + len(data[0])))
+    fields = {f: columns[0] for f, columns in header.fields.items()}
+    return Table(list(head), fields, numbers, data, source=source)
+
+
+def _python_columns(text: str, delimiter: str, start: int, width: int) -> list[list[str]] | None:
+    """The fields of the lines from line `start` on, as columns (None: not the common case)."""
     lines = _lines(text)
-    if lines is None or '"' in "".join(lines[: header.row]):
+    if lines is None or '"' in "".join(lines[:start]):
         return None  # a quoted value above the data: its lines and records may differ
     data: list[list[str]] = [[] for _ in range(width)]
     spaces = _SPACES + delimiter
     try:
-        for plain, record in _pieces(text, lines, delimiter, header.row):
+        for plain, record in _pieces(text, lines, delimiter, start):
             if plain:
                 if set(map(str.count, plain, repeat(delimiter))) != {width - 1}:
                     return None  # a row of another width
@@ -210,10 +230,65 @@ def _column_table(text: str, delimiter: str, header: Header, source: str) -> Tab
                     column.append(value)
     except _Unusual:
         return None
-    # One record a row, and no blank rows: the rows are numbered on from the header's.
-    numbers = list(range(header.row + 1, header.row + 1 + len(data[0])))
-    fields = {f: columns[0] for f, columns in header.fields.items()}
-    return Table(list(head), fields, numbers, data, source=source)
+    return data
+
+
+def _polars_columns(
+    text: str, utf8: bytes | None, delimiter: str, start: int, width: int
+) -> list[list[str]] | None:
+    """`_python_columns` by polars, for large files, checked where polars and csv could differ.
+
+    polars reads records as csv does, but ends lines only at LF and CRLF, may leave out empty
+    lines, and reads some malformed quoting its own way. So: no bare CR, exactly one row per
+    line (no value spans lines), every line holding a quote read the same by `csv.reader`
+    alone, and no blank row. Otherwise None, and the Python path reads the file. `utf8` is the
+    text's own UTF-8, when the file was UTF-8 (else the text is encoded).
+    """
+    position = 0
+    for _ in range(start):  # the header line and the lines above it
+        found = _LINE.match(text, position)
+        if found is None:
+            return None
+        position = found.end()
+    if '"' in text[:position] or text[position : position + 1] in ("", "\ufeff"):
+        return None  # quotes above the data, no data, or a byte-order mark polars would drop
+    head = len(text[:position].encode())
+    body = utf8[head:] if utf8 is not None else text[position:].encode()
+    if _BARE_CR.search(body):
+        return None  # polars ends lines at LF only (CRLF included), csv at CR too
+    data = columnar.read_csv(body, delimiter, width)
+    if data is None or len(data[0]) != body.count(b"\n") + (not body.endswith(b"\n")):
+        return None
+    for index, line in _lines_with_quotes(text, position):
+        try:
+            record = next(csv.reader([line], delimiter=delimiter, strict=True))
+        except (csv.Error, StopIteration):
+            return None
+        padded = record + [""] * (width - len(record))
+        if len(record) > width or padded != [column[index] for column in data]:
+            return None
+    first = data[0]
+    maybe_blank = compress(
+        range(len(first)), map(operator.not_, map(str.strip, first, repeat(_SPACES)))
+    )
+    if any(not any(column[i].strip(_SPACES) for column in data) for i in maybe_blank):
+        return None  # a blank row: `assemble` leaves it out
+    return data
+
+
+def _lines_with_quotes(text: str, start: int) -> Iterator[tuple[int, str]]:
+    """(index from `start`, text without its line ending) of each line that holds a quote."""
+    index = 0
+    counted = start
+    position = text.find('"', start)
+    while position != -1:
+        index += text.count("\n", counted, position)
+        begin = text.rfind("\n", start, position) + 1 or start
+        end = text.find("\n", position)
+        end = len(text) if end == -1 else end
+        yield index, text[begin:end].removesuffix("\r")
+        counted = begin
+        position = text.find('"', end)
 
 
 def _line_ending(text: str, lines: list[str]) -> str | None:
@@ -270,8 +345,12 @@ def _line_iter(text: str, limit: int | None) -> Iterator[str]:
     return (match[0] for match in _LINE.finditer(text))
 
 
-def _decode(raw: bytes, name: str, encoding: str | None) -> str:
-    """The file's text: BOM, then strict UTF-8, then GB18030; never a codec that takes anything."""
+def _decode(raw: bytes, name: str, encoding: str | None) -> tuple[str, bytes | None]:
+    """The file's text: BOM, then strict UTF-8, then GB18030; never a codec that takes anything.
+
+    Also the bytes the text was decoded from when they are UTF-8 (after any byte-order mark),
+    which polars reads as they are; None for other encodings.
+    """
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -280,17 +359,19 @@ def _decode(raw: bytes, name: str, encoding: str | None) -> str:
                 f"--encoding {encoding} is not an encoding Python knows.",
                 hint="Try utf-8, gb18030, utf-16 or cp1252.",
             ) from None
-        return _strict(raw, encoding, name, f"--encoding {encoding}").removeprefix("\ufeff")
+        return _strict(raw, encoding, name, f"--encoding {encoding}").removeprefix("\ufeff"), None
     for bom, codec in _BOMS:
         if raw.startswith(bom):
-            return _strict(raw[len(bom) :], codec, name, f"its byte-order mark ({codec})")
+            body = raw[len(bom) :]
+            text = _strict(body, codec, name, f"its byte-order mark ({codec})")
+            return text, body if codec == "utf-8" else None
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), raw
     except UnicodeDecodeError as exc:
         utf8_error = exc
     try:
         # What Chinese Excel's "Save as CSV" writes (GBK, a subset of GB18030), with no BOM.
-        return raw.decode("gb18030")
+        return raw.decode("gb18030"), None
     except UnicodeDecodeError:
         pass
     line = _line_of(raw, utf8_error.start, "utf-8")

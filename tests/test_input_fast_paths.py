@@ -7,17 +7,20 @@ judges: on arbitrary input, the fast paths give exactly their rows, numbers and 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gc
 import io
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from batchbind import columnar
 from batchbind.bulk import paused_gc
-from batchbind.csvread import _column_table, _parse, _split
+from batchbind.csvread import _column_table, _parse, _polars_columns, _split
 from batchbind.errors import InputError
 from batchbind.headers import Rows, assemble, match_header
 from batchbind.model import Field, SourceRow, Table, UserIdType
@@ -25,6 +28,23 @@ from batchbind.sources import load_table
 from batchbind.validation import validate
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+ENGINES = st.sampled_from(["python", "polars"])
+
+
+@contextlib.contextmanager
+def engine(name: str) -> Iterator[None]:
+    """Large-table paths (polars) for every table, or for none."""
+    saved = columnar.TEXT_FROM, columnar.COLUMNAR_FROM
+    columnar.TEXT_FROM = columnar.COLUMNAR_FROM = 0 if name == "polars" else 10**12
+    try:
+        yield
+    finally:
+        columnar.TEXT_FROM, columnar.COLUMNAR_FROM = saved
+
+
+def column_table(text: str, delimiter: str) -> Table | None:
+    return _column_table(text, text.encode(), delimiter, match_header(1, HEAD), "in.csv")
+
 
 # Everything that matters to a CSV reader, and a few things that matter to `str.splitlines`.
 csv_chars = st.sampled_from([*'ab,;\t" é中', "\r", "\n", "\x0c", "\u2028"])
@@ -122,10 +142,14 @@ def same_table(fast: Table, careful: Table) -> None:
     body=st.text(csv_chars, max_size=300),
     ending=st.sampled_from(["\r\n", "\n", "\r"]),
     delimiter=st.sampled_from([",", ";", "\t"]),
+    name=ENGINES,
 )
-def test_column_path_agrees_with_csv_on_any_text(body: str, ending: str, delimiter: str) -> None:
+def test_column_path_agrees_with_csv_on_any_text(
+    body: str, ending: str, delimiter: str, name: str
+) -> None:
     text = delimiter.join(HEAD) + ending + body
-    fast = _column_table(text, delimiter, match_header(1, HEAD), "in.csv")
+    with engine(name):
+        fast = column_table(text, delimiter)
     if fast is not None:
         careful = by_rows(text, delimiter)
         assert careful is not None  # csv refuses the file: so must the fast path
@@ -138,9 +162,10 @@ def test_column_path_agrees_with_csv_on_any_text(body: str, ending: str, delimit
     quoted=st.booleans(),
     ending=st.sampled_from(["\r\n", "\n"]),
     delimiter=st.sampled_from([",", ";", "\t"]),
+    name=ENGINES,
 )
 def test_column_path_reads_written_files(
-    rows: list[list[str]], quoted: bool, ending: str, delimiter: str
+    rows: list[list[str]], quoted: bool, ending: str, delimiter: str, name: str
 ) -> None:
     # What spreadsheet programs write: every row as wide as the header, values quoted where
     # they hold the delimiter, a quote or a line break (kept in one row in nine).
@@ -150,7 +175,8 @@ def test_column_path_reads_written_files(
     stream = io.StringIO(newline="")
     csv.writer(stream, delimiter=delimiter, lineterminator=ending).writerows([HEAD, *keep])
     text = stream.getvalue()
-    fast = _column_table(text, delimiter, match_header(1, HEAD), "in.csv")
+    with engine(name):
+        fast = column_table(text, delimiter)
     careful = by_rows(text, delimiter)
     assert careful is not None
     if not any(
@@ -161,7 +187,8 @@ def test_column_path_reads_written_files(
         same_table(fast, careful)
 
 
-def test_column_path_reads_quoted_values_in_a_long_file() -> None:
+@pytest.mark.parametrize("name", ["python", "polars"])
+def test_column_path_reads_quoted_values_in_a_long_file(name: str) -> None:
     rows = [[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", "note"] for i in range(40)]
     rows[5][3] = "two\r\nlines"  # a lone LF inside would make csv read it all: mixed endings
     rows[20][3] = "Sales, East"
@@ -169,7 +196,8 @@ def test_column_path_reads_quoted_values_in_a_long_file() -> None:
     stream = io.StringIO(newline="")
     csv.writer(stream).writerows([HEAD, *rows])
     text = stream.getvalue()
-    fast = _column_table(text, ",", match_header(1, HEAD), "in.csv")
+    with engine(name):
+        fast = column_table(text, ",")
     assert fast is not None
     careful = by_rows(text, ",")
     assert careful is not None
@@ -178,13 +206,56 @@ def test_column_path_reads_quoted_values_in_a_long_file() -> None:
     assert fast.data[3][20:22] == ["Sales, East", 'say "hi"']
 
 
+def written(rows: list[list[str]], ending: str = "\r\n") -> str:
+    stream = io.StringIO(newline="")
+    csv.writer(stream, lineterminator=ending).writerows([HEAD, *rows])
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n"])
+def test_polars_reads_plain_and_quoted_lines(ending: str) -> None:
+    rows = [[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", "备注"] for i in range(40)]
+    rows[20][3] = "Sales, East"
+    rows[21][3] = 'say "hi"'
+    rows[22][1] = ""
+    text = written(rows, ending)
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    assert _polars_columns(text, text.encode(), ",", 1, len(HEAD)) == columns
+    assert _polars_columns(text, None, ",", 1, len(HEAD)) == columns  # not UTF-8: encoded
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda t: t.replace("\r\n", "\r"), "bare CR line endings"),
+        (lambda t: t.replace("note3", '"two\r\nlines"'), "a value over two lines"),
+        (lambda t: t.replace("a5@b.c,x5@y.z,ou_5,note5", " ,,,"), "a blank row"),
+        (lambda t: t.replace("a5@b.c,x5@y.z,ou_5,note5\r\n", "\r\n"), "an empty line"),
+        (lambda t: t.replace("note7", "note7,more"), "a row wider than the header"),
+        (lambda t: t.replace("note8", 'no"te8'), "a quote inside a value"),
+        (lambda t: t.replace("note9", '"note"9'), "text after a closing quote"),
+        (lambda t: t.replace("\r\na0@", "\r\n\ufeffa0@"), "a byte-order mark on the first row"),
+    ],
+)
+def test_polars_leaves_unusual_files_to_python(change: Callable[[str], str], why: str) -> None:
+    text = change(written([[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", f"note{i}"] for i in range(12)]))
+    assert _polars_columns(text, text.encode(), ",", 1, len(HEAD)) is None, why
+    with engine("polars"):
+        fast = column_table(text, ",")
+    careful = by_rows(text, ",")
+    if fast is not None:  # the Python path read it: still what csv reads
+        assert careful is not None
+        same_table(fast, careful)
+
+
 # Values near every rule of the fast path: spaces, case, mailto:, full-width, line breaks,
 # the length limit, ids of every type.
 near_values = st.sampled_from(
     ["a@b.c", "A@B.C", " a@b.c", "a@b.c\u00a0", "mailto:a@b.c", "MailTo:a@b.c", "ａ@b.c",
      "a@b", "a@.b", "a@b.c.", "a@b..c", "a b@c.d", "a@b.c\nd@e.f", "\n", "", "a\x00@b.c",
      "x" * 496 + "@b.c", "x" * 497 + "@b.c", "ou_1", "on_1", "ou_", "ou_a b", "ou_1\n", "u1",
-     "mailto:u1", "a@b.c@d.e", "\u200ba@b.c", "ou_" + "1" * 497, "ou_" + "1" * 498]
+     "mailto:u1", "a@b.c@d.e", "\u200ba@b.c", "ou_" + "1" * 497, "ou_" + "1" * 498,
+     "Straße@b.c", "STRASSE@b.c", "strasse@b.c", "OU_1", "MAILTO:a@b.c"]
 )  # fmt: skip
 admins = st.sampled_from(["a@b.c", "admin@corp.example", "A@b.C"])
 VALID_IDS = {UserIdType.OPEN_ID: "ou_1", UserIdType.UNION_ID: "on_1", UserIdType.USER_ID: "u1"}
@@ -218,11 +289,14 @@ def test_column_checks_agree_with_row_checks(
         fields = {Field.ADMIN_ACCOUNT: 0, Field.EXCHANGE_ACCOUNT: 1, Field.USER_ID: 2}
         return Table.of_rows(["a", "e", "u", "x"], fields, source)
 
-    def judged(marked: bool) -> list[tuple[object, ...]]:
-        checked = validate(table(marked), user_id_type=id_type, allow_multiple_per_user=allow)
+    def judged(marked: bool, name: str) -> list[tuple[object, ...]]:
+        with engine(name):
+            checked = validate(table(marked), user_id_type=id_type, allow_multiple_per_user=allow)
         return [(c.outcome, c.binding, c.problems, c.duplicate_of) for c in checked]
 
-    assert judged(False) == judged(True)
+    careful = judged(True, "python")
+    assert judged(False, "python") == careful
+    assert judged(False, "polars") == careful
 
 
 def test_paused_gc_restores_the_collector() -> None:
