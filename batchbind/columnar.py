@@ -35,14 +35,25 @@ def _polars() -> Any:
     return polars
 
 
-def _series(values: Sequence[str]) -> Any:
+def _series(values: Sequence[str], series: Any = None) -> Any:
+    """`values` in polars: `series` when the caller has them so already."""
+    if series is not None:
+        return series
     polars = _polars()
     return polars.Series(values, dtype=polars.String)
 
 
-def read_csv(data: bytes, delimiter: str, width: int) -> list[list[str]] | None:
-    """The fields of UTF-8 CSV lines (no header), as `width` columns of text; None when polars
-    cannot read them so (a row wider than `width`, a quoting error, an empty text).
+def patched(series: Any, indexes: Sequence[int], values: Sequence[str]) -> Any:
+    """A copy of `series` with the values at `indexes` replaced."""
+    copy = series.clone()
+    if indexes:
+        copy.scatter(list(indexes), list(values))
+    return copy
+
+
+def read_csv(data: bytes, delimiter: str, width: int) -> list[Any] | None:
+    """The fields of UTF-8 CSV lines (no header), as `width` polars columns of text; None when
+    polars cannot read them so (a row wider than `width`, a quoting error, an empty text).
 
     A row narrower than `width` is filled with empty texts, as `batchbind.headers.assemble`
     fills it. The caller checks the rest: the line endings, one record per line, blank rows.
@@ -61,13 +72,23 @@ def read_csv(data: bytes, delimiter: str, width: int) -> list[list[str]] | None:
         )
     except (polars.exceptions.PolarsError, ValueError, OverflowError):
         return None
-    return [frame.get_column(name).fill_null("").to_list() for name in names]
+    return [frame.get_column(name).fill_null("") for name in names]
+
+
+def any_blank_row(columns: Sequence[Any], spaces: str) -> bool:
+    """Whether some row of these polars columns holds nothing but `spaces` in every column."""
+    blank = None
+    for column in columns:
+        empty = column.str.strip_chars(spaces) == ""
+        blank = empty if blank is None else blank & empty
+    return bool(blank is not None and blank.any())
 
 
 def misfits(
     values: Sequence[str],
     pattern: str,
     *,
+    series: Any = None,
     max_length: int,
     not_prefixes: Sequence[str] = (),
     not_prefixes_any_case: Sequence[str] = (),
@@ -78,7 +99,7 @@ def misfits(
     `pattern` is in the syntax shared by Python's `re` and Rust's `regex` (no lookarounds, no
     possessive quantifiers); it is anchored here.
     """
-    column = _series(values)
+    column = _series(values, series)
     fits = column.str.contains(f"^(?:{pattern})$") & (column.str.len_chars() <= max_length)
     for prefix in not_prefixes:
         fits = fits & ~column.str.starts_with(prefix)
@@ -90,9 +111,9 @@ def misfits(
     return result
 
 
-def repeated(values: Sequence[str], *, casefold: bool = False) -> set[int]:
+def repeated(values: Sequence[str], *, casefold: bool = False, series: Any = None) -> set[int]:
     """The indexes of the values found more than once, compared exactly or case-folded."""
-    column = _series(values)
+    column = _series(values, series)
     if casefold:
         if (column.str.len_bytes() != column.str.len_chars()).any():
             # Not all ASCII: Python's case folding (polars lower-cases, and `ß` is not `ss`).

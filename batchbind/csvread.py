@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from itertools import compress, repeat
 from pathlib import Path
+from typing import Any
 
 from batchbind import columnar
 from batchbind.errors import InputError
@@ -193,9 +194,10 @@ def _column_table(
     width = len(head)
     if header.results_file or not head[0].strip() or not head[-1].strip():
         return None  # columns to drop, unescape or look for: `assemble` does that
-    data = None
+    data, in_polars = None, None
     if len(text) >= columnar.TEXT_FROM:
-        data = _polars_columns(text, utf8, delimiter, header.row, width)
+        in_polars = _polars_columns(text, utf8, delimiter, header.row, width)
+        data = None if in_polars is None else [column.to_list() for column in in_polars]
     if data is None:
         data = _python_columns(text, delimiter, header.row, width)
     if data is None:
@@ -203,7 +205,7 @@ def _column_table(
     # One record a row, and no blank rows: the rows are numbered on from the header's.
     numbers = list(range(header.row + 1, header.row + 1 + len(data[0])))
     fields = {f: columns[0] for f, columns in header.fields.items()}
-    return Table(list(head), fields, numbers, data, source=source)
+    return Table(list(head), fields, numbers, data, source=source, polars=in_polars)
 
 
 def _python_columns(text: str, delimiter: str, start: int, width: int) -> list[list[str]] | None:
@@ -235,7 +237,7 @@ def _python_columns(text: str, delimiter: str, start: int, width: int) -> list[l
 
 def _polars_columns(
     text: str, utf8: bytes | None, delimiter: str, start: int, width: int
-) -> list[list[str]] | None:
+) -> list[Any] | None:
     """`_python_columns` by polars, for large files, checked where polars and csv could differ.
 
     polars reads records as csv does, but ends lines only at LF and CRLF, may leave out empty
@@ -267,11 +269,7 @@ def _polars_columns(
         padded = record + [""] * (width - len(record))
         if len(record) > width or padded != [column[index] for column in data]:
             return None
-    first = data[0]
-    maybe_blank = compress(
-        range(len(first)), map(operator.not_, map(str.strip, first, repeat(_SPACES)))
-    )
-    if any(not any(column[i].strip(_SPACES) for column in data) for i in maybe_blank):
+    if columnar.any_blank_row(data, _SPACES):
         return None  # a blank row: `assemble` leaves it out
     return data
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from itertools import compress
 from operator import not_
-from typing import cast
+from typing import Any, cast
 
 from batchbind import columnar
 from batchbind.model import UserIdType
@@ -52,8 +52,8 @@ class Shape:
         # through all the matching values, and stops at the first that does not match.
         self.run = re.compile(f"(?:{python}\n)*+")
 
-    def misfits(self, values: list[str]) -> list[int]:
-        """The indexes of the values that do not match."""
+    def misfits(self, values: list[str], series: Any = None) -> list[int]:
+        """The indexes of the values that do not match (`series`: the same values in polars)."""
         if len(set(values[:_SAMPLE])) * 4 < min(len(values), _SAMPLE):
             # The admin column: one or a few accounts, each checked once.
             distinct = set(values)
@@ -61,10 +61,11 @@ class Shape:
             if not wrong:
                 return []
             return list(compress(range(len(values)), map(wrong.__contains__, values)))
-        if columnar.wanted(values):
+        if series is not None or columnar.wanted(values):
             return columnar.misfits(
                 values,
                 self.pattern,
+                series=series,
                 max_length=MAX_LENGTH,
                 not_prefixes=self.not_prefixes,
                 not_prefixes_any_case=(_MAILTO,),

@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from itertools import compress
 from operator import ne
+from typing import Any
 
 from batchbind import columnar
 from batchbind.bulk import paused_gc
@@ -59,10 +60,10 @@ def validate(
     """Every row's verdict: valid rows with their cleaned values, the others with problems."""
     checker = _RowChecker(table, user_id_type)
     with paused_gc():
-        checked = _check_rows(table, checker)
+        checked, in_polars = _check_rows(table, checker)
         # Only rows sharing an Exchange account or a user id with another row can be a copy or
         # a conflict: the checks across rows look at those alone, in order.
-        sharing = _sharing_rows(checked)
+        sharing = _sharing_rows(checked, in_polars)
         rows = list(map(checked.__getitem__, sharing))
         groups = _mark_duplicates(rows)
     _mark_shared_exchange_accounts(groups, table.columns[table.fields[Field.EXCHANGE_ACCOUNT]])
@@ -72,21 +73,29 @@ def validate(
     return checked
 
 
-def _check_rows(table: Table, checker: _RowChecker) -> Checked:
+def _check_rows(table: Table, checker: _RowChecker) -> tuple[Checked, tuple[Any, Any] | None]:
     """Every row checked on its own: a column at a time, then one by one where in doubt.
 
     Most values are clean and valid as they are (`batchbind.quickcheck` finds them a column at
     a time); the rest are cleaned and checked one by one, and their rows either take the cleaned
-    values or are rejected with the problems found.
+    values or are rejected with the problems found. When polars read the table, also returns
+    its Exchange account and user id columns with the same changes, for the checks across rows.
     """
     admins = table.column(Field.ADMIN_ACCOUNT)
     exchanges = table.column(Field.EXCHANGE_ACCOUNT)
     users = table.column(Field.USER_ID)
+    read = table.polars
+
+    def in_polars(name: Field) -> Any:
+        return read[table.fields[name]] if read else None
+
     doubtful = set(table.cell_problems)
-    doubtful.update(EMAIL.misfits(admins), EMAIL.misfits(exchanges))
-    doubtful.update(USER_IDS[checker.user_id_type].misfits(users))
+    doubtful.update(EMAIL.misfits(admins, in_polars(Field.ADMIN_ACCOUNT)))
+    doubtful.update(EMAIL.misfits(exchanges, in_polars(Field.EXCHANGE_ACCOUNT)))
+    doubtful.update(USER_IDS[checker.user_id_type].misfits(users, in_polars(Field.USER_ID)))
     checked = Checked(table, admins, exchanges, users)
-    for index in sorted(doubtful):
+    changed = sorted(doubtful)
+    for index in changed:
         row = checker.check(table.row(index))
         binding = row.binding
         if binding is None:
@@ -96,28 +105,37 @@ def _check_rows(table: Table, checker: _RowChecker) -> Checked:
             admins[index] = binding.admin_account
             exchanges[index] = binding.exchange_account
             users[index] = binding.user_id
-    return checked
+    if not read:
+        return checked, None
+    return checked, (
+        columnar.patched(
+            in_polars(Field.EXCHANGE_ACCOUNT), changed, [exchanges[i] for i in changed]
+        ),
+        columnar.patched(in_polars(Field.USER_ID), changed, [users[i] for i in changed]),
+    )
 
 
-def _sharing_rows(checked: Checked) -> list[int]:
+def _sharing_rows(checked: Checked, in_polars: tuple[Any, Any] | None) -> list[int]:
     """The indexes of the valid rows whose Exchange account or user id is on another row.
 
     Exchange accounts compare case-insensitively, user ids exactly; rejected rows (whose
-    values are blank) take no part.
+    values are blank) take no part. `in_polars`: the same two columns in polars, if at hand.
     """
-    sharing = _repeated(checked.exchanges, casefold=True) | _repeated(checked.users)
+    exchanges, users = in_polars or (None, None)
+    sharing = _repeated(checked.exchanges, casefold=True, series=exchanges)
+    sharing |= _repeated(checked.users, series=users)
     sharing.difference_update(checked.rejected)
     return sorted(sharing)
 
 
-def _repeated(values: list[str], *, casefold: bool = False) -> set[int]:
+def _repeated(values: list[str], *, casefold: bool = False, series: Any = None) -> set[int]:
     """The indexes of the values found more than once (blank ones too: the caller drops them).
 
     A dict keeps each value's last index, in one pass in C; the values whose last index is not
     their own are the repeated ones (a few), and their last indexes complete the set.
     """
-    if columnar.wanted(values):
-        return columnar.repeated(values, casefold=casefold)
+    if series is not None or columnar.wanted(values):
+        return columnar.repeated(values, casefold=casefold, series=series)
     if casefold:
         values = list(map(str.casefold, values))
     count = len(values)
