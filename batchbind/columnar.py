@@ -16,6 +16,7 @@ and polars is not imported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,11 +78,14 @@ def read_csv(data: bytes, delimiter: str, width: int) -> list[Any] | None:
 
 def any_blank_row(columns: Sequence[Any], spaces: str) -> bool:
     """Whether some row of these polars columns holds nothing but `spaces` in every column."""
+    pattern = "^[" + "".join(f"\\x{{{ord(char):x}}}" for char in spaces) + "]*$"
     blank = None
-    for column in columns:
-        empty = column.str.strip_chars(spaces) == ""
+    for column in columns:  # the first column is seldom blank: the others are rarely looked at
+        empty = column.str.contains(pattern)
         blank = empty if blank is None else blank & empty
-    return bool(blank is not None and blank.any())
+        if not blank.any():
+            return False
+    return True
 
 
 def misfits(
@@ -97,16 +101,15 @@ def misfits(
     `max_length`, or start with one of the prefixes named.
 
     `pattern` is in the syntax shared by Python's `re` and Rust's `regex` (no lookarounds, no
-    possessive quantifiers); it is anchored here.
+    possessive quantifiers), and matches ASCII only; it is anchored here.
     """
     column = _series(values, series)
-    fits = column.str.contains(f"^(?:{pattern})$") & (column.str.len_chars() <= max_length)
+    # Bytes, not characters: only ASCII matches `pattern`, and there the two are the same.
+    fits = column.str.contains(f"^(?:{pattern})$") & (column.str.len_bytes() <= max_length)
     for prefix in not_prefixes:
         fits = fits & ~column.str.starts_with(prefix)
-    if not_prefixes_any_case:
-        head = column.str.slice(0, max(map(len, not_prefixes_any_case))).str.to_lowercase()
-        for prefix in not_prefixes_any_case:
-            fits = fits & ~head.str.starts_with(prefix.lower())
+    for prefix in not_prefixes_any_case:
+        fits = fits & ~column.str.contains(f"(?i)^{re.escape(prefix)}")
     result: list[int] = (~fits).arg_true().to_list()
     return result
 

@@ -43,6 +43,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 _DELIMITERS = (",", ";", "\t")
 # A line as a file opened with newline="" reads it: up to and with \r\n, \r or \n.
 _BARE_CR = re.compile(rb"\r(?!\n)")
+_LINE_BYTES = re.compile(rb"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
+# How much of a large UTF-8 file is decoded to find its header (`_large_utf8_table`).
+_HEAD_BYTES = 1 << 16
 _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 # What `str.strip()` strips: every character Python counts as a space (all below U+3001).
 _SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
@@ -67,6 +70,16 @@ def _load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    if delimiter is not None and len(delimiter) != 1:
+        raise InputError(
+            f"--delimiter must be one character, not {delimiter!r}.",
+            hint="For tab-separated files, pass a literal tab or leave --delimiter out.",
+        )
+    tried = False  # whether polars has read the file already
+    if encoding is None:
+        table, tried = _large_utf8_table(raw, path, delimiter)
+        if table is not None:
+            return table
     text, utf8 = _decode(raw, path.name, encoding)
     # Only a NUL byte decodes to NUL in the encodings batchbind detects; --encoding may differ.
     if (encoding is not None or b"\x00" in raw) and "\x00" in text:
@@ -75,17 +88,25 @@ def _load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
             hint="If it is UTF-16 text without a byte-order mark, pass --encoding utf-16-le; "
             "otherwise " + CONVERT_HINT[0].lower() + CONVERT_HINT[1:],
         )
-    if delimiter is not None and len(delimiter) != 1:
-        raise InputError(
-            f"--delimiter must be one character, not {delimiter!r}.",
-            hint="For tab-separated files, pass a literal tab or leave --delimiter out.",
-        )
+    chosen, header = _find_header(text, delimiter, path.name)
+    polars = not tried and len(text) >= columnar.TEXT_FROM
+    table = _column_table(text, utf8, chosen, header, str(path), polars=polars)
+    if table is not None:
+        return table
+    data = _split(text, chosen) or _parse(text, chosen, path.name)
+    below = bisect.bisect_right(data.numbers, header.row)  # the header and anything above it
+    del data.numbers[:below], data.cells[:below]
+    return assemble(header, data, source=str(path), sheet=None, unescape=header.results_file)
+
+
+def _find_header(text: str, delimiter: str | None, name: str) -> tuple[str, Header]:
+    """The delimiter (given, or the one under which the header is found) and the header."""
     candidates = (delimiter,) if delimiter else _DELIMITERS
     best: tuple[int, int, str, Header | None] | None = None
     unreadable: list[InputError] = []
     for candidate in candidates:
         try:
-            head_rows = _records(text, candidate, path.name, limit=HEADER_SCAN_ROWS)
+            head_rows = _records(text, candidate, name, limit=HEADER_SCAN_ROWS)
         except InputError as exc:  # e.g. quotes that only pair up with the right delimiter
             unreadable.append(exc)
             continue
@@ -96,15 +117,31 @@ def _load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
     if unreadable and (best is None or best[0] < len(Field)):
         raise unreadable[0]  # a quoting problem explains a missing header better than the header
     assert best is not None
-    chosen, header = best[2], best[3]
-    header = check_header(header, path.name)
-    table = _column_table(text, utf8, chosen, header, str(path))
-    if table is not None:
-        return table
-    data = _split(text, chosen) or _parse(text, chosen, path.name)
-    below = bisect.bisect_right(data.numbers, header.row)  # the header and anything above it
-    del data.numbers[:below], data.cells[:below]
-    return assemble(header, data, source=str(path), sheet=None, unescape=header.results_file)
+    return best[2], check_header(best[3], name)
+
+
+def _large_utf8_table(raw: bytes, path: Path, delimiter: str | None) -> tuple[Table | None, bool]:
+    """A large UTF-8 file read by polars as it is, without decoding it whole first.
+
+    Only the top of the file is decoded, to find the header; polars checks that the rest is
+    UTF-8 as it reads. No table when the file is not that (another encoding, a NUL byte,
+    anything `_polars_columns` leaves to Python): it is then decoded and read as usual, and any
+    error is reported from there. Also says whether polars has read it, not to read it twice.
+    """
+    if len(raw) < columnar.TEXT_FROM or b"\x00" in raw:
+        return None, False
+    data = raw.removeprefix(codecs.BOM_UTF8)
+    if any(data.startswith(bom) for bom, _ in _BOMS):
+        return None, False  # UTF-16 or UTF-32
+    cut = data.rfind(b"\n", 0, _HEAD_BYTES) + 1
+    try:
+        head = data[:cut].decode("utf-8")
+        if cut < len(data) and head.count("\n") <= HEADER_SCAN_ROWS:
+            return None, False  # fewer lines than the header search reads: decode it all
+        chosen, header = _find_header(head, delimiter, path.name)
+    except (UnicodeDecodeError, InputError):
+        return None, False
+    return _column_table(None, data, chosen, header, str(path), polars=True), True
 
 
 class _Unusual(Exception):
@@ -181,31 +218,44 @@ def _split(text: str, delimiter: str) -> Rows | None:
 
 
 def _column_table(
-    text: str, utf8: bytes | None, delimiter: str, header: Header, source: str
+    text: str | None,
+    utf8: bytes | None,
+    delimiter: str,
+    header: Header,
+    source: str,
+    *,
+    polars: bool,
 ) -> Table | None:
     """The common case, read a column at a time: None where `assemble` has work to do.
 
     Every row below the header as wide as the header (or narrower, filled as `assemble` fills
-    it), no blank row, and every column named. A large file is read by polars
-    (`_polars_columns`); otherwise each run of lines without a quote is joined and split once,
-    and each column is a slice of what that gives (`_python_columns`). No list per row is made.
+    it), no blank row, and every column named. With `polars` (large files), polars reads the
+    file (`_polars_columns`); otherwise, or where polars leaves it, each run of lines without a
+    quote is joined and split once, and each column is a slice of what that gives
+    (`_python_columns`). No list per row is made. `utf8` is the file's UTF-8 when it is UTF-8;
+    `text` is its text, None when it was not decoded (then only polars reads it).
     """
     head = header.cells
     width = len(head)
     if header.results_file or not head[0].strip() or not head[-1].strip():
         return None  # columns to drop, unescape or look for: `assemble` does that
-    data, in_polars = None, None
-    if len(text) >= columnar.TEXT_FROM:
-        in_polars = _polars_columns(text, utf8, delimiter, header.row, width)
-        data = None if in_polars is None else [column.to_list() for column in in_polars]
-    if data is None:
-        data = _python_columns(text, delimiter, header.row, width)
-    if data is None:
+    if polars:
+        encoded = utf8 if utf8 is not None else (text or "").encode()
+        in_polars = _polars_columns(encoded, delimiter, header.row, width)
+        if in_polars is not None:
+            data = [column.to_list() for column in in_polars]
+            return _table(header, data, source, in_polars)
+    if text is None:
         return None
+    found = _python_columns(text, delimiter, header.row, width)
+    return None if found is None else _table(header, found, source, None)
+
+
+def _table(header: Header, data: list[list[str]], source: str, in_polars: Any) -> Table:
     # One record a row, and no blank rows: the rows are numbered on from the header's.
     numbers = list(range(header.row + 1, header.row + 1 + len(data[0])))
     fields = {f: columns[0] for f, columns in header.fields.items()}
-    return Table(list(head), fields, numbers, data, source=source, polars=in_polars)
+    return Table(list(header.cells), fields, numbers, data, source=source, polars=in_polars)
 
 
 def _python_columns(text: str, delimiter: str, start: int, width: int) -> list[list[str]] | None:
@@ -235,58 +285,54 @@ def _python_columns(text: str, delimiter: str, start: int, width: int) -> list[l
     return data
 
 
-def _polars_columns(
-    text: str, utf8: bytes | None, delimiter: str, start: int, width: int
-) -> list[Any] | None:
+def _polars_columns(data: bytes, delimiter: str, start: int, width: int) -> list[Any] | None:
     """`_python_columns` by polars, for large files, checked where polars and csv could differ.
 
-    polars reads records as csv does, but ends lines only at LF and CRLF, may leave out empty
-    lines, and reads some malformed quoting its own way. So: no bare CR, exactly one row per
-    line (no value spans lines), every line holding a quote read the same by `csv.reader`
-    alone, and no blank row. Otherwise None, and the Python path reads the file. `utf8` is the
-    text's own UTF-8, when the file was UTF-8 (else the text is encoded).
+    `data` is the file's text in UTF-8. polars reads records as csv does, but ends lines only
+    at LF and CRLF, may leave out empty lines, and reads some malformed quoting its own way.
+    So: no bare CR, exactly one row per line (no value spans lines), every line holding a quote
+    read the same by `csv.reader` alone, and no blank row. Otherwise None, and the Python path
+    reads the file.
     """
     position = 0
     for _ in range(start):  # the header line and the lines above it
-        found = _LINE.match(text, position)
+        found = _LINE_BYTES.match(data, position)
         if found is None:
             return None
         position = found.end()
-    if '"' in text[:position] or text[position : position + 1] in ("", "\ufeff"):
+    body = data[position:]
+    if b'"' in data[:position] or not body or body.startswith(codecs.BOM_UTF8):
         return None  # quotes above the data, no data, or a byte-order mark polars would drop
-    head = len(text[:position].encode())
-    body = utf8[head:] if utf8 is not None else text[position:].encode()
     if _BARE_CR.search(body):
         return None  # polars ends lines at LF only (CRLF included), csv at CR too
-    data = columnar.read_csv(body, delimiter, width)
-    if data is None or len(data[0]) != body.count(b"\n") + (not body.endswith(b"\n")):
+    columns = columnar.read_csv(body, delimiter, width)
+    if columns is None or len(columns[0]) != body.count(b"\n") + (not body.endswith(b"\n")):
         return None
-    for index, line in _lines_with_quotes(text, position):
+    for index, line in _lines_with_quotes(body):
         try:
             record = next(csv.reader([line], delimiter=delimiter, strict=True))
         except (csv.Error, StopIteration):
             return None
         padded = record + [""] * (width - len(record))
-        if len(record) > width or padded != [column[index] for column in data]:
+        if len(record) > width or padded != [column[index] for column in columns]:
             return None
-    if columnar.any_blank_row(data, _SPACES):
+    if columnar.any_blank_row(columns, _SPACES):
         return None  # a blank row: `assemble` leaves it out
-    return data
+    return columns
 
 
-def _lines_with_quotes(text: str, start: int) -> Iterator[tuple[int, str]]:
-    """(index from `start`, text without its line ending) of each line that holds a quote."""
-    index = 0
-    counted = start
-    position = text.find('"', start)
+def _lines_with_quotes(body: bytes) -> Iterator[tuple[int, str]]:
+    """(index, text without its line ending) of each line of UTF-8 `body` holding a quote."""
+    index = counted = 0
+    position = body.find(b'"')
     while position != -1:
-        index += text.count("\n", counted, position)
-        begin = text.rfind("\n", start, position) + 1 or start
-        end = text.find("\n", position)
-        end = len(text) if end == -1 else end
-        yield index, text[begin:end].removesuffix("\r")
+        index += body.count(b"\n", counted, position)
+        begin = body.rfind(b"\n", 0, position) + 1
+        end = body.find(b"\n", position)
+        end = len(body) if end == -1 else end
+        yield index, body[begin:end].removesuffix(b"\r").decode("utf-8")
         counted = begin
-        position = text.find('"', end)
+        position = body.find(b'"', end)
 
 
 def _line_ending(text: str, lines: list[str]) -> str | None:

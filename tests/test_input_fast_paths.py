@@ -44,7 +44,9 @@ def engine(name: str) -> Iterator[None]:
 
 
 def column_table(text: str, delimiter: str) -> Table | None:
-    return _column_table(text, text.encode(), delimiter, match_header(1, HEAD), "in.csv")
+    polars = len(text) >= columnar.TEXT_FROM
+    header = match_header(1, HEAD)
+    return _column_table(text, text.encode(), delimiter, header, "in.csv", polars=polars)
 
 
 # Everything that matters to a CSV reader, and a few things that matter to `str.splitlines`.
@@ -221,10 +223,9 @@ def test_polars_reads_plain_and_quoted_lines(ending: str) -> None:
     rows[22][1] = ""
     text = written(rows, ending)
     columns = [list(column) for column in zip(*rows, strict=True)]
-    for utf8 in (text.encode(), None):  # None: the file was not UTF-8, the text is encoded
-        read = _polars_columns(text, utf8, ",", 1, len(HEAD))
-        assert read is not None
-        assert [column.to_list() for column in read] == columns
+    read = _polars_columns(text.encode(), ",", 1, len(HEAD))
+    assert read is not None
+    assert [column.to_list() for column in read] == columns
 
 
 @pytest.mark.parametrize(
@@ -242,13 +243,41 @@ def test_polars_reads_plain_and_quoted_lines(ending: str) -> None:
 )
 def test_polars_leaves_unusual_files_to_python(change: Callable[[str], str], why: str) -> None:
     text = change(written([[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", f"note{i}"] for i in range(12)]))
-    assert _polars_columns(text, text.encode(), ",", 1, len(HEAD)) is None, why
+    assert _polars_columns(text.encode(), ",", 1, len(HEAD)) is None, why
     with engine("polars"):
         fast = column_table(text, ",")
     careful = by_rows(text, ",")
     if fast is not None:  # the Python path read it: still what csv reads
         assert careful is not None
         same_table(fast, careful)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
+def test_polars_reads_large_files_in_every_encoding(tmp_path: Path, encoding: str) -> None:
+    rows = [[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", f"王{i}"] for i in range(3000)]
+    rows[7][3] = "Sales, East"
+    text = "Bindings for March\r\n" + written(rows)  # a title line above the header
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode(encoding))
+    with engine("polars"):
+        table = load_table(path)
+    assert table.polars is not None  # polars read it
+    assert table.numbers == list(range(3, 3003))
+    assert [list(column) for column in zip(*table.data, strict=True)] == rows
+
+
+def test_polars_falls_back_when_the_bytes_are_not_utf8_far_down(tmp_path: Path) -> None:
+    # The top is ASCII (it decodes as UTF-8); a GBK name far below is not UTF-8: polars refuses
+    # it, and the whole file is decoded as usual (GB18030) and read by Python.
+    rows = [[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", "note"] for i in range(5000)]
+    rows[4000][3] = "王伟"
+    path = tmp_path / "gbk.csv"
+    path.write_bytes(written(rows).encode("gbk"))
+    with engine("polars"):
+        table = load_table(path)
+    assert table.polars is None
+    assert table.data[3][4000] == "王伟"
+    assert len(table.numbers) == 5000
 
 
 # Values near every rule of the fast path: spaces, case, mailto:, full-width, line breaks,
