@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import csv
+import functools
 import io
 import itertools
 import operator
@@ -290,9 +291,10 @@ def _polars_columns(data: bytes, delimiter: str, start: int, width: int) -> list
 
     `data` is the file's text in UTF-8. polars reads records as csv does, but ends lines only
     at LF and CRLF, may leave out empty lines, and reads some malformed quoting its own way.
-    So: no bare CR, exactly one row per line (no value spans lines), every line holding a quote
-    read the same by `csv.reader` alone, and no blank row. Otherwise None, and the Python path
-    reads the file.
+    So: no bare CR, exactly one row per line (no value spans lines), no blank row, and each
+    line holding a quote read the same by `csv.reader` alone (or, when most lines hold one,
+    every line quoted by the book, which both read alike). Otherwise None, and the Python
+    path reads the file.
     """
     position = 0
     for _ in range(start):  # the header line and the lines above it
@@ -301,14 +303,20 @@ def _polars_columns(data: bytes, delimiter: str, start: int, width: int) -> list
             return None
         position = found.end()
     body = data[position:]
-    if b'"' in data[:position] or not body or body.startswith(codecs.BOM_UTF8):
-        return None  # quotes above the data, no data, or a byte-order mark polars would drop
+    if not body or body.startswith(codecs.BOM_UTF8):
+        return None  # no data, or a byte-order mark polars would drop
+    if b'"' in data[:position] and not _one_record_a_line(data[:position], delimiter, start):
+        return None  # a quoted value over lines above the data: rows are not lines there
     if _BARE_CR.search(body):
         return None  # polars ends lines at LF only (CRLF included), csv at CR too
+    lines = body.count(b"\n") + (not body.endswith(b"\n"))
+    many_quotes = body.count(b'"') * 4 > lines
+    if many_quotes and not _well_quoted(delimiter).fullmatch(body):
+        return None  # some exporters quote every value; then every value must be quoted right
     columns = columnar.read_csv(body, delimiter, width)
-    if columns is None or len(columns[0]) != body.count(b"\n") + (not body.endswith(b"\n")):
+    if columns is None or len(columns[0]) != lines:
         return None
-    for index, line in _lines_with_quotes(body):
+    for index, line in () if many_quotes else _lines_with_quotes(body):
         try:
             record = next(csv.reader([line], delimiter=delimiter, strict=True))
         except (csv.Error, StopIteration):
@@ -319,6 +327,25 @@ def _polars_columns(data: bytes, delimiter: str, start: int, width: int) -> list
     if columnar.any_blank_row(columns, _SPACES):
         return None  # a blank row: `assemble` leaves it out
     return columns
+
+
+def _one_record_a_line(top: bytes, delimiter: str, lines: int) -> bool:
+    """Whether csv reads the UTF-8 `top` of a file, `lines` lines, as as many records."""
+    reader = csv.reader(io.StringIO(top.decode("utf-8"), newline=""), delimiter=delimiter)
+    try:
+        return sum(1 for _ in reader) == lines == reader.line_num
+    except csv.Error:
+        return False
+
+
+@functools.cache
+def _well_quoted(delimiter: str) -> re.Pattern[bytes]:
+    """Lines of fields either quoted by the book (`"..."`, a quote doubled inside, nothing
+    around it) or holding no quote, separated by `delimiter`."""
+    sep = re.escape(delimiter.encode())
+    field = rb'(?:"(?:[^"\r\n]++|"")*+"|[^"\r\n' + sep + rb"]*+)"
+    line = field + rb"(?:" + sep + field + rb")*+"
+    return re.compile(rb"(?:" + line + rb"\r?\n)*+(?:" + line + rb")?")
 
 
 def _lines_with_quotes(body: bytes) -> Iterator[tuple[int, str]]:
