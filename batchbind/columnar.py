@@ -76,6 +76,22 @@ def read_csv(data: bytes, delimiter: str, width: int) -> list[Any] | None:
     return [frame.get_column(name).fill_null("") for name in names]
 
 
+def every_line_matches(data: bytes, pattern: str) -> bool:
+    """Whether every line of UTF-8 `data` (holding no NUL) matches `pattern` (Rust syntax)."""
+    polars = _polars()
+    try:
+        lines = polars.read_csv(
+            data,
+            has_header=False,
+            separator="\x00",
+            quote_char=None,
+            schema={"line": polars.String},
+        ).get_column("line")
+    except (polars.exceptions.PolarsError, ValueError, OverflowError):
+        return False
+    return bool(lines.fill_null("").str.contains(pattern).all())
+
+
 def any_blank_row(columns: Sequence[Any], spaces: str) -> bool:
     """Whether some row of these polars columns holds nothing but `spaces` in every column."""
     pattern = "^[" + "".join(f"\\x{{{ord(char):x}}}" for char in spaces) + "]*$"

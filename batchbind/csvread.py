@@ -11,7 +11,6 @@ from __future__ import annotations
 import bisect
 import codecs
 import csv
-import functools
 import io
 import itertools
 import operator
@@ -311,7 +310,7 @@ def _polars_columns(data: bytes, delimiter: str, start: int, width: int) -> list
         return None  # polars ends lines at LF only (CRLF included), csv at CR too
     lines = body.count(b"\n") + (not body.endswith(b"\n"))
     many_quotes = body.count(b'"') * 4 > lines
-    if many_quotes and not _well_quoted(delimiter).fullmatch(body):
+    if many_quotes and not columnar.every_line_matches(body, _well_quoted(delimiter)):
         return None  # some exporters quote every value; then every value must be quoted right
     columns = columnar.read_csv(body, delimiter, width)
     if columns is None or len(columns[0]) != lines:
@@ -338,14 +337,12 @@ def _one_record_a_line(top: bytes, delimiter: str, lines: int) -> bool:
         return False
 
 
-@functools.cache
-def _well_quoted(delimiter: str) -> re.Pattern[bytes]:
-    """Lines of fields either quoted by the book (`"..."`, a quote doubled inside, nothing
-    around it) or holding no quote, separated by `delimiter`."""
-    sep = re.escape(delimiter.encode())
-    field = rb'(?:"(?:[^"\r\n]++|"")*+"|[^"\r\n' + sep + rb"]*+)"
-    line = field + rb"(?:" + sep + field + rb")*+"
-    return re.compile(rb"(?:" + line + rb"\r?\n)*+(?:" + line + rb")?")
+def _well_quoted(delimiter: str) -> str:
+    """A line of fields either quoted by the book (`"..."`, a quote doubled inside, nothing
+    around it) or holding no quote, separated by `delimiter` (Rust's regex syntax)."""
+    sep = f"\\x{{{ord(delimiter):x}}}"
+    field = f'(?:"(?:[^"\\r\\n]|"")*"|[^"\\r\\n{sep}]*)'
+    return f"^{field}(?:{sep}{field})*\\r?$"
 
 
 def _lines_with_quotes(body: bytes) -> Iterator[tuple[int, str]]:
