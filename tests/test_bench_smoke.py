@@ -1,4 +1,5 @@
-"""The performance suite (`python -m bench`) at its smallest, so it cannot rot unnoticed.
+"""The benchmarks (`python -m bench`, `bench/bench_input.py`) at their smallest, so they cannot
+rot unnoticed.
 
 Targets are not asserted here (they depend on the machine's load); that every part still runs end
 to end, every row gets bound, the peers still lose what they do not retry and the ideal is right is.
@@ -6,6 +7,7 @@ to end, every row gets bound, the peers still lose what they do not retry and th
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -72,3 +74,17 @@ def test_the_ideal_follows_the_emulators_windows() -> None:
         5.0
     )  # 30 by 2 s, 5 at 3 s, 5 at 4 s, 5 at 5 s
     assert fluid_ideal_s(shared, 45, 0.0) == pytest.approx(3.0 + 10 / 5 + 5 / 10)
+
+
+def test_the_input_benchmark_runs_and_prints_every_measure(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "bench_input.py"), "--rows", "1500", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode in (0, 1), done.stderr  # 1: a bound missed, at this tiny size
+    lines = done.stdout.splitlines()
+    measures = [line for line in lines if line.rstrip().endswith(("PASS", "FAIL"))]
+    assert len(measures) == 7, done.stdout
+    assert any(line.startswith("pandas ") and "text columns read as" in line for line in lines)
