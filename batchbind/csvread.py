@@ -40,7 +40,8 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_DELIMITERS = (",", ";", "\t")
+#: The delimiters detected, in this order of preference.
+DELIMITERS = (",", ";", "\t")
 # A line as a file opened with newline="" reads it: up to and with \r\n, \r or \n.
 _BARE_CR = re.compile(rb"\r(?!\n)")
 _LINE_BYTES = re.compile(rb"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
@@ -80,7 +81,7 @@ def _load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
         table, tried = _large_utf8_table(raw, path, delimiter)
         if table is not None:
             return table
-    text, utf8 = _decode(raw, path.name, encoding)
+    text, utf8 = decode(raw, path.name, encoding)
     # Only a NUL byte decodes to NUL in the encodings batchbind detects; --encoding may differ.
     if (encoding is not None or b"\x00" in raw) and "\x00" in text:
         raise InputError(
@@ -101,7 +102,7 @@ def _load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
 
 def _find_header(text: str, delimiter: str | None, name: str) -> tuple[str, Header]:
     """The delimiter (given, or the one under which the header is found) and the header."""
-    candidates = (delimiter,) if delimiter else _DELIMITERS
+    candidates = (delimiter,) if delimiter else DELIMITERS
     best: tuple[int, int, str, Header | None] | None = None
     unreadable: list[InputError] = []
     for candidate in candidates:
@@ -413,7 +414,7 @@ def _line_iter(text: str, limit: int | None) -> Iterator[str]:
     return (match[0] for match in _LINE.finditer(text))
 
 
-def _decode(raw: bytes, name: str, encoding: str | None) -> tuple[str, bytes | None]:
+def decode(raw: bytes, name: str, encoding: str | None) -> tuple[str, bytes | None]:
     """The file's text: BOM, then strict UTF-8, then GB18030; never a codec that takes anything.
 
     Also the bytes the text was decoded from when they are UTF-8 (after any byte-order mark),

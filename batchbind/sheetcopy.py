@@ -10,7 +10,6 @@ never a codec that decodes anything.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 from collections.abc import Iterable
@@ -23,18 +22,10 @@ import xlsxwriter
 
 from batchbind.cells import xlsx_safe
 from batchbind.cleaning import cell_text
+from batchbind.csvread import DELIMITERS, decode
 from batchbind.errors import InputError
+from batchbind.headers import CONVERT_HINT
 from batchbind.report import WORKBOOK_OPTIONS, write_atomically
-
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-DELIMITERS = (",", ";", "\t")
-CONVERT_HINT = "Open it in Excel and save it as .xlsx or as CSV UTF-8, then run again."
 
 
 @dataclass(slots=True)
@@ -66,7 +57,7 @@ def read_grid(path: Path, *, encoding: str | None = None, delimiter: str | None 
         raw = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    text = _decode(raw, path.name, encoding)
+    text, _ = decode(raw, path.name, encoding)
     if delimiter is not None and len(delimiter) != 1:
         raise InputError(f"--delimiter must be one character, not {delimiter!r}.")
     grid = Grid(path, "csv", delimiter=delimiter or ",")
@@ -97,31 +88,6 @@ def _read_xlsx(path: Path) -> Grid:
             f"{path.name} is not a readable Excel file ({exc}).", hint=CONVERT_HINT
         ) from None
     return grid
-
-
-def _decode(raw: bytes, name: str, encoding: str | None) -> str:
-    if encoding is not None:
-        try:
-            return raw.decode(encoding).removeprefix("\ufeff")
-        except LookupError:
-            raise InputError(f"--encoding {encoding} is not an encoding Python knows.") from None
-        except UnicodeDecodeError:
-            raise InputError(f"{name} cannot be decoded as {encoding}.") from None
-    for bom, codec in _BOMS:
-        if raw.startswith(bom):
-            try:
-                return raw[len(bom) :].decode(codec)
-            except UnicodeDecodeError:
-                raise InputError(f"{name} cannot be decoded as {codec}.") from None
-    for codec in ("utf-8", "gb18030"):  # GB18030: what Chinese Excel's "Save as CSV" writes
-        try:
-            return raw.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(
-        f"{name} is neither UTF-8 nor GB18030 (GBK) text.",
-        hint="Pass --encoding with the file's encoding, or save it from Excel as CSV UTF-8.",
-    )
 
 
 def write_grid(grid: Grid, sheets: Iterable[Sheet], out: Path) -> Path:
