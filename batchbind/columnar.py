@@ -6,7 +6,7 @@ here is a fast path with a careful Python path beside it, and tests hold them to
 results:
 
 - `read_csv`: the fields of a CSV file's data lines (`batchbind.csvread` decides when it may be
-  used and checks what it gives);
+  used and checks what it gives, with `every_line_matches` and `any_blank_row` among others);
 - `misfits`: which values of a column do not match a field's shape (`batchbind.quickcheck`);
 - `repeated`: which values occur more than once (`batchbind.validation`, the checks across rows).
 
@@ -94,6 +94,8 @@ def every_line_matches(data: bytes, pattern: str) -> bool:
 
 def any_blank_row(columns: Sequence[Any], spaces: str) -> bool:
     """Whether some row of these polars columns holds nothing but `spaces` in every column."""
+    if not columns:
+        return False
     pattern = "^[" + "".join(f"\\x{{{ord(char):x}}}" for char in spaces) + "]*$"
     blank = None
     for column in columns:  # the first column is seldom blank: the others are rarely looked at

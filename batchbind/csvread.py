@@ -4,6 +4,10 @@ The encoding order is explicit and never ends in a codec that decodes anything (
 fallback): a byte-order mark, then strict UTF-8, then GB18030 (what Chinese Excel's "Save as CSV"
 writes). The delimiter is the one of comma, semicolon and tab under which the header is found.
 Record numbers count from the first record of the file as 1, so a blank line is a row, as in Excel.
+
+Three readers give the same rows: `csv.reader` (the reference, for anything unusual), a
+column-at-a-time path that splits runs of plain lines with `str.split`, and, for large files,
+polars (`batchbind.columnar`), whose answers are checked where it could differ from csv.
 """
 
 from __future__ import annotations
@@ -195,8 +199,8 @@ def _split(text: str, delimiter: str) -> Rows | None:
 
     `csv.reader` takes as long as all the rest of reading and checking: lines without a quote
     are split with `str.split` instead (see `_pieces`). Anything unusual (line breaks that
-    `str.splitlines` sees and csv does not, very long lines, mostly quoted lines, a quoting
-    error) returns None, and the whole file is read by `csv.reader`.
+    `str.splitlines` sees and csv does not, mostly quoted lines, a quoting error) returns None,
+    and the whole file is read by `csv.reader`.
     """
     lines = _lines(text)
     if lines is None:
