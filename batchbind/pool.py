@@ -17,7 +17,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from batchbind import i18n
 from batchbind.codes import Kind, Meaning
@@ -30,6 +30,12 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
+
+
+class Attempted(Protocol):
+    """An item that counts the attempts spent on it (transient errors)."""
+
+    attempts: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -279,3 +285,29 @@ class Pool(Generic[T]):
                 hint=i18n.text("stop_tls_hint", lang),
             )
         return None
+
+    def stop_if_run_wide(self, answer: Answer, meaning: Meaning) -> None:
+        """Stop the pool, and this worker (`Stopped`), when the answer concerns the whole run."""
+        stop = self.run_wide_stop(answer, meaning)
+        if stop is not None:
+            self.request_stop(stop)
+            raise Stopped
+
+    async def try_again(self, item: Attempted, kind: Kind) -> bool:
+        """Whether to send `item` again, after the wait its answer asks for.
+
+        Yes when throttled (the pacer has paused everyone) and on contention (soon), neither
+        an attempt; and on a transient error while the item has attempts left (one is spent,
+        then a backoff). No for every other answer, and once the attempts are spent.
+        """
+        if kind is Kind.THROTTLED:
+            return True
+        if kind is Kind.CONTENTION:
+            await self.wait_contention()
+            return True
+        if kind is Kind.TRANSIENT:
+            item.attempts += 1
+            if item.attempts < self.options.max_attempts:
+                await self.wait_backoff(item.attempts)
+                return True
+        return False

@@ -178,33 +178,21 @@ class Resolver(Pool[Batch]):
 
     async def _handle(self, item: Batch, answer: Answer) -> bool:
         meaning = answer.meaning
-        stop = self.run_wide_stop(answer, meaning)
-        if stop is not None:
-            self.request_stop(stop)
-            raise Stopped
-        match meaning.kind:
-            case Kind.OK:
-                entries = (answer.data or {}).get("user_list") or []
-                answered = {
-                    str(e.get("email", "")).casefold(): _person(e)
-                    for e in entries
-                    if isinstance(e, dict)
-                }
-                for email in item.emails:
-                    key = email.casefold()
-                    self.people[key] = answered.get(key, Person("", Status.NOT_FOUND))
-                self.stats.done += 1
-                return True
-            case Kind.THROTTLED:
-                return False
-            case Kind.CONTENTION:
-                await self.wait_contention()
-                return False
-            case Kind.TRANSIENT:
-                item.attempts += 1
-                if item.attempts < self.options.max_attempts:
-                    await self.wait_backoff(item.attempts)
-                    return False
+        self.stop_if_run_wide(answer, meaning)
+        if meaning.kind is Kind.OK:
+            entries = (answer.data or {}).get("user_list") or []
+            answered = {
+                str(e.get("email", "")).casefold(): _person(e)
+                for e in entries
+                if isinstance(e, dict)
+            }
+            for email in item.emails:
+                key = email.casefold()
+                self.people[key] = answered.get(key, Person("", Status.NOT_FOUND))
+            self.stats.done += 1
+            return True
+        if await self.try_again(item, meaning.kind):
+            return False
         self.stats.failed += 1  # no usable answer: these stay pending, a re-run asks again
         return True
 

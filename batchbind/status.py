@@ -95,51 +95,38 @@ class StatusPoller(Pool[Target]):
 
     async def _handle(self, item: Target, answer: Answer) -> bool:
         meaning = answer.meaning
-        stop = self.run_wide_stop(answer, meaning)
-        if stop is not None:  # the row keeps what the journal knew
-            self.request_stop(stop)
-            raise Stopped
-        match meaning.kind:
-            case Kind.OK:
-                status = str((answer.data or {}).get("status", ""))
-                self._journal.set_binding_status(item.key, status)
-                self.statuses[item.key] = status
-                self.unchecked.pop(item.key, None)
-                self.stats.done += 1
-                return True
-            case Kind.THROTTLED:  # the pacer already paused everyone; not an attempt
-                return False
-            case Kind.CONTENTION:
-                await self.wait_contention()
-                return False
-            case Kind.TRANSIENT:
-                item.attempts += 1
-                if item.attempts >= self.options.max_attempts:
-                    self.unchecked[item.key] = answer.msg or answer.error
-                    self.stats.failed += 1
-                    return True
-                await self.wait_backoff(item.attempts)
-                return False
-            case Kind.ROW | Kind.ADMIN:
-                if answer.code == GONE_CODE:
-                    self._journal.record(
-                        item.key,
-                        state=State.UNBOUND,
-                        endpoint="get",
-                        counted=False,
-                        code=str(answer.code),
-                        msg=i18n.text("status_gone", self.options.lang, msg=answer.msg),
-                        http_status=answer.http_status,
-                        log_id=answer.log_id,
-                        binding_status="",
-                        note="status: the binding no longer exists",
-                    )
-                    self.gone.add(item.key)
-                else:
-                    self.unchecked[item.key] = f"{answer.code}: {answer.msg}"
-                self.stats.failed += 1
-                return True
-        raise AssertionError(f"unhandled answer kind {meaning.kind}")  # pragma: no cover
+        self.stop_if_run_wide(answer, meaning)  # the row keeps what the journal knew
+        if meaning.kind is Kind.OK:
+            status = str((answer.data or {}).get("status", ""))
+            self._journal.set_binding_status(item.key, status)
+            self.statuses[item.key] = status
+            self.unchecked.pop(item.key, None)
+            self.stats.done += 1
+            return True
+        if await self.try_again(item, meaning.kind):
+            return False
+        if meaning.kind is Kind.TRANSIENT:  # its attempts are spent
+            self.unchecked[item.key] = answer.msg or answer.error
+        elif meaning.kind not in (Kind.ROW, Kind.ADMIN):  # pragma: no cover
+            raise AssertionError(f"unhandled answer kind {meaning.kind}")
+        elif answer.code == GONE_CODE:
+            self._journal.record(
+                item.key,
+                state=State.UNBOUND,
+                endpoint="get",
+                counted=False,
+                code=str(answer.code),
+                msg=i18n.text("status_gone", self.options.lang, msg=answer.msg),
+                http_status=answer.http_status,
+                log_id=answer.log_id,
+                binding_status="",
+                note="status: the binding no longer exists",
+            )
+            self.gone.add(item.key)
+        else:
+            self.unchecked[item.key] = f"{answer.code}: {answer.msg}"
+        self.stats.failed += 1
+        return True
 
 
 @dataclass(kw_only=True)

@@ -156,34 +156,20 @@ class Unbinder(Pool[Target]):
 
     async def _handle(self, item: Target, answer: Answer) -> bool:
         meaning = answer.meaning
-        stop = self.run_wide_stop(answer, meaning)
-        if stop is not None:  # nothing more is sent; this row stays bound
-            self.request_stop(stop)
-            raise Stopped
-        match meaning.kind:
-            case Kind.OK:
-                self._unbound(item, answer, self._msg("unbound_msg"), "unbind")
-                return True
-            case Kind.THROTTLED:
-                return False
-            case Kind.CONTENTION:
-                await self.wait_contention()
-                return False
-            case Kind.TRANSIENT:
-                item.attempts += 1
-                if item.attempts >= self.options.max_attempts:
-                    self._still_bound(item, answer)
-                    return True
-                await self.wait_backoff(item.attempts)
-                return False
-            case Kind.ROW | Kind.ADMIN:
-                if answer.code == GONE_CODE:
-                    msg = self._msg("unbind_gone")
-                    self._unbound(item, answer, msg, "unbind: the binding no longer existed")
-                else:
-                    self._still_bound(item, answer)
-                return True
-        raise AssertionError(f"unhandled answer kind {meaning.kind}")  # pragma: no cover
+        self.stop_if_run_wide(answer, meaning)  # nothing more is sent; this row stays bound
+        if meaning.kind is Kind.OK:
+            self._unbound(item, answer, self._msg("unbound_msg"), "unbind")
+            return True
+        if await self.try_again(item, meaning.kind):
+            return False
+        if meaning.kind not in (Kind.TRANSIENT, Kind.ROW, Kind.ADMIN):  # pragma: no cover
+            raise AssertionError(f"unhandled answer kind {meaning.kind}")
+        if meaning.kind is not Kind.TRANSIENT and answer.code == GONE_CODE:
+            msg = self._msg("unbind_gone")
+            self._unbound(item, answer, msg, "unbind: the binding no longer existed")
+        else:  # refused, or its attempts are spent: the binding is still there
+            self._still_bound(item, answer)
+        return True
 
 
 @dataclass(kw_only=True)
