@@ -286,6 +286,19 @@ class Pool(Generic[T]):
             )
         return None
 
+    async def until_final(
+        self,
+        endpoint: str,
+        call: Callable[[], Awaitable[Answer]],
+        handle: Callable[[Answer], Awaitable[bool]],
+    ) -> None:
+        """Send `call` through `endpoint`'s pacer until `handle` says its answer is final."""
+        while True:
+            if self.stopping:
+                raise Stopped
+            if await handle(await self.send(endpoint, call)):
+                return
+
     def stop_if_run_wide(self, answer: Answer, meaning: Meaning) -> None:
         """Stop the pool, and this worker (`Stopped`), when the answer concerns the whole run."""
         stop = self.run_wide_stop(answer, meaning)

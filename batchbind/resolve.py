@@ -12,6 +12,7 @@ Lookups change nothing in Feishu and nothing in the journal, so a re-run simply 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from batchbind.feishu import Answer, FeishuClient
 from batchbind.headers import HEADER_ALIASES, HEADER_SCAN_ROWS
 from batchbind.model import Field, UserIdType
 from batchbind.pacing import Budget, Pacers
-from batchbind.pool import Pool, PoolOptions, PoolStats, Stopped
+from batchbind.pool import Pool, PoolOptions, PoolStats
 from batchbind.progress import progress_bar
 from batchbind.sheetcopy import Grid, Sheet, read_grid, write_grid
 from batchbind.signals import install_signals
@@ -168,13 +169,9 @@ class Resolver(Pool[Batch]):
         self.people: dict[str, Person] = {}
 
     async def carry(self, item: Batch) -> None:
-        while True:
-            if self.stopping:
-                raise Stopped
-            answer = await self.send("lookup", lambda: self.client.batch_get_id(item.emails))
-            if await self._handle(item, answer):
-                self.progress.advance(bound=len(item.emails))
-                return
+        call = functools.partial(self.client.batch_get_id, item.emails)
+        await self.until_final("lookup", call, functools.partial(self._handle, item))
+        self.progress.advance(bound=len(item.emails))
 
     async def _handle(self, item: Batch, answer: Answer) -> bool:
         meaning = answer.meaning

@@ -10,6 +10,7 @@ no longer exists (195103, e.g. removed in the admin console) makes its row `unbo
 from __future__ import annotations
 
 import asyncio
+import functools
 import sys
 import time
 from collections import Counter
@@ -85,13 +86,9 @@ class StatusPoller(Pool[Target]):
 
     async def carry(self, item: Target) -> None:
         item.attempts = 0
-        while True:
-            if self.stopping:
-                raise Stopped
-            answer = await self.send("get", lambda: self.client.get(item.binding_id))
-            if await self._handle(item, answer):
-                self.on_answer()
-                return
+        call = functools.partial(self.client.get, item.binding_id)
+        await self.until_final("get", call, functools.partial(self._handle, item))
+        self.on_answer()
 
     async def _handle(self, item: Target, answer: Answer) -> bool:
         meaning = answer.meaning

@@ -14,6 +14,7 @@ until the next `unbind`, which then meets 195103 and records it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from batchbind.errors import InputError, RunStopped
 from batchbind.feishu import Answer, tenant_host
 from batchbind.journal import Journal, RowState, State
 from batchbind.lifecycle import BoundRow, LifecycleSettings, View, Written, stats_exit, write_view
-from batchbind.pool import Pool, PoolStats, Stopped
+from batchbind.pool import Pool, PoolStats
 from batchbind.preflight import preflight
 from batchbind.progress import progress_bar
 from batchbind.selection import keys_of
@@ -111,12 +112,8 @@ class Unbinder(Pool[Target]):
 
     async def carry(self, item: Target) -> None:
         item.attempts = 0
-        while True:
-            if self.stopping:
-                raise Stopped
-            answer = await self.send("delete", lambda: self.client.delete(item.binding_id))
-            if await self._handle(item, answer):
-                return
+        call = functools.partial(self.client.delete, item.binding_id)
+        await self.until_final("delete", call, functools.partial(self._handle, item))
 
     def _unbound(self, item: Target, answer: Answer, msg: str, note: str) -> None:
         self._journal.record(
