@@ -24,7 +24,7 @@ from batchbind.auth.login import LoginRequest, fetch_user, login, parse_import, 
 from batchbind.auth.loopback import DEFAULT_PORT, LoginFailed, redirect_uri
 from batchbind.auth.oauth import AppCredentials, OAuthError
 from batchbind.auth.profiles import Profile, ProfileStore, check_name
-from batchbind.cli.common import friendly_errors, global_options, say, setup
+from batchbind.cli.common import friendly_errors, global_options, say, say_error, setup
 from batchbind.errors import BatchbindError
 from batchbind.feishu import resolve_base_url
 
@@ -39,9 +39,7 @@ def auth_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except BatchbindError as exc:
-            say(f"Error: {exc.message}")
-            if exc.hint:
-                say(exc.hint)
+            say_error(exc)
         except (OAuthError, LoginFailed) as exc:
             say(f"Error: {exc}")
         sys.exit(1)

@@ -71,6 +71,13 @@ def setup_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:
     logging.getLogger("httpx").addFilter(redact.RedactingFilter())
 
 
+def say_error(exc: BatchbindError) -> None:
+    """A refusal as the user reads it: one sentence, then what to do about it."""
+    say(f"Error: {exc.message}")
+    if exc.hint:
+        say(exc.hint)
+
+
 def friendly_errors(func: F) -> F:
     """Turn library errors into one sentence and the contract's exit code, never a traceback."""
 
@@ -79,9 +86,7 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except BatchbindError as exc:
-            say(f"Error: {exc.message}")
-            if exc.hint:
-                say(exc.hint)
+            say_error(exc)
             sys.exit(exc.exit_code)
         except click.exceptions.Exit:
             raise
