@@ -34,11 +34,11 @@ from typing import Any
 
 import xlsxwriter
 
+from batchbind.input.load import load_table
+from batchbind.input.validation import validate
 from batchbind.model import RESULT_COLUMNS, Checked, Outcome, ResultRow, RunInfo, UserIdType
-from batchbind.problems import describe
-from batchbind.report import write_results
-from batchbind.sources import load_table
-from batchbind.validation import validate
+from batchbind.output.problems import describe
+from batchbind.output.writers import write_results
 
 HEADER = ["admin_account", "exchange_account", "user_id", "display_name", "department"]
 MEMORY_LIMIT_MB = 400

@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from batchbind.journal import Journal, State, row_key
 from batchbind.model import Binding
 from batchbind.sandbox import SandboxServer
 from batchbind.sandbox.scenario import scenario_from_dict
+from batchbind.store.journal import Journal, State, row_key
 
 ADMIN = "exadmin@bench.example"
 
@@ -104,7 +104,7 @@ def main() -> int:
                 line.split(": ", 1)[1]
                 for line in log_text.splitlines()
                 if " at " in line or " in " in line
-                if "batchbind.job" in line
+                if "batchbind.jobs.run" in line
             ]
             print("  " + "; ".join(phases))
             print(

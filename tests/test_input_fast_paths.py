@@ -19,14 +19,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batchbind import columnar
-from batchbind.bulk import paused_gc
-from batchbind.csvread import _column_table, _parse, _polars_columns, _split
 from batchbind.errors import InputError
-from batchbind.headers import Rows, assemble, match_header
+from batchbind.input import columnar
+from batchbind.input.bulk import paused_gc
+from batchbind.input.csvfile import _column_table, _parse, _polars_columns, _split
+from batchbind.input.headers import Rows, assemble, match_header
+from batchbind.input.load import load_table
+from batchbind.input.validation import validate
 from batchbind.model import Field, SourceRow, Table, UserIdType
-from batchbind.sources import load_table
-from batchbind.validation import validate
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENGINES = st.sampled_from(["python", "polars"])

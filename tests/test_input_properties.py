@@ -19,11 +19,11 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from batchbind.cells import xlsx_safe
 from batchbind.errors import InputError
+from batchbind.input.load import load_table
+from batchbind.input.validation import validate
 from batchbind.model import Field, Outcome, SourceRow, Table, UserIdType
-from batchbind.sources import load_table
-from batchbind.validation import validate
+from batchbind.output.cells import xlsx_safe
 
 HEADER = ["admin_account", "exchange_account", "user_id", "note"]
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -25,8 +25,8 @@ from conftest import (
 
 from batchbind.cli import cli
 from batchbind.errors import JournalError, JournalLocked
-from batchbind.journal import SCHEMA_VERSION, Journal, State, row_key
 from batchbind.model import Binding
+from batchbind.store.journal import SCHEMA_VERSION, Journal, State, row_key
 
 
 def rows(n: int, prefix: str = "p") -> list[list[str]]:
@@ -93,7 +93,7 @@ def test_a_lock_left_by_a_killed_process_is_free_again(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [
             "python", "-c",
-            "import sys, time; from pathlib import Path; from batchbind.journal import Journal; "
+            "import sys, time; from pathlib import Path; from batchbind.store.journal import Journal; "
             f"j = Journal(Path({str(journal)!r}), tenant='t'); print('held', flush=True); "
             "time.sleep(60)",
         ],

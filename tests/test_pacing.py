@@ -7,7 +7,7 @@ import bisect
 
 import pytest
 
-from batchbind.pacing import RECOVERY_INTERVAL_S, Budget, Pacer, Pacers
+from batchbind.feishu.pacing import RECOVERY_INTERVAL_S, Budget, Pacer, Pacers
 
 
 class FakeClock:

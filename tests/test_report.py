@@ -11,10 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from batchbind.cells import unescape_csv_cell
 from batchbind.errors import InputError
 from batchbind.model import RESULT_COLUMNS, Outcome, ResultRow, RunInfo
-from batchbind.report import summary_counts, write_results
+from batchbind.output.cells import unescape_csv_cell
+from batchbind.output.writers import summary_counts, write_results
 
 COLUMNS = ["admin_account", "exchange_account", "user_id", "部门"]
 FORMULAS = ["=1+1", "+33 1", "-x", "@SUM(A1)", "\tx", "\r=2"]

@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from batchbind.cells import escape_csv_cell
-from batchbind.cleaning import normalise_header
 from batchbind.errors import InputError
+from batchbind.input.cleaning import normalise_header
+from batchbind.input.load import HEADER_ALIASES, load_table
 from batchbind.model import RESULT_COLUMNS, Field, Table
-from batchbind.sources import HEADER_ALIASES, load_table
+from batchbind.output.cells import escape_csv_cell
 
 HEADER = "admin_account,exchange_account,user_id"
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from batchbind.errors import InputError
-from batchbind.template import HEADERS, write_template
+from batchbind.output.template import HEADERS, write_template
 
 SHIPPED = Path(__file__).resolve().parent.parent / "templates"
 BOM = b"\xef\xbb\xbf"

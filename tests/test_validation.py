@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from batchbind.cleaning import clean_value
+from batchbind.input.cleaning import clean_value
+from batchbind.input.load import load_table
+from batchbind.input.validation import validate
 from batchbind.model import (
     Binding,
     CheckedRow,
@@ -18,9 +20,7 @@ from batchbind.model import (
     Table,
     UserIdType,
 )
-from batchbind.problems import CATALOGUE, describe, preview
-from batchbind.sources import load_table
-from batchbind.validation import validate
+from batchbind.output.problems import CATALOGUE, describe, preview
 
 COLUMNS = ["Admin", "Exchange 账号", "open_id", "note"]
 OPEN = UserIdType.OPEN_ID

@@ -20,7 +20,7 @@ from batchbind.auth import oauth
 from batchbind.auth.loopback import listening, read_pasted, redirect_uri, wait_for_redirect
 from batchbind.auth.oauth import AppCredentials, Grant, OAuthError, Pkce
 from batchbind.auth.profiles import Profile
-from batchbind.network import client_options
+from batchbind.feishu.network import client_options
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

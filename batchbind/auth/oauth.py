@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
-from batchbind import redact
+from batchbind.auth import redact
 
 TOKEN_PATH = "/open-apis/authen/v2/oauth/token"
 AUTHORIZE_PATH = "/open-apis/authen/v1/authorize"

@@ -25,10 +25,10 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from batchbind import redact
+from batchbind.auth import redact
 from batchbind.errors import InputError, JournalLocked
-from batchbind.lock import ProcessLock
-from batchbind.paths import config_dir
+from batchbind.store.lock import ProcessLock
+from batchbind.store.paths import config_dir
 
 VERSION = 1
 LOCK_TIMEOUT_S = 60.0

@@ -24,12 +24,12 @@ from dataclasses import replace
 
 import httpx
 
-from batchbind import i18n, redact
-from batchbind.auth import oauth
+from batchbind.auth import oauth, redact
 from batchbind.auth.oauth import AppCredentials, Grant, OAuthError
 from batchbind.auth.profiles import Profile, ProfileStore
 from batchbind.errors import RunStopped
-from batchbind.network import client_options
+from batchbind.feishu.network import client_options
+from batchbind.output import i18n
 
 log = logging.getLogger(__name__)
 

@@ -18,15 +18,15 @@ from typing import Any, TypeVar
 
 import click
 
-from batchbind import i18n, redact
-from batchbind.auth import oauth
+from batchbind.auth import oauth, redact
 from batchbind.auth.login import LoginRequest, fetch_user, login, parse_import, profile_from_grant
 from batchbind.auth.loopback import DEFAULT_PORT, LoginFailed, redirect_uri
 from batchbind.auth.oauth import AppCredentials, OAuthError
 from batchbind.auth.profiles import Profile, ProfileStore, check_name
 from batchbind.cli.common import friendly_errors, global_options, say, say_error, setup
 from batchbind.errors import BatchbindError
-from batchbind.feishu import resolve_base_url
+from batchbind.feishu.client import resolve_base_url
+from batchbind.output import i18n
 
 F = TypeVar("F", bound=Callable[..., Any])
 

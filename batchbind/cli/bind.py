@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from batchbind import i18n, redact
+from batchbind.auth import redact
 from batchbind.cli.common import (
     connect,
     connection_options,
@@ -24,9 +24,10 @@ from batchbind.cli.common import (
     setup,
 )
 from batchbind.errors import InputError
-from batchbind.job import JobResult, RunSettings, run_job, validate_job
+from batchbind.jobs.run import JobResult, RunSettings, run_job, validate_job
 from batchbind.model import Outcome
-from batchbind.paths import default_journal, default_results
+from batchbind.output import i18n
+from batchbind.store.paths import default_journal, default_results
 
 RUN_EXAMPLE = """
 
@@ -199,7 +200,7 @@ Examples:
 @friendly_errors
 def template(path: Path, force: bool, lang: str | None) -> None:
     """Write a ready-to-fill template (.xlsx or .csv) to PATH."""
-    from batchbind.template import write_template
+    from batchbind.output.template import write_template
 
     harden_streams()
     if path.exists() and not force:

@@ -16,15 +16,16 @@ from typing import Any, TypeVar
 
 import click
 
-from batchbind import i18n, redact
+from batchbind.auth import redact
 from batchbind.auth.oauth import AppCredentials
 from batchbind.auth.profiles import ProfileStore
 from batchbind.auth.tokens import ProfileTokens, TokenSource
 from batchbind.errors import BatchbindError, InputError
-from batchbind.feishu import resolve_base_url
-from batchbind.job import JobResult
+from batchbind.feishu.client import resolve_base_url
+from batchbind.jobs.run import JobResult
+from batchbind.jobs.settings import ReadSettings
 from batchbind.model import UserIdType
-from batchbind.settings import ReadSettings
+from batchbind.output import i18n
 
 log = logging.getLogger("batchbind")
 
@@ -313,7 +314,7 @@ def connect(kw: dict[str, Any], lang: str) -> Connection:
         say(i18n.text("token_on_command_line", lang))
     token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
     if kw["sandbox"] or kw["sandbox_scenario"]:
-        from batchbind.rehearsal import SANDBOX_TOKEN, ensure_sandbox
+        from batchbind.sandbox.background import SANDBOX_TOKEN, ensure_sandbox
 
         base_url = kw["base_url"] or ensure_sandbox(kw["sandbox_scenario"])
         origin = origin if token else "--sandbox"

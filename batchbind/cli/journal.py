@@ -10,12 +10,12 @@ from typing import Any
 
 import click
 
-from batchbind import i18n
 from batchbind.cli.common import friendly_errors, global_options, say, setup
 from batchbind.errors import InputError
-from batchbind.job import report_job
-from batchbind.journal import Journal
-from batchbind.paths import default_journal
+from batchbind.jobs.run import report_job
+from batchbind.output import i18n
+from batchbind.store.journal import Journal
+from batchbind.store.paths import default_journal
 
 
 def _journal_options(func: Any) -> Any:

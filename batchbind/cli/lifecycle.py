@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from batchbind import i18n, redact
+from batchbind.auth import redact
 from batchbind.cli.common import (
     F,
     connect,
@@ -23,15 +23,16 @@ from batchbind.cli.common import (
     setup,
 )
 from batchbind.errors import InputError
-from batchbind.feishu import resolve_base_url, tenant_host
-from batchbind.journal import Journal
-from batchbind.lifecycle import LifecycleSettings, Written, read_view
+from batchbind.feishu.client import resolve_base_url, tenant_host
+from batchbind.jobs.resolve import ResolveSettings, resolve_job
+from batchbind.jobs.selection import parse_rows
+from batchbind.jobs.status import status_job
+from batchbind.jobs.unbind import Selection, choose, unbind_job
+from batchbind.jobs.view import LifecycleSettings, Written, read_view
 from batchbind.model import UserIdType
-from batchbind.paths import default_journal
-from batchbind.resolve import ResolveSettings, resolve_job
-from batchbind.selection import parse_rows
-from batchbind.status import status_job
-from batchbind.unbind import Selection, choose, unbind_job
+from batchbind.output import i18n
+from batchbind.store.journal import Journal
+from batchbind.store.paths import default_journal
 
 #: How many rows a listing names before it only counts the rest.
 EXAMPLES = 5
@@ -423,7 +424,7 @@ def resolve(input_path: Path, **kw: Any) -> None:
     app_id = kw["app_id"] or os.environ.get("FEISHU_APP_ID", "")
     secret = kw["app_secret"] or os.environ.get("FEISHU_APP_SECRET", "")
     if sandbox:
-        from batchbind.rehearsal import ensure_sandbox
+        from batchbind.sandbox.background import ensure_sandbox
 
         base_url = resolve_base_url(kw["base_url"] or ensure_sandbox(kw["sandbox_scenario"]))
         app_id, secret = app_id or SANDBOX_APP_ID, secret or SANDBOX_APP_SECRET

@@ -46,8 +46,8 @@ def sandbox(
     port: int | None, scenario: Path | None, state_file: Path | None, request_log: Path | None
 ) -> None:
     """Serve a local emulator of the Feishu binding API on 127.0.0.1."""
-    from batchbind.rehearsal import DEFAULT_PORT, SANDBOX_TOKEN, default_state_file
     from batchbind.sandbox import ScenarioError, load_scenario, serve
+    from batchbind.sandbox.background import DEFAULT_PORT, SANDBOX_TOKEN, default_state_file
 
     harden_streams()
     try:

@@ -20,12 +20,12 @@ from typing import Literal
 import python_calamine
 import xlsxwriter
 
-from batchbind.cells import xlsx_safe
-from batchbind.cleaning import cell_text
-from batchbind.csvread import DELIMITERS, decode
 from batchbind.errors import InputError
-from batchbind.headers import CONVERT_HINT
-from batchbind.report import WORKBOOK_OPTIONS, write_atomically
+from batchbind.input.cleaning import cell_text
+from batchbind.input.csvfile import DELIMITERS, decode
+from batchbind.input.headers import CONVERT_HINT
+from batchbind.output.cells import xlsx_safe
+from batchbind.output.writers import WORKBOOK_OPTIONS, write_atomically
 
 
 @dataclass(slots=True)

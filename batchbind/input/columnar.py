@@ -5,10 +5,10 @@ Python objects per step; polars splits the file and runs the checks over whole c
 here is a fast path with a careful Python path beside it, and tests hold them to the same
 results:
 
-- `read_csv`: the fields of a CSV file's data lines (`batchbind.csvread` decides when it may be
+- `read_csv`: the fields of a CSV file's data lines (`batchbind.input.csvfile` decides when it may be
   used and checks what it gives, with `every_line_matches` and `any_blank_row` among others);
-- `misfits`: which values of a column do not match a field's shape (`batchbind.quickcheck`);
-- `repeated`: which values occur more than once (`batchbind.validation`, the checks across rows).
+- `misfits`: which values of a column do not match a field's shape (`batchbind.input.quickcheck`);
+- `repeated`: which values occur more than once (`batchbind.input.validation`, the checks across rows).
 
 Below `COLUMNAR_FROM` values (or `TEXT_FROM` characters of CSV) the Python paths are as fast,
 and polars is not imported.

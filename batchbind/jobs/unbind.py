@@ -21,17 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batchbind import i18n
-from batchbind.codes import Kind
 from batchbind.errors import InputError, RunStopped
-from batchbind.feishu import Answer, tenant_host
-from batchbind.journal import Journal, RowState, State
-from batchbind.lifecycle import BoundRow, LifecycleSettings, View, Written, stats_exit, write_view
-from batchbind.pool import Pool, PoolStats
-from batchbind.preflight import preflight
-from batchbind.progress import progress_bar
-from batchbind.selection import keys_of
-from batchbind.signals import install_signals
+from batchbind.feishu.client import Answer, tenant_host
+from batchbind.feishu.codes import Kind
+from batchbind.feishu.preflight import preflight
+from batchbind.jobs.engine import Pool, PoolStats
+from batchbind.jobs.selection import keys_of
+from batchbind.jobs.signals import install_signals
+from batchbind.jobs.view import BoundRow, LifecycleSettings, View, Written, stats_exit, write_view
+from batchbind.output import i18n
+from batchbind.output.progress import progress_bar
+from batchbind.store.journal import Journal, RowState, State
 
 GONE_CODE = 195103
 

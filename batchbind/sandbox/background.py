@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 
 from batchbind.errors import InputError
-from batchbind.paths import data_dir
 from batchbind.sandbox import SANDBOX_TOKEN, Scenario, ScenarioError, load_scenario
+from batchbind.store.paths import data_dir
 
 __all__ = ["DEFAULT_PORT", "SANDBOX_TOKEN", "default_state_file", "ensure_sandbox"]
 

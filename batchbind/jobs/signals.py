@@ -7,8 +7,8 @@ import signal
 from collections.abc import Callable
 from typing import Any
 
-from batchbind import i18n
-from batchbind.pool import Pool
+from batchbind.jobs.engine import Pool
+from batchbind.output import i18n
 
 
 def install_signals(

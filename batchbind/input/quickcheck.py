@@ -4,7 +4,7 @@ Checking 100,000 rows one by one in Python costs more than reading them. Almost 
 binding list are plain ASCII e-mail addresses and ids, and one regular expression per field
 recognises those; run over a column joined by line breaks, a single call goes through every
 matching value and stops at the first that does not. Values it does not recognise are not
-judged here: `batchbind.validation` checks those one by one and names their problems. The
+judged here: `batchbind.input.validation` checks those one by one and names their problems. The
 patterns are stricter than those checks, never looser (tests hold them to that).
 """
 
@@ -15,19 +15,19 @@ from itertools import compress
 from operator import not_
 from typing import Any, cast
 
-from batchbind import columnar
+from batchbind.input import columnar
 from batchbind.model import UserIdType
 
 #: The longest value a field may hold (the contract's 1–500 characters).
 MAX_LENGTH = 500
 
-# The rules of `batchbind.validation` (`_is_email`, `_user_id_problem`) for printable ASCII
+# The rules of `batchbind.input.validation` (`_is_email`, `_user_id_problem`) for printable ASCII
 # only: a fast path, never the judge. A value that matches is already clean (no spaces to trim,
 # nothing to normalise, no `mailto:`) and passes every check of its field.
 _MAILTO = "mailto:"
 _NOT_MAILTO = r"(?![Mm][Aa][Ii][Ll][Tt][Oo]:)"
 _SHORT = rf"(?=[^\n]{{1,{MAX_LENGTH}}}(?:\n|\Z))"  # at most MAX_LENGTH characters
-# Plain patterns, read by Python's `re` and by polars (`batchbind.columnar`). Every `+` in
+# Plain patterns, read by Python's `re` and by polars (`batchbind.input.columnar`). Every `+` in
 # them is a quantifier: `re` makes them possessive (`++`), since each part stops at a
 # character the next one needs, so backtracking could never help.
 _FAST_EMAIL = r"[!-?A-~]+@[!-\-/-?A-~]+(?:\.[!-\-/-?A-~]+)+"

@@ -16,7 +16,7 @@ import xlsxwriter
 
 from batchbind.errors import InputError
 from batchbind.model import Field
-from batchbind.report import write_atomically
+from batchbind.output.writers import write_atomically
 
 __all__ = ["DATA_SHEET", "HEADERS", "INSTRUCTIONS_SHEET", "write_template"]
 

@@ -23,9 +23,9 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxWriterException
 
-from batchbind.cells import escape_csv_cell, xlsx_safe
 from batchbind.errors import BatchbindError, InputError
 from batchbind.model import RESULT_COLUMNS, Outcome, ResultRow, RunInfo
+from batchbind.output.cells import escape_csv_cell, xlsx_safe
 
 __all__ = ["OutputError", "summary_counts", "write_atomically", "write_results"]
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchbind.auth.tokens import TokenSource
-from batchbind.feishu import FeishuClient
+from batchbind.feishu.client import FeishuClient
+from batchbind.feishu.pacing import Budget, Pacers
+from batchbind.jobs.engine import PoolOptions
 from batchbind.model import UserIdType
-from batchbind.pacing import Budget, Pacers
-from batchbind.pool import PoolOptions
 
 
 @dataclass(kw_only=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from batchbind import i18n
-from batchbind.codes import Kind
-from batchbind.feishu import Answer, derived_binding_id
-from batchbind.journal import Journal, State
-from batchbind.plan import Work
-from batchbind.pool import Pool, Stopped
+from batchbind.feishu.client import Answer, derived_binding_id
+from batchbind.feishu.codes import Kind
+from batchbind.jobs.engine import Pool, Stopped
+from batchbind.jobs.plan import Work
+from batchbind.output import i18n
+from batchbind.store.journal import Journal, State
 
 
 class BindSender(Pool[Work]):

@@ -1,6 +1,6 @@
 """Checking every row before anything is sent: each row on its own, then the rows together.
 
-Each row's three fields are cleaned (`batchbind.cleaning`) and checked; a row with a problem is
+Each row's three fields are cleaned (`batchbind.input.cleaning`) and checked; a row with a problem is
 `invalid` and takes no part in the checks across rows. Across rows, exactly the contract's rules:
 
 - an exact duplicate (same three values, e-mails compared case-insensitively) is sent once; the
@@ -10,7 +10,7 @@ Each row's three fields are cleaned (`batchbind.cleaning`) and checked; a row wi
 - one user with several Exchange accounts is a conflict too (almost always a shifted column),
   unless the caller allows several accounts per user.
 
-Most rows are clean: `batchbind.quickcheck` finds them a whole column at a time, and only the
+Most rows are clean: `batchbind.input.quickcheck` finds them a whole column at a time, and only the
 rest go through the checks here, one by one, which name each problem. Across rows, only the rows
 sharing an Exchange account or a user id with another row are looked at. 100,000 rows take a
 fraction of a second.
@@ -25,9 +25,10 @@ from itertools import compress
 from operator import ne
 from typing import Any
 
-from batchbind import columnar
-from batchbind.bulk import paused_gc
-from batchbind.cleaning import clean_value
+from batchbind.input import columnar
+from batchbind.input.bulk import paused_gc
+from batchbind.input.cleaning import clean_value
+from batchbind.input.quickcheck import EMAIL, MAX_LENGTH, USER_IDS
 from batchbind.model import (
     Binding,
     Checked,
@@ -39,7 +40,6 @@ from batchbind.model import (
     Table,
     UserIdType,
 )
-from batchbind.quickcheck import EMAIL, MAX_LENGTH, USER_IDS
 
 #: How many other rows a cross-row problem names (the rest are counted).
 ROWS_NAMED = 5
@@ -76,7 +76,7 @@ def validate(
 def _check_rows(table: Table, checker: _RowChecker) -> tuple[Checked, tuple[Any, Any] | None]:
     """Every row checked on its own: a column at a time, then one by one where in doubt.
 
-    Most values are clean and valid as they are (`batchbind.quickcheck` finds them a column at
+    Most values are clean and valid as they are (`batchbind.input.quickcheck` finds them a column at
     a time); the rest are cleaned and checked one by one, and their rows either take the cleaned
     values or are rejected with the problems found. When polars read the table, also returns
     its Exchange account and user id columns with the same changes, for the checks across rows.

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from batchbind import i18n
-from batchbind.codes import CODES, NO_ANSWER, UNKNOWN_ROW
-from batchbind.journal import Journal, RowState, State
+from batchbind.feishu.codes import CODES, NO_ANSWER, UNKNOWN_ROW
+from batchbind.jobs.plan import Disposition, Plan
 from batchbind.model import Checked, CheckedRow, Outcome, ResultRow
-from batchbind.plan import Disposition, Plan
-from batchbind.problems import describe
+from batchbind.output import i18n
+from batchbind.output.problems import describe
+from batchbind.store.journal import Journal, RowState, State
 
 
 @dataclass(frozen=True, slots=True)

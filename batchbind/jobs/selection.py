@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from batchbind.errors import InputError
-from batchbind.job import read_and_check
-from batchbind.plan import valid_keys
-from batchbind.settings import ReadSettings
+from batchbind.jobs.plan import valid_keys
+from batchbind.jobs.run import read_and_check
+from batchbind.jobs.settings import ReadSettings
 
 #: A range wider than this is a typo (a sheet holds at most 1,048,576 rows).
 MAX_ROW = 1_048_576

@@ -13,8 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from batchbind.journal import Journal, RowState, State, key_of
 from batchbind.model import Binding, Checked
+from batchbind.store.journal import Journal, RowState, State, key_of
 
 
 class Disposition(StrEnum):

@@ -20,12 +20,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from batchbind import i18n
-from batchbind.codes import Kind
 from batchbind.errors import RunStopped
-from batchbind.feishu import Answer, tenant_host
-from batchbind.journal import Journal, State
-from batchbind.lifecycle import (
+from batchbind.feishu.client import Answer, tenant_host
+from batchbind.feishu.codes import Kind
+from batchbind.feishu.preflight import preflight
+from batchbind.jobs.engine import Pool, PoolStats, Stopped
+from batchbind.jobs.signals import install_signals
+from batchbind.jobs.view import (
     FINAL_STATUSES,
     BoundRow,
     LifecycleSettings,
@@ -35,9 +36,8 @@ from batchbind.lifecycle import (
     stats_exit,
     write_view,
 )
-from batchbind.pool import Pool, PoolStats, Stopped
-from batchbind.preflight import preflight
-from batchbind.signals import install_signals
+from batchbind.output import i18n
+from batchbind.store.journal import Journal, State
 
 #: The first pause between two rounds of `--wait`; each pause doubles, up to `max_interval`.
 FIRST_INTERVAL_S = 0.5

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from batchbind import i18n
-from batchbind.codes import Kind
 from batchbind.errors import RunStopped
-from batchbind.feishu import Answer, FeishuClient
-from batchbind.pacing import Pacers
+from batchbind.feishu.client import Answer, FeishuClient
+from batchbind.feishu.codes import Kind
+from batchbind.feishu.pacing import Pacers
+from batchbind.output import i18n
 
 PREFLIGHT_ID = "batchbind-preflight-check"
 PREFLIGHT_RENEWALS = 3

@@ -19,12 +19,12 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from batchbind import i18n
-from batchbind.codes import Kind, Meaning
 from batchbind.errors import RunStopped
-from batchbind.feishu import Answer, FeishuClient
-from batchbind.pacing import Pacers
-from batchbind.progress import Progress, SilentProgress
+from batchbind.feishu.client import Answer, FeishuClient
+from batchbind.feishu.codes import Kind, Meaning
+from batchbind.feishu.pacing import Pacers
+from batchbind.output import i18n
+from batchbind.output.progress import Progress, SilentProgress
 
 log = logging.getLogger(__name__)
 

@@ -15,16 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from batchbind.errors import InputError, RunStopped
-from batchbind.feishu import tenant_host
-from batchbind.journal import Journal, RunRecord
+from batchbind.feishu.client import tenant_host
+from batchbind.feishu.preflight import preflight
+from batchbind.input.load import load_table
+from batchbind.input.validation import validate
+from batchbind.jobs.binding import BindSender
+from batchbind.jobs.engine import Pool, PoolOptions, PoolStats
+from batchbind.jobs.plan import Plan, make_plan
+from batchbind.jobs.settings import ConnectionSettings, ReadSettings
+from batchbind.jobs.signals import install_signals
 from batchbind.model import Checked, ResultRow, RunInfo, Table
-from batchbind.paths import default_results
-from batchbind.plan import Plan, make_plan
-from batchbind.pool import Pool, PoolOptions, PoolStats
-from batchbind.preflight import preflight
-from batchbind.progress import progress_bar
-from batchbind.report import write_results
-from batchbind.results import (
+from batchbind.output.progress import progress_bar
+from batchbind.output.render import (
     Counts,
     Frame,
     Tally,
@@ -35,11 +37,9 @@ from batchbind.results import (
     render_from_journal,
     to_run_row,
 )
-from batchbind.runner import BindSender
-from batchbind.settings import ConnectionSettings, ReadSettings
-from batchbind.signals import install_signals
-from batchbind.sources import load_table
-from batchbind.validation import validate
+from batchbind.output.writers import write_results
+from batchbind.store.journal import Journal, RunRecord
+from batchbind.store.paths import default_results
 
 log = logging.getLogger(__name__)
 

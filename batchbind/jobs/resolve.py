@@ -21,18 +21,19 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from batchbind import i18n, redact
-from batchbind.cleaning import clean_value, normalise_header
-from batchbind.codes import Kind
+from batchbind.auth import redact
 from batchbind.errors import InputError, RunStopped
-from batchbind.feishu import Answer, FeishuClient
-from batchbind.headers import HEADER_ALIASES, HEADER_SCAN_ROWS
+from batchbind.feishu.client import Answer, FeishuClient
+from batchbind.feishu.codes import Kind
+from batchbind.feishu.pacing import Budget, Pacers
+from batchbind.input.cleaning import clean_value, normalise_header
+from batchbind.input.headers import HEADER_ALIASES, HEADER_SCAN_ROWS
+from batchbind.jobs.engine import Pool, PoolOptions, PoolStats
+from batchbind.jobs.signals import install_signals
 from batchbind.model import Field, UserIdType
-from batchbind.pacing import Budget, Pacers
-from batchbind.pool import Pool, PoolOptions, PoolStats
-from batchbind.progress import progress_bar
-from batchbind.sheetcopy import Grid, Sheet, read_grid, write_grid
-from batchbind.signals import install_signals
+from batchbind.output import i18n
+from batchbind.output.progress import progress_bar
+from batchbind.output.sheetcopy import Grid, Sheet, read_grid, write_grid
 
 BATCH = 50  # e-mails per call: the documented maximum
 STATUS_COLUMN = "resolve_status"

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from batchbind.errors import JournalError
-from batchbind.lock import ProcessLock
 from batchbind.model import Binding
+from batchbind.store.lock import ProcessLock
 
 SCHEMA_VERSION = 1
 

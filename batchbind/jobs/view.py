@@ -15,17 +15,17 @@ from pathlib import Path
 
 import python_calamine
 
-from batchbind import i18n
-from batchbind.headers import HEADER_SCAN_ROWS, match_header
-from batchbind.job import read_and_check
-from batchbind.journal import Journal, RowState, State
+from batchbind.input.headers import HEADER_SCAN_ROWS, match_header
+from batchbind.jobs.engine import PoolStats
+from batchbind.jobs.plan import Disposition, Plan, valid_keys
+from batchbind.jobs.run import read_and_check
+from batchbind.jobs.settings import ConnectionSettings, ReadSettings
 from batchbind.model import Checked, CheckedRow, Outcome, ResultRow, RunInfo, Table
-from batchbind.paths import default_results
-from batchbind.plan import Disposition, Plan, valid_keys
-from batchbind.pool import PoolStats
-from batchbind.report import write_results
-from batchbind.results import Counts, count, render
-from batchbind.settings import ConnectionSettings, ReadSettings
+from batchbind.output import i18n
+from batchbind.output.render import Counts, count, render
+from batchbind.output.writers import write_results
+from batchbind.store.journal import Journal, RowState, State
+from batchbind.store.paths import default_results
 
 #: The sync statuses after which a binding's status no longer changes.
 FINAL_STATUSES = frozenset({"done", "err"})

@@ -22,10 +22,10 @@ import aiohttp
 from yarl import URL
 
 from batchbind.auth.tokens import CallableToken, TokenSource
-from batchbind.codes import Meaning, classify
 from batchbind.errors import InputError
+from batchbind.feishu.codes import Meaning, classify
+from batchbind.feishu.network import is_loopback, tls_context
 from batchbind.model import Binding
-from batchbind.network import is_loopback, tls_context
 
 log = logging.getLogger(__name__)
 

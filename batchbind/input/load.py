@@ -6,8 +6,8 @@ that can be read is read faithfully; anything that cannot is one sentence saying
 never a traceback and never a silent guess.
 
 This module tells the kinds of file apart (by their bytes, not only their names) and hands the
-file to its reader: `batchbind.csvread` or `batchbind.xlsxread`. Headers are matched in
-`batchbind.headers`.
+file to its reader: `batchbind.input.csvfile` or `batchbind.input.excel`. Headers are matched in
+`batchbind.input.headers`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from batchbind.bulk import paused_gc
-from batchbind.csvread import load_csv
 from batchbind.errors import InputError
-from batchbind.headers import CONVERT_HINT, HEADER_ALIASES, HEADERS_HINT
+from batchbind.input.bulk import paused_gc
+from batchbind.input.csvfile import load_csv
+from batchbind.input.excel import load_workbook
+from batchbind.input.headers import CONVERT_HINT, HEADER_ALIASES, HEADERS_HINT
 from batchbind.model import Table
-from batchbind.xlsxread import load_workbook
 
 __all__ = ["HEADER_ALIASES", "load_table"]
 

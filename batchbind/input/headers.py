@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 
-from batchbind.cells import unescape_csv_cell
-from batchbind.cleaning import normalise_header
 from batchbind.errors import InputError
+from batchbind.input.cleaning import normalise_header
 from batchbind.model import RESULT_COLUMNS, Field, Table, transpose
+from batchbind.output.cells import unescape_csv_cell
 
 #: Header names recognised for each field (compared with `normalise_header`).
 HEADER_ALIASES: dict[Field, tuple[str, ...]] = {

@@ -7,7 +7,7 @@ Record numbers count from the first record of the file as 1, so a blank line is 
 
 Three readers give the same rows: `csv.reader` (the reference, for anything unusual), a
 column-at-a-time path that splits runs of plain lines with `str.split`, and, for large files,
-polars (`batchbind.columnar`), whose answers are checked where it could differ from csv.
+polars (`batchbind.input.columnar`), whose answers are checked where it could differ from csv.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from itertools import compress, repeat
 from pathlib import Path
 from typing import Any
 
-from batchbind import columnar
 from batchbind.errors import InputError
-from batchbind.headers import (
+from batchbind.input import columnar
+from batchbind.input.headers import (
     CONVERT_HINT,
     HEADER_SCAN_ROWS,
     Header,

@@ -21,9 +21,9 @@ from xml.etree import ElementTree
 
 import python_calamine
 
-from batchbind.cleaning import cell_text
 from batchbind.errors import InputError
-from batchbind.headers import (
+from batchbind.input.cleaning import cell_text
+from batchbind.input.headers import (
     CONVERT_HINT,
     HEADER_SCAN_ROWS,
     HEADERS_HINT,

@@ -1,0 +1,7 @@
+"""Talking to Feishu: the one HTTP client, what every answer means, and how fast to ask.
+
+Modules: `client` (the HTTP client and the binding calls), `codes` (the one table of Feishu codes
+and HTTP statuses: class and hint), `pacing` (the per-endpoint budgets every request waits on),
+`preflight` (the side-effect-free check before the first row), `network` (loopback, TLS through
+the OS trust store, proxies).
+"""

@@ -1,0 +1,6 @@
+"""What batchbind shows: results rendered from the journal, the files it writes, its messages.
+
+Modules: `render` (result rows from the journal, a chunk at a time), `writers` (.xlsx and .csv
+results, written atomically), `cells` (formula-safe cells), `template`, `sheetcopy` (`resolve`'s
+copy of the input), `i18n` and `problems` (English and Chinese text), `progress` (the bar).
+"""
