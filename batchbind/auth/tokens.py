@@ -63,7 +63,6 @@ class TokenSource:
         self._token = token
         self.origin = origin
         self.lang = lang
-        self.generation = 0  # bumps whenever the token changes (a refresh, or one adopted)
         self.refreshes = 0  # refreshes this process made (adopting another's is not one)
 
     def __call__(self) -> str:
@@ -200,7 +199,6 @@ class ProfileTokens(TokenSource):
 
     def _adopt(self, profile: Profile) -> None:
         self.profile = profile
-        self.generation += 1
 
     def _die(self, reason: str) -> RefreshFailed:
         self._dead = refresh_failed(reason, self.lang, self.profile.name)

@@ -349,9 +349,3 @@ def _profile_connection(kw: dict[str, Any], lang: str) -> Connection:
     redact.register(app_secret)
     app = AppCredentials(app_id, app_secret) if app_id and app_secret else None
     return Connection(profile.host, ProfileTokens(store, profile, app=app, lang=lang))
-
-
-def connection(kw: dict[str, Any], lang: str) -> tuple[str, str]:
-    """The origin and the current token, for commands too short to need a renewal."""
-    found = connect(kw, lang)
-    return found.base_url, found.tokens.current()

@@ -14,15 +14,11 @@ from tqdm import tqdm
 
 class Progress(Protocol):
     def advance(self, *, bound: int = 0, failed: int = 0) -> None: ...
-    def note(self, text: str) -> None: ...
     def close(self) -> None: ...
 
 
 class SilentProgress:
     def advance(self, *, bound: int = 0, failed: int = 0) -> None:
-        pass
-
-    def note(self, text: str) -> None:
         pass
 
     def close(self) -> None:
@@ -40,9 +36,6 @@ class BarProgress:
         self._failed += failed
         self._bar.set_postfix(bound=self._bound, failed=self._failed, refresh=False)
         self._bar.update(bound + failed)
-
-    def note(self, text: str) -> None:
-        self._bar.write(text, file=sys.stderr)
 
     def close(self) -> None:
         self._bar.close()

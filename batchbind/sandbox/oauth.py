@@ -33,8 +33,9 @@ USER_INFO_PATH = "/open-apis/authen/v1/user_info"
 CODE_LIFETIME_S = 300.0
 GRACE_S = 60.0  # the old access token's life after a refresh
 
-# The documented refresh errors (shared/docs/feishu-api.md, section Tokens).
-INVALID, EXPIRED, REVOKED, REUSED, NOT_ENABLED, SERVER = 20026, 20037, 20064, 20073, 20074, 20050
+# The documented refresh errors (shared/docs/feishu-api.md, section Tokens); 20064 (revoked) is
+# left out because the sandbox never revokes a refresh token.
+INVALID, EXPIRED, REUSED, NOT_ENABLED, SERVER = 20026, 20037, 20073, 20074, 20050
 # Not in the documented facts: the sandbox's own choice for a bad client or a bad code.
 BAD_CLIENT, BAD_CODE = 20002, 20003
 

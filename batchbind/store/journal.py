@@ -547,14 +547,6 @@ class Journal:
                 ),
             )
 
-    def release_inflight(self, keys: Iterable[str]) -> None:
-        """Rows whose request never left (the run stopped first) go back to pending."""
-        with self._transaction() as db:
-            db.executemany(
-                "UPDATE rows SET state = 'pending' WHERE key = ? AND state = 'inflight'",
-                ((k,) for k in keys),
-            )
-
     def bound_exchange_accounts(self) -> dict[str, str]:
         """exchange account (casefolded) -> key of the row the journal knows is bound to it."""
         cur = self._db.execute(
