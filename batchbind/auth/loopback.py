@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import IO
 from urllib.parse import parse_qs, urlsplit
 
+from batchbind.errors import LoginFailed as LoginFailed  # re-exported for callers
+
 CALLBACK_PATH = "/callback"
 DEFAULT_PORT = 18731
 
@@ -25,10 +27,6 @@ _PAGE = (
     "<!doctype html><meta charset='utf-8'><title>batchbind</title>"
     "<body style='font-family:sans-serif'><h2>{title}</h2><p>{text}</p></body>"
 )
-
-
-class LoginFailed(Exception):
-    """The browser came back without a usable code."""
 
 
 @dataclass(frozen=True, slots=True)

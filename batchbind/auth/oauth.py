@@ -19,6 +19,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from batchbind.auth import redact
+from batchbind.errors import OAuthError as OAuthError  # re-exported: callers import it from here
 
 TOKEN_PATH = "/open-apis/authen/v2/oauth/token"
 AUTHORIZE_PATH = "/open-apis/authen/v1/authorize"
@@ -41,15 +42,6 @@ DEAD_REFRESH = {
 }
 #: Feishu's own trouble: try again shortly.
 RETRYABLE = frozenset({20050, 20072})
-
-
-class OAuthError(Exception):
-    """The token endpoint refused (or never answered)."""
-
-    def __init__(self, message: str, *, code: int | None = None, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.code = code
-        self.retryable = retryable
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,17 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from batchbind.auth import redact
-from batchbind.errors import InputError, JournalLocked
+from batchbind.errors import JournalLocked, ProfileError
 from batchbind.store.lock import ProcessLock
 from batchbind.store.paths import config_dir
 
 VERSION = 1
 LOCK_TIMEOUT_S = 60.0
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-
-
-class ProfileError(InputError):
-    """A profile cannot be used as it is (bad name, unsafe permissions, unreadable file)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,7 +20,7 @@ import click
 
 from batchbind.auth import oauth, redact
 from batchbind.auth.login import LoginRequest, fetch_user, login, parse_import, profile_from_grant
-from batchbind.auth.loopback import DEFAULT_PORT, LoginFailed, redirect_uri
+from batchbind.auth.loopback import DEFAULT_PORT, redirect_uri
 from batchbind.auth.oauth import AppCredentials, OAuthError
 from batchbind.auth.profiles import Profile, ProfileStore, check_name
 from batchbind.cli.common import friendly_errors, global_options, say, say_error, setup
@@ -38,10 +38,8 @@ def auth_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except BatchbindError as exc:
+        except BatchbindError as exc:  # OAuthError and LoginFailed included
             say_error(exc)
-        except (OAuthError, LoginFailed) as exc:
-            say(f"Error: {exc}")
         sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

@@ -398,6 +398,10 @@ def default_lang() -> str:
     return "zh" if loc.lower().startswith("zh") else "en"
 
 
+def has(key: str) -> bool:
+    return key in _MESSAGES
+
+
 def text(key: str, lang: str, **params: object) -> str:
     en, zh = _MESSAGES[key]
     template = zh if lang == "zh" else en

@@ -23,7 +23,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.exceptions import XlsxWriterException
 
-from batchbind.errors import BatchbindError, InputError
+from batchbind.errors import InputError, OutputError
 from batchbind.model import RESULT_COLUMNS, Outcome, ResultRow, RunInfo
 from batchbind.output.cells import escape_csv_cell, xlsx_safe
 
@@ -141,10 +141,6 @@ _MEANINGS: dict[Outcome, dict[str, str]] = {
     Outcome.PENDING: {"en": "not sent yet", "zh": "尚未发送"},
     Outcome.UNBOUND: {"en": "binding undone", "zh": "已解除绑定"},
 }
-
-
-class OutputError(BatchbindError):
-    """The results file cannot be written (folder missing or read-only, disk full, ...)."""
 
 
 def _lang(lang: str) -> str:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from batchbind.errors import ScenarioError as ScenarioError  # re-exported for callers
+
 SANDBOX_TOKEN = "u-sandbox"
 
 TOKEN_ROLES = ("super_admin", "user", "expired", "invalid")
@@ -26,10 +28,6 @@ RUN_WIDE_ROLES = ("wrong_unit", "no_bot", "quota", "no_scope", "no_grant")
 FAULTS = ("error_500", "drop", "gateway_502", "drop_after_store")
 THROTTLE_CODES = (99991400, 190004, 190005, 190010)
 ENDPOINTS = ("create", "get", "delete")
-
-
-class ScenarioError(Exception):
-    """The sandbox cannot start: the scenario (or its state file) is not usable."""
 
 
 def _check(ok: bool, message: str) -> None:
