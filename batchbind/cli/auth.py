@@ -39,7 +39,7 @@ def auth_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except BatchbindError as exc:  # OAuthError and LoginFailed included
-            say_error(exc)
+            say_error(exc, kwargs.get("lang"))
         sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

@@ -7,21 +7,16 @@ import contextlib
 import functools
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from batchbind.auth import redact
-from batchbind.auth.oauth import AppCredentials
-from batchbind.auth.profiles import ProfileStore
-from batchbind.auth.tokens import ProfileTokens, TokenSource
-from batchbind.errors import BatchbindError, InputError
-from batchbind.feishu.client import resolve_base_url
+from batchbind.auth.choose import Connection, TokenChoice, choose_connection
+from batchbind.errors import BatchbindError
 from batchbind.jobs.run import JobResult
 from batchbind.jobs.settings import ReadSettings
 from batchbind.model import UserIdType
@@ -30,8 +25,6 @@ from batchbind.output import i18n
 log = logging.getLogger("batchbind")
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-log = logging.getLogger("batchbind")
 
 
 # -- output that never crashes -------------------------------------------------------------------
@@ -72,11 +65,13 @@ def setup_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:
     logging.getLogger("httpx").addFilter(redact.RedactingFilter())
 
 
-def say_error(exc: BatchbindError) -> None:
-    """A refusal as the user reads it: one sentence, then what to do about it."""
-    say(f"Error: {exc.message}")
-    if exc.hint:
-        say(exc.hint)
+def say_error(exc: BatchbindError, lang: str | None = None) -> None:
+    """A refusal as the user reads it, in their language: one sentence, then what to do."""
+    lang = lang or i18n.default_lang()
+    message, hint = exc.render(lang)
+    say(i18n.text("error", lang, message=message))
+    if hint:
+        say(hint)
 
 
 def friendly_errors(func: F) -> F:
@@ -87,7 +82,8 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except BatchbindError as exc:
-            say_error(exc)
+            # --lang arrives as a keyword: click passes every option to the command that way.
+            say_error(exc, kwargs.get("lang"))
             sys.exit(exc.exit_code)
         except click.exceptions.Exit:
             raise
@@ -299,53 +295,16 @@ def pacing_options(func: F) -> F:
     return func
 
 
-@dataclass(frozen=True, slots=True)
-class Connection:
-    base_url: str
-    tokens: TokenSource  # FeishuClient reads it per request; a profile's can be renewed
-
-
 def connect(kw: dict[str, Any], lang: str) -> Connection:
-    """The origin and the token source. First match wins: --token (warns), then
-    FEISHU_USER_ACCESS_TOKEN, then the sandbox's token (with --sandbox), then the profile."""
-    token = kw["token"]
-    origin = "--token" if token else "FEISHU_USER_ACCESS_TOKEN"
-    if token:
+    """The origin and the token source the command's options choose (see `auth.choose`)."""
+    if kw["token"]:
         say(i18n.text("token_on_command_line", lang))
-    token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
-    if kw["sandbox"] or kw["sandbox_scenario"]:
-        from batchbind.sandbox.background import SANDBOX_TOKEN, ensure_sandbox
-
-        base_url = kw["base_url"] or ensure_sandbox(kw["sandbox_scenario"])
-        origin = origin if token else "--sandbox"
-        return Connection(
-            resolve_base_url(base_url),
-            TokenSource(token or SANDBOX_TOKEN, origin=origin, lang=lang),
-        )
-    if token:
-        base_url = resolve_base_url(kw["base_url"], kw["domain"] or "feishu")
-        return Connection(base_url, TokenSource(token, origin=origin, lang=lang))
-    return _profile_connection(kw, lang)
-
-
-def _profile_connection(kw: dict[str, Any], lang: str) -> Connection:
-    """The stored profile's host and tokens; refused if asked to talk to another host."""
-    name = kw["profile"]
-    store = ProfileStore()
-    profile = store.load(name)
-    if profile is None:
-        raise InputError(i18n.text("no_credentials", lang, profile=name))
-    if kw["base_url"] or kw["domain"]:
-        wanted = resolve_base_url(kw["base_url"], kw["domain"] or "feishu")
-        if wanted.lower() != profile.host.lower():
-            raise InputError(
-                i18n.text(
-                    "profile_other_host", lang, profile=name, host=profile.host, wanted=wanted
-                ),
-                hint=i18n.text("profile_other_host_hint", lang, host=profile.host, wanted=wanted),
-            )
-    app_id = os.environ.get("FEISHU_APP_ID") or profile.app_id
-    app_secret = os.environ.get("FEISHU_APP_SECRET") or profile.app_secret
-    redact.register(app_secret)
-    app = AppCredentials(app_id, app_secret) if app_id and app_secret else None
-    return Connection(profile.host, ProfileTokens(store, profile, app=app, lang=lang))
+    choice = TokenChoice(
+        token=kw["token"],
+        profile=kw["profile"],
+        base_url=kw["base_url"],
+        domain=kw["domain"],
+        sandbox=kw["sandbox"],
+        sandbox_scenario=kw["sandbox_scenario"],
+    )
+    return choose_connection(choice, lang)

@@ -12,6 +12,8 @@ import os
 LANGS = ("en", "zh")
 
 _MESSAGES: dict[str, tuple[str, str]] = {
+    # how the CLI shows a run-wide error (a BatchbindError)
+    "error": ("Error: {message}", "错误：{message}"),
     # results: msg and hint texts the runner writes for rows
     "bound_earlier": ("bound in an earlier run", "已在之前的运行中绑定"),
     "confirmed_after_lost_answer": (

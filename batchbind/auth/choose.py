@@ -1,0 +1,80 @@
+"""Which host and which token a command uses.
+
+First match wins: a token given outright (`--token`, then FEISHU_USER_ACCESS_TOKEN), then the
+sandbox's own token (with `--sandbox`), then the stored profile. A profile's token is sent only to
+the host it was issued for, and only a profile's token can be renewed during a run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from batchbind.auth import redact
+from batchbind.auth.oauth import AppCredentials
+from batchbind.auth.profiles import ProfileStore
+from batchbind.auth.tokens import ProfileTokens, TokenSource
+from batchbind.errors import InputError
+from batchbind.feishu.client import resolve_base_url
+
+__all__ = ["Connection", "TokenChoice", "choose_connection"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenChoice:
+    """What the user asked for: the command's connection options, as given."""
+
+    token: str | None = None
+    profile: str = "default"
+    base_url: str | None = None
+    domain: str | None = None
+    sandbox: bool = False
+    sandbox_scenario: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    base_url: str
+    tokens: TokenSource  # FeishuClient reads it per request; a profile's can be renewed
+
+
+def choose_connection(choice: TokenChoice, lang: str) -> Connection:
+    """The origin and the token source for `choice` (see the module docstring for the order)."""
+    token = choice.token
+    origin = "--token" if token else "FEISHU_USER_ACCESS_TOKEN"
+    token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
+    if choice.sandbox or choice.sandbox_scenario:
+        # Imported here: only --sandbox needs the emulator's starter.
+        from batchbind.sandbox.background import SANDBOX_TOKEN, ensure_sandbox
+
+        base_url = choice.base_url or ensure_sandbox(choice.sandbox_scenario)
+        origin = origin if token else "--sandbox"
+        return Connection(
+            resolve_base_url(base_url),
+            TokenSource(token or SANDBOX_TOKEN, origin=origin, lang=lang),
+        )
+    if token:
+        base_url = resolve_base_url(choice.base_url, choice.domain or "feishu")
+        return Connection(base_url, TokenSource(token, origin=origin, lang=lang))
+    return _profile_connection(choice, lang)
+
+
+def _profile_connection(choice: TokenChoice, lang: str) -> Connection:
+    """The stored profile's host and tokens; refused if asked to talk to another host."""
+    name = choice.profile
+    store = ProfileStore()
+    profile = store.load(name)
+    if profile is None:
+        raise InputError.of("no_credentials", profile=name)
+    if choice.base_url or choice.domain:
+        wanted = resolve_base_url(choice.base_url, choice.domain or "feishu")
+        if wanted.lower() != profile.host.lower():
+            raise InputError.of(
+                "profile_other_host", profile=name, host=profile.host, wanted=wanted
+            )
+    app_id = os.environ.get("FEISHU_APP_ID") or profile.app_id
+    app_secret = os.environ.get("FEISHU_APP_SECRET") or profile.app_secret
+    redact.register(app_secret)
+    app = AppCredentials(app_id, app_secret) if app_id and app_secret else None
+    return Connection(profile.host, ProfileTokens(store, profile, app=app, lang=lang))
