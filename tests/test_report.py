@@ -166,7 +166,7 @@ def test_summary_sheet_labels_in_chinese(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Results", "Summary"]
     labels = {r[0] for r in _sheet_rows(out, "Summary")}
-    assert {"合计", "已发送请求数", "日志数据库", "bound"} <= labels
+    assert {"合计", "已发送请求数", "绑定记录", "bound"} <= labels
     assert "Total" not in labels
     # Result column headers stay English: scripts depend on them.
     assert _sheet_rows(out, "Results")[0][4:] == RESULT_COLUMNS

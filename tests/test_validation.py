@@ -20,7 +20,7 @@ from batchbind.model import (
     Table,
     UserIdType,
 )
-from batchbind.output.problems import CATALOGUE, describe, preview
+from batchbind.output.problems import PROBLEM_CODES, describe, preview
 
 COLUMNS = ["Admin", "Exchange 账号", "open_id", "note"]
 OPEN = UserIdType.OPEN_ID
@@ -298,7 +298,7 @@ def test_validating_a_real_file(tmp_path: Path) -> None:
 # --- the catalogue ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", sorted(CATALOGUE))
+@pytest.mark.parametrize("code", sorted(PROBLEM_CODES))
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_code_has_both_languages(code: str, lang: str) -> None:
     params = (("value", "x" * 100), ("length", "501"), ("max", "500"), ("found", "union_id"),

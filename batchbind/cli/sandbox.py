@@ -46,14 +46,11 @@ def sandbox(
     port: int | None, scenario: Path | None, state_file: Path | None, request_log: Path | None
 ) -> None:
     """Serve a local emulator of the Feishu binding API on 127.0.0.1."""
-    from batchbind.sandbox import ScenarioError, load_scenario, serve
+    from batchbind.sandbox import load_scenario, serve
     from batchbind.sandbox.background import DEFAULT_PORT, SANDBOX_TOKEN, default_state_file
 
     harden_streams()
-    try:
-        loaded = load_scenario(scenario) if scenario else None
-    except ScenarioError as exc:
-        raise InputError(str(exc)) from None
+    loaded = load_scenario(scenario) if scenario else None  # a ScenarioError is exit 2
 
     def ready(base_url: str) -> None:
         say(f"Feishu sandbox listening on {base_url}", err=False)
@@ -71,7 +68,6 @@ def sandbox(
             on_ready=ready,
         )
     except OSError as exc:
-        raise InputError(
-            f"The sandbox cannot listen on port {port or DEFAULT_PORT}: "
-            f"{exc.strerror or exc}. Choose another with --port."
+        raise InputError.of(
+            "sandbox_port", port=port or DEFAULT_PORT, error=exc.strerror or exc
         ) from None

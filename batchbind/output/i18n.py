@@ -1,7 +1,14 @@
-"""Messages that batchbind prints or writes into results, in English and Chinese.
+"""The message catalogue: every sentence batchbind shows a user, in English and Chinese.
 
-Validation problems have their own catalogue (`problems.py`) and Feishu codes theirs
-(`codes.py`); this one holds the rest: run outcomes, summaries and stops.
+One entry per key, `(English, Chinese)`, with the same `{placeholders}` in both; `text(key, lang,
+**params)` is the one way to read it. It holds what the CLI prints (summaries, stops, errors: a
+`BatchbindError` may carry a key, see `batchbind.errors`), what the results file says (row
+messages and hints, validation problems, Feishu's codes, the Summary sheet) and the template's
+instructions. In Chinese, the journal is 绑定记录 (a record of bindings), never 日志 (a log).
+
+Keys are grouped by who reads them; a group's keys share a prefix (`problem_<code>`,
+`code_<code>_hint`, `sheet_<label>`, `outcome_<outcome>`, `template_...`). A key ending in
+`_hint` is the hint of the key without it.
 """
 
 from __future__ import annotations
@@ -42,7 +49,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "journal_conflict": (
         "{exchange} is already bound to {user} (journal): unbind it first",
-        "{exchange} 已绑定到 {user}（见日志）：请先解绑",
+        "{exchange} 已绑定到 {user}（见绑定记录）：请先解绑",
     ),
     "journal_conflict_hint": (
         "Run 'batchbind unbind' for the old binding, then re-run.",
@@ -122,7 +129,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{wanted} is locked (open in Excel?): results written to {path}",
         "{wanted} 被占用（是否已在 Excel 中打开？）：结果已写入 {path}",
     ),
-    "journal_used": ("journal: {path}", "日志：{path}"),
+    "journal_used": ("journal: {path}", "绑定记录：{path}"),
     "interrupted": (
         "Interrupted: in-flight requests finished, the rest is pending. Run the same command again "
         "to continue.",
@@ -279,11 +286,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "status_none": (
         "no row of this file is bound in the journal: nothing to ask",
-        "日志中该文件没有已绑定的行：无需查询",
+        "绑定记录中该文件没有已绑定的行：无需查询",
     ),
     "rows_not_in_journal": (
         "{count} valid rows are not in the journal {journal} (another --state or --user-id-type?)",
-        "{count} 个有效行不在日志 {journal} 中（是否应使用其他 --state 或 --user-id-type？）",
+        "{count} 个有效行不在绑定记录 {journal} 中（是否应使用其他 --state 或 --user-id-type？）",
     ),
     "status_err_row": (
         "row {row}: the calendar sync failed (err)",
@@ -304,7 +311,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "lifecycle_interrupted": (
         "Interrupted: answers received so far are in the journal and the results. Run the same "
         "command again to continue.",
-        "已中断：已收到的应答已写入日志和结果文件。重新运行同一命令即可继续。",
+        "已中断：已收到的应答已写入绑定记录和结果文件。重新运行同一命令即可继续。",
     ),
     "unbound_msg": ("unbound by batchbind unbind", "已通过 batchbind unbind 解绑"),
     "unbind_gone": (
@@ -384,6 +391,402 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Interrupted: rows not looked up yet are marked pending. Run the same command again.",
         "已中断：尚未查询的行标记为 pending。重新运行同一命令即可。",
     ),
+    # validation problems (output/problems.py): a message and a hint per problem code
+    "problem_missing_value": ("{column} is empty.", "{column} 为空。"),
+    "problem_missing_value_hint": (
+        "Fill in {column}: every row needs an admin account, an Exchange account and a user id.",
+        "请填写 {column}：每一行都需要管理员账号、Exchange 账号和用户 ID。",
+    ),
+    "problem_too_long": (
+        "{column} is {length} characters long; at most {max} are allowed.",
+        "{column} 有 {length} 个字符，最多允许 {max} 个。",
+    ),
+    "problem_too_long_hint": (
+        "Check that the cell holds only this row's value (a pasted paragraph, or several values).",
+        "请确认该单元格只包含本行的一个值（而不是粘贴进来的一段文字或多个值）。",
+    ),
+    "problem_invalid_email": (
+        "{column} is not an e-mail address: {value}",
+        "{column} 不是有效的邮箱地址：{value}",
+    ),
+    "problem_invalid_email_hint": (
+        "Use the full address, like name@example.com, with one @ and no spaces.",
+        "请填写完整的邮箱地址，例如 name@example.com（只有一个 @，不含空格）。",
+    ),
+    "problem_invalid_open_id": (
+        "{column} is not an open_id: {value}",
+        "{column} 不是 open_id：{value}",
+    ),
+    "problem_invalid_open_id_hint": (
+        "open_ids start with ou_. If the column holds other ids, pass --user-id-type union_id or "
+        "user_id; to look ids up from e-mail addresses, run batchbind resolve.",
+        "open_id 以 ou_ 开头。如果这一列是其他类型的 ID，请加上 --user-id-type union_id "
+        "或 user_id；如需根据邮箱查出 ID，请运行 batchbind resolve。",
+    ),
+    "problem_invalid_union_id": (
+        "{column} is not a union_id: {value}",
+        "{column} 不是 union_id：{value}",
+    ),
+    "problem_invalid_union_id_hint": (
+        "union_ids start with on_. If the column holds other ids, pass --user-id-type open_id or "
+        "user_id; to look ids up from e-mail addresses, run batchbind resolve.",
+        "union_id 以 on_ 开头。如果这一列是其他类型的 ID，请加上 --user-id-type open_id "
+        "或 user_id；如需根据邮箱查出 ID，请运行 batchbind resolve。",
+    ),
+    "problem_invalid_user_id": (
+        "{column} is not a user_id: {value}",
+        "{column} 不是有效的 user_id：{value}",
+    ),
+    "problem_invalid_user_id_hint": (
+        "A user_id has no spaces and no @. Check the value in the Feishu admin console.",
+        "user_id 不含空格和 @。请在飞书管理后台核对该值。",
+    ),
+    "problem_wrong_id_type": (
+        "{column} holds a {found} ({value}), but --user-id-type is {expected}.",
+        "{column} 是 {found}（{value}），但 --user-id-type 为 {expected}。",
+    ),
+    "problem_wrong_id_type_hint": (
+        "Pass --user-id-type {found} if the whole column holds {found}s; otherwise fix this row.",
+        "如果整列都是 {found}，请加上 --user-id-type {found}；否则请修改这一行。",
+    ),
+    "problem_email_in_user_id": (
+        "{column} holds an e-mail address, not a Feishu id: {value}",
+        "{column} 填的是邮箱地址，不是飞书 ID：{value}",
+    ),
+    "problem_email_in_user_id_hint": (
+        "Run batchbind resolve on this file to fill in the ids from people's e-mail addresses.",
+        "请对该文件运行 batchbind resolve，根据邮箱地址自动填入 ID。",
+    ),
+    "problem_control_characters": (
+        "{column} contains control or invisible characters: {value}",
+        "{column} 含有控制字符或不可见字符：{value}",
+    ),
+    "problem_control_characters_hint": (
+        "Retype the value: copying from web pages or chats can bring in line breaks, tabs or "
+        "zero-width spaces.",
+        "请重新输入该值：从网页或聊天中复制时可能带入换行、制表符或零宽空格。",
+    ),
+    "problem_number_rounded": (
+        "{column} is a number of 16 or more digits, which Excel has already rounded: {value}",
+        "{column} 是 16 位以上的数字，Excel 已将其四舍五入：{value}",
+    ),
+    "problem_number_rounded_hint": (
+        "Excel keeps only 15 digits of a number. Format the column as Text and type the full "
+        "value again (or save from the source system as CSV).",
+        "Excel 的数字只保留 15 位有效数字。请把该列设置为“文本”格式后重新输入完整的值（或从源系"
+        "统直接导出 CSV）。",
+    ),
+    "problem_formula_without_value": (
+        "{column} holds a formula whose value was not saved in the file.",
+        "{column} 是公式，文件中没有保存它的计算结果。",
+    ),
+    "problem_formula_without_value_hint": (
+        "Open the file in Excel and save it again so the values are stored, or paste the column "
+        "as values.",
+        "请用 Excel 打开并重新保存该文件以保存计算结果，或将该列“粘贴为数值”。",
+    ),
+    "problem_duplicate_exchange_account": (
+        "Exchange account {value} is also on {rows}, with another user or admin account.",
+        "Exchange 账号 {value} 也出现在{rows}，但用户或管理员账号不同。",
+    ),
+    "problem_duplicate_exchange_account_hint": (
+        "An Exchange mailbox binds to one Feishu user only: keep the right row, fix or delete the "
+        "others.",
+        "一个 Exchange 邮箱只能绑定一个飞书用户：请保留正确的那一行，修改或删除其他行。",
+    ),
+    "problem_user_has_several_accounts": (
+        "User {value} also has another Exchange account on {rows}.",
+        "用户 {value} 在{rows}还有另一个 Exchange 账号。",
+    ),
+    "problem_user_has_several_accounts_hint": (
+        "This is usually a shifted column: check these rows. If the person really has several "
+        "mailboxes, pass --allow-multiple-per-user.",
+        "这通常是列错位造成的，请检查这些行。如果此人确实有多个邮箱，"
+        "请加上 --allow-multiple-per-user。",
+    ),
+    "problem_duplicate_row": ("Same as row {row}: sent once.", "与第 {row} 行相同：只发送一次。"),
+    "problem_duplicate_row_hint": (
+        "Nothing to do; you may delete the copy.",
+        "无需处理；可以删除重复的行。",
+    ),
+    "problem_unknown": ("Problem {code} in {column}.", "{column} 有问题：{code}。"),
+    "problem_row": ("row {rows}", "第 {rows} 行"),
+    "problem_rows": ("rows {rows}", "第 {rows} 行"),
+    "problem_rows_more": ("rows {rows} and {extra:,} more", "第 {rows} 行等（另有 {extra} 行）"),
+    # Feishu's answers (feishu/codes.py): the hint for each code of the table
+    "code_190002_hint": (
+        "Feishu refused the parameters: check the three values of this row.",
+        "参数错误：请检查本行的三个值。",
+    ),
+    "code_190003_hint": (
+        "Feishu had an internal error; batchbind retries. If it persists, re-run later.",
+        "飞书内部错误，batchbind 会自动重试；若持续出现，请稍后重新运行。",
+    ),
+    "code_190004_hint": (
+        "Method rate limit reached; batchbind slows down and retries.",
+        "接口调用频率超限，batchbind 会降速并重试。",
+    ),
+    "code_190005_hint": (
+        "App rate limit reached (another tool may share this app); batchbind slows down.",
+        "应用调用频率超限（可能有其他工具在使用同一应用），batchbind 会降速并重试。",
+    ),
+    "code_190006_hint": (
+        "Wrong unit for the app's tenant: check the App ID and App Secret belong to this tenant.",
+        "应用所属租户单元不正确：请检查 App ID 与 App Secret 是否属于该租户。",
+    ),
+    "code_190007_hint": (
+        "The app's bot ability is off: enable 'Bot' for the app in the developer console.",
+        "应用未开启机器人能力：请在开发者后台为应用启用机器人。",
+    ),
+    "code_190010_hint": (
+        "Feishu was busy with the same resource; batchbind retries this row shortly.",
+        "资源竞争失败，batchbind 会稍后重试本行。",
+    ),
+    "code_195100_hint": (
+        "This user has left or is not in the tenant: check the user_id (and --user-id-type).",
+        "该用户已离职或不在本租户：请检查 user_id（以及 --user-id-type）。",
+    ),
+    "code_195101_hint": (
+        "The token does not belong to the tenant's super administrator: log in as the super "
+        "administrator (batchbind auth login).",
+        "当前令牌不属于租户超级管理员：请以超级管理员身份登录（batchbind auth login）。",
+    ),
+    "code_195102_hint": (
+        "The exchange_binding_id is not valid: check it was copied whole.",
+        "exchange_binding_id 无效：请检查是否完整复制。",
+    ),
+    "code_195103_hint": (
+        "No such Exchange binding: it may have been removed in the admin console.",
+        "找不到该 Exchange 绑定：可能已在管理后台被删除。",
+    ),
+    "code_195104_hint": (
+        "This admin account belongs to another tenant: use an admin account of this tenant.",
+        "该管理员账号不属于当前租户：请使用本租户的管理员账号。",
+    ),
+    "code_195105_hint": (
+        "The admin account's binding failed in the admin console: bind it again there, then "
+        "re-run.",
+        "管理员账号在管理后台绑定失败：请在管理后台重新绑定后再运行。",
+    ),
+    "code_195106_hint": (
+        "Admin account not found: bind the Exchange admin account in the admin console first, or "
+        "fix the admin_account column.",
+        "找不到管理员账号：请先在管理后台绑定 Exchange 管理员账号，或更正 admin_account 列。",
+    ),
+    "code_99991400_hint": (
+        "Request frequency limit; batchbind waits as Feishu asks and retries.",
+        "请求频率超限，batchbind 会按飞书要求等待后重试。",
+    ),
+    "code_99991403_hint": (
+        "The app's monthly API quota is used up: upgrade the plan or wait for next month.",
+        "应用本月 API 调用额度已用完：请升级套餐或等待下月。",
+    ),
+    "code_99991661_hint": (
+        "No access token was sent: run 'batchbind auth login' or set FEISHU_USER_ACCESS_TOKEN.",
+        "未携带访问令牌：请运行 batchbind auth login 或设置 FEISHU_USER_ACCESS_TOKEN。",
+    ),
+    "code_99991663_hint": (
+        "The access token is invalid: run 'batchbind auth login' again.",
+        "访问令牌无效：请重新运行 batchbind auth login。",
+    ),
+    "code_99991668_hint": (
+        "The access token is invalid or expired: run 'batchbind auth login' again.",
+        "访问令牌无效或已过期：请重新运行 batchbind auth login。",
+    ),
+    "code_99991671_hint": (
+        "The access token is malformed: it should start with 'u-'. Copy it again.",
+        "访问令牌格式错误：应以 u- 开头，请重新复制。",
+    ),
+    "code_99991672_hint": (
+        "The app lacks a required scope: add the calendar scope to the app and publish a version.",
+        "应用缺少所需权限：请为应用添加日历权限并发布版本。",
+    ),
+    "code_99991677_hint": (
+        "The user access token expired: run 'batchbind auth login' again.",
+        "用户访问令牌已过期：请重新运行 batchbind auth login。",
+    ),
+    "code_99991679_hint": (
+        "The user has not granted a required scope: log in again and approve the calendar scope.",
+        "用户未授予所需权限：请重新登录并同意日历权限。",
+    ),
+    "code_no_answer_hint": (
+        "No usable answer from Feishu (network or gateway); batchbind retries. If it persists, "
+        "check the network or proxy and re-run.",
+        "未收到飞书的有效应答（网络或网关问题），batchbind 会重试；若持续出现，"
+        "请检查网络或代理后重新运行。",
+    ),
+    "code_unknown_row_hint": (
+        "Feishu refused this row with a code batchbind does not know: quote the log_id to Feishu "
+        "support.",
+        "飞书以未知错误码拒绝了本行：请向飞书技术支持提供 log_id。",
+    ),
+    "code_unknown_server_hint": (
+        "Feishu answered with a server error; batchbind retries.",
+        "飞书返回服务端错误，batchbind 会重试。",
+    ),
+    "code_throttled_http_hint": (
+        "Rate limited (HTTP 429); batchbind waits and retries.",
+        "请求被限流（HTTP 429），batchbind 会等待后重试。",
+    ),
+    "code_unauthorized_http_hint": (
+        "Feishu refused the token (HTTP 401): run 'batchbind auth login' again.",
+        "飞书拒绝了令牌（HTTP 401）：请重新运行 batchbind auth login。",
+    ),
+    # the results file (output/writers.py): notes in msg, Summary sheet labels, outcomes
+    "note_control": (
+        " (control characters removed from the cells of this row)",
+        "（已删除本行单元格中的控制字符）",
+    ),
+    "note_truncated": (
+        " (a cell longer than 32,767 characters was cut short: use a .csv results file)",
+        "（有单元格超过 32,767 个字符，已被截断：请改用 .csv 结果文件）",
+    ),
+    "sheet_title": ("batchbind summary", "batchbind 运行摘要"),
+    "sheet_command": ("Command", "命令"),
+    "sheet_outcomes": ("Outcome", "结果"),
+    "sheet_rows": ("Rows", "行数"),
+    "sheet_meaning": ("Meaning", "含义"),
+    "sheet_total": ("Total", "合计"),
+    "sheet_codes": ("Code", "代码"),
+    "sheet_hint": ("Hint", "处理建议"),
+    "sheet_no_code": ("(no code)", "（无代码）"),
+    "sheet_run": ("Run", "运行"),
+    "sheet_started": ("Started (UTC)", "开始时间（UTC）"),
+    "sheet_ended": ("Ended (UTC)", "结束时间（UTC）"),
+    "sheet_duration": ("Duration", "耗时"),
+    "sheet_requests": ("Requests sent", "已发送请求数"),
+    "sheet_throttled": ("Requests answered 429", "被限流（429）的请求数"),
+    "sheet_rate": ("Achieved rate (per minute)", "实际速率（每分钟）"),
+    "sheet_journal": ("Journal", "绑定记录"),
+    "sheet_settings": ("Setting", "设置"),
+    "sheet_value": ("Value", "值"),
+    "sheet_chart": ("Rows per outcome", "各结果行数"),
+    "sheet_none": ("(none)", "（无）"),
+    "outcome_bound": ("bound in Feishu", "已在飞书绑定"),
+    "outcome_failed": ("refused by Feishu, or gave up retrying", "飞书拒绝，或重试后仍失败"),
+    "outcome_invalid": ("not sent: the row has a problem", "未发送：本行有问题"),
+    "outcome_duplicate": ("a copy of an earlier row, sent once", "与前面某行重复，只发送一次"),
+    "outcome_pending": ("not sent yet", "尚未发送"),
+    "outcome_unbound": ("binding undone", "已解除绑定"),
+    # the results and template files cannot be written (OutputError, InputError)
+    "results_suffix": (
+        "The results file must end in .xlsx or .csv, not {name!r}.",
+        "结果文件的扩展名必须是 .xlsx 或 .csv，而不是 {name!r}。",
+    ),
+    "results_suffix_hint": ("For example: --out results.xlsx", "例如：--out results.xlsx"),
+    "template_suffix": (
+        "The template must end in .xlsx or .csv, not {name!r}.",
+        "模板文件的扩展名必须是 .xlsx 或 .csv，而不是 {name!r}。",
+    ),
+    "template_suffix_hint": (
+        "For example: batchbind template bindings.xlsx",
+        "例如：batchbind template bindings.xlsx",
+    ),
+    "cannot_write": ("Cannot write {path}: {error}", "无法写入 {path}：{error}"),
+    "cannot_write_in": ("Cannot write in {folder}: {error}", "无法在 {folder} 中写入文件：{error}"),
+    "no_temp_file": (
+        "Cannot create a temporary file in {folder}.",
+        "无法在 {folder} 中创建临时文件。",
+    ),
+    "results_locked": (
+        "Cannot write {path}: it is locked (open in another program?).",
+        "无法写入 {path}：文件被占用（是否已在其他程序中打开？）。",
+    ),
+    "xlsx_too_many_rows": (
+        "An .xlsx sheet holds at most {max:,} rows: write the results as .csv instead (--out "
+        "results.csv).",
+        "一个 .xlsx 工作表最多只能容纳 {max:,} 行：请改为输出 .csv 结果文件（--out results.csv）。",
+    ),
+    # the sandbox's scenario file (ScenarioError)
+    "scenario_in_file": ("{path}: {error}", "{path}：{error}"),
+    "scenario_suffix": (
+        "a scenario file must end in .toml or .json",
+        "场景文件的扩展名必须是 .toml 或 .json",
+    ),
+    "scenario_unreadable": (
+        "{path}: cannot read the scenario file ({error})",
+        "{path}：无法读取场景文件（{error}）",
+    ),
+    "scenario_invalid": (
+        "{path}: not valid {format} ({error})",
+        "{path}：不是有效的 {format}（{error}）",
+    ),
+    "scenario_not_table": (
+        "{path}: the scenario must be a table of settings",
+        "{path}：场景文件的内容必须是一组设置（表）",
+    ),
+    "sandbox_port": (
+        "The sandbox cannot listen on port {port}: {error}. Choose another with --port.",
+        "沙箱无法监听端口 {port}：{error}。请用 --port 另选一个端口。",
+    ),
+    # the template (output/template.py): its Instructions sheet
+    "template_title": ("How to fill in this template", "如何填写本模板"),
+    "template_columns": ("Columns", "各列说明"),
+    "template_rules": ("Rules", "填写规则"),
+    "template_examples": (
+        "Examples (type your rows on the Bindings sheet)",
+        "示例（请在 Bindings 表中填写）",
+    ),
+    "template_steps": ("How to run", "如何运行"),
+    "template_column_admin_account": (
+        "The Exchange administrator account (an e-mail address) that Feishu uses to reach the "
+        "mailbox, as registered in the Feishu admin console.",
+        "Feishu 用来访问该邮箱的 Exchange 管理员账号（邮箱地址），即在飞书管理后台登记的管理员账"
+        "号。",
+    ),
+    "template_column_exchange_account": (
+        "The user's Exchange mailbox (an e-mail address), e.g. alice@contoso.com.",
+        "用户的 Exchange 邮箱地址，例如 alice@contoso.com。",
+    ),
+    "template_column_user_id": (
+        "The user's Feishu id. By default an open_id, which starts with ou_ . For a union_id "
+        "(on_...) or a tenant user_id, run with --user-id-type union_id or --user-id-type "
+        "user_id. If you only know people's e-mail addresses, `batchbind resolve FILE` fills this "
+        "in.",
+        "用户的飞书 ID。默认为 open_id，以 ou_ 开头；如填写 union_id（on_ 开头）"
+        "或企业自定义的 user_id，运行时请加 --user-id-type union_id 或 --user-id-type "
+        "user_id。如果只知道邮箱地址，可用 `batchbind resolve FILE` 自动补全。",
+    ),
+    "template_rule_1": (
+        "Fill in the first sheet (Bindings): one row per mailbox, starting on row 2.",
+        "在第一个工作表（Bindings）中填写：每个邮箱一行，从第 2 行开始。",
+    ),
+    "template_rule_2": (
+        "Do not change, translate or reorder the three headers. You may add other columns (e.g. "
+        "name, department): they are copied into the results.",
+        "请勿修改、翻译或调换三个表头。可以增加其他列（如姓名、部门），它们会被原样复制到结果中。",
+    ),
+    "template_rule_3": (
+        "E-mail addresses are written in full, like name@example.com (no display names, no "
+        "spaces). Upper and lower case do not matter.",
+        "邮箱地址须完整填写，如 name@example.com（不要带显示名或空格），不区分大小写。",
+    ),
+    "template_rule_4": (
+        "Each Exchange account appears once. Exact duplicate rows are sent only once.",
+        "每个 Exchange 账号只能出现一次；完全相同的重复行只发送一次。",
+    ),
+    "template_rule_5": (
+        "The columns are formatted as text so that Excel keeps ids exactly as typed. Blank rows "
+        "are ignored.",
+        "各列已设为文本格式，Excel 会原样保留 ID。空行会被忽略。",
+    ),
+    "template_rule_6": (
+        "Do not put example rows on the Bindings sheet: every row there is sent to Feishu.",
+        "不要在 Bindings 工作表中保留示例行：其中每一行都会被发送到飞书。",
+    ),
+    "template_step_1": (
+        "1. Check the file (sends nothing): batchbind validate FILE",
+        "1. 检查文件（不会发送任何内容）：batchbind validate FILE",
+    ),
+    "template_step_2": (
+        "2. Bind every valid row: batchbind run FILE  (the results go next to it, in "
+        "<name>.results.xlsx)",
+        "2. 绑定所有有效行：batchbind run FILE（结果写入同目录下的 <文件名>.results.xlsx）",
+    ),
+    "template_step_3": (
+        "3. Run the same command again at any time: rows already bound are never sent twice.",
+        "3. 可随时重新运行同一命令：已绑定的行不会重复发送。",
+    ),
 }
 
 
@@ -404,7 +807,18 @@ def has(key: str) -> bool:
     return key in _MESSAGES
 
 
-def text(key: str, lang: str, **params: object) -> str:
+def keys() -> list[str]:
+    """Every key of the catalogue."""
+    return list(_MESSAGES)
+
+
+def template(key: str, lang: str) -> str:
+    """The text of `key` in `lang` (English unless `zh`), its `{placeholders}` not filled in."""
     en, zh = _MESSAGES[key]
-    template = zh if lang == "zh" else en
-    return template.format(**params) if params else template
+    return zh if lang == "zh" else en
+
+
+def text(key: str, lang: str, **params: object) -> str:
+    """The text of `key` in `lang`, its `{placeholders}` filled in from `params`."""
+    found = template(key, lang)
+    return found.format(**params) if params else found

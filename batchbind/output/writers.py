@@ -25,6 +25,7 @@ from xlsxwriter.exceptions import XlsxWriterException
 
 from batchbind.errors import InputError, OutputError
 from batchbind.model import RESULT_COLUMNS, Outcome, ResultRow, RunInfo
+from batchbind.output import i18n
 from batchbind.output.cells import escape_csv_cell, xlsx_safe
 
 __all__ = ["OutputError", "summary_counts", "write_atomically", "write_results"]
@@ -67,81 +68,6 @@ _CHART_COLOURS: dict[Outcome, str] = {
     Outcome.UNBOUND: "#8064A2",
 }
 
-_NOTES = {
-    "control": {
-        "en": " (control characters removed from the cells of this row)",
-        "zh": "（已删除本行单元格中的控制字符）",
-    },
-    "truncated": {
-        "en": " (a cell longer than 32,767 characters was cut short: use a .csv results file)",
-        "zh": "（有单元格超过 32,767 个字符，已被截断：请改用 .csv 结果文件）",
-    },
-}
-
-_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "batchbind summary",
-        "command": "Command",
-        "outcomes": "Outcome",
-        "rows": "Rows",
-        "meaning": "Meaning",
-        "total": "Total",
-        "codes": "Code",
-        "hint": "Hint",
-        "no_code": "(no code)",
-        "run": "Run",
-        "started": "Started (UTC)",
-        "ended": "Ended (UTC)",
-        "duration": "Duration",
-        "requests": "Requests sent",
-        "throttled": "Requests answered 429",
-        "rate": "Achieved rate (per minute)",
-        "journal": "Journal",
-        "settings": "Setting",
-        "value": "Value",
-        "chart": "Rows per outcome",
-        "none": "(none)",
-    },
-    "zh": {
-        "title": "batchbind 运行摘要",
-        "command": "命令",
-        "outcomes": "结果",
-        "rows": "行数",
-        "meaning": "含义",
-        "total": "合计",
-        "codes": "代码",
-        "hint": "处理建议",
-        "no_code": "（无代码）",
-        "run": "运行",
-        "started": "开始时间（UTC）",
-        "ended": "结束时间（UTC）",
-        "duration": "耗时",
-        "requests": "已发送请求数",
-        "throttled": "被限流（429）的请求数",
-        "rate": "实际速率（每分钟）",
-        "journal": "日志数据库",
-        "settings": "设置",
-        "value": "值",
-        "chart": "各结果行数",
-        "none": "（无）",
-    },
-}
-
-_MEANINGS: dict[Outcome, dict[str, str]] = {
-    Outcome.BOUND: {"en": "bound in Feishu", "zh": "已在飞书绑定"},
-    Outcome.FAILED: {
-        "en": "refused by Feishu, or gave up retrying",
-        "zh": "飞书拒绝，或重试后仍失败",
-    },
-    Outcome.INVALID: {"en": "not sent: the row has a problem", "zh": "未发送：本行有问题"},
-    Outcome.DUPLICATE: {
-        "en": "a copy of an earlier row, sent once",
-        "zh": "与前面某行重复，只发送一次",
-    },
-    Outcome.PENDING: {"en": "not sent yet", "zh": "尚未发送"},
-    Outcome.UNBOUND: {"en": "binding undone", "zh": "已解除绑定"},
-}
-
 
 def _lang(lang: str) -> str:
     return "zh" if lang == "zh" else "en"
@@ -170,10 +96,7 @@ def write_results(
 def _check_suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputError(
-            f"The results file must end in .xlsx or .csv, not {path.name!r}.",
-            hint="For example: --out results.xlsx",
-        )
+        raise InputError.of("results_suffix", name=path.name)
     return suffix
 
 
@@ -219,7 +142,7 @@ def write_atomically(path: Path, write: Callable[[Path], None]) -> Path:
         try:
             write(tmp)
         except (OSError, XlsxWriterException) as exc:
-            raise OutputError(f"Cannot write {path}: {exc}") from exc
+            raise OutputError.of("cannot_write", path=path, error=exc) from exc
         return _move_into_place(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -236,8 +159,10 @@ def _new_temp_file(path: Path) -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise OutputError(f"Cannot write in {path.parent}: {exc.strerror or exc}") from exc
-    raise OutputError(f"Cannot create a temporary file in {path.parent}.")
+            raise OutputError.of(
+                "cannot_write_in", folder=path.parent, error=exc.strerror or exc
+            ) from exc
+    raise OutputError.of("no_temp_file", folder=path.parent)
 
 
 def _move_into_place(tmp: Path, path: Path) -> Path:
@@ -255,7 +180,7 @@ def _move_into_place(tmp: Path, path: Path) -> Path:
             return other
         except PermissionError:
             continue
-    raise OutputError(f"Cannot write {path}: it is locked (open in another program?).")
+    raise OutputError.of("results_locked", path=path)
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -321,10 +246,7 @@ def _write_results_sheet(
     last = 0
     for last, row in enumerate(_chain(sample, iterator), start=1):
         if last >= _XLSX_MAX_ROWS:
-            raise OutputError(
-                f"An .xlsx sheet holds at most {_XLSX_MAX_ROWS - 1:,} rows: "
-                "write the results as .csv instead (--out results.csv)."
-            )
+            raise OutputError.of("xlsx_too_many_rows", max=_XLSX_MAX_ROWS - 1)
         tally.add(row)
         values = _fit(row.cells, width) + row.result_values()
         values = _xlsx_values(values, msg_col, lang)
@@ -359,9 +281,9 @@ def _xlsx_values(values: list[str], msg_col: int, lang: str) -> list[str]:
     notes = ""
     if removed:
         values = [_clean(v) for v in values]
-        notes += _NOTES["control"][lang]
+        notes += i18n.text("note_control", lang)
     if long:
-        notes += _NOTES["truncated"][lang]
+        notes += i18n.text("note_truncated", lang)
     msg = values[msg_col]
     values[msg_col] = msg + notes if msg else notes.strip()
     return values
@@ -403,7 +325,9 @@ def _colour_outcomes(workbook: Any, sheet: Any, col: int, last_row: int) -> None
 
 
 def _write_summary_sheet(workbook: Any, tally: _Tally, info: RunInfo, lang: str) -> None:
-    labels = _LABELS[lang]
+    def label(name: str) -> str:
+        return i18n.text(f"sheet_{name}", lang)
+
     sheet = workbook.add_worksheet("Summary")
     bold = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#E7E6E6"})
     title = workbook.add_format({"bold": True, "font_size": 14})
@@ -419,28 +343,28 @@ def _write_summary_sheet(workbook: Any, tally: _Tally, info: RunInfo, lang: str)
             text(r, col, name, bold)
         r += 1
 
-    text(r, 0, labels["title"], title)
+    text(r, 0, label("title"), title)
     r += 1
-    text(r, 0, labels["command"])
+    text(r, 0, label("command"))
     text(r, 1, _clean(info.command))
     r += 2
 
-    header(labels["outcomes"], labels["rows"], labels["meaning"])
+    header(label("outcomes"), label("rows"), label("meaning"))
     first_outcome = r
     for outcome in Outcome:
         fill, font = OUTCOME_COLOURS[outcome]
         text(r, 0, outcome.value, workbook.add_format({"bg_color": fill, "font_color": font}))
         sheet.write_number(r, 1, tally.outcomes[outcome.value])
-        text(r, 2, _MEANINGS[outcome][lang])
+        text(r, 2, i18n.text(f"outcome_{outcome.value}", lang))
         r += 1
     last_outcome = r - 1
-    text(r, 0, labels["total"], workbook.add_format({"bold": True}))
+    text(r, 0, label("total"), workbook.add_format({"bold": True}))
     sheet.write_number(r, 1, sum(tally.outcomes.values()))
     r += 2
 
-    header(labels["codes"], labels["rows"], labels["hint"])
+    header(label("codes"), label("rows"), label("hint"))
     if not tally.codes:
-        text(r, 0, labels["none"])
+        text(r, 0, label("none"))
         r += 1
     for code, count in tally.codes.most_common():
         text(r, 0, _clean(code))
@@ -450,18 +374,18 @@ def _write_summary_sheet(workbook: Any, tally: _Tally, info: RunInfo, lang: str)
         r += 1
     r += 1
 
-    header(labels["run"], labels["value"])
+    header(label("run"), label("value"))
     run_facts = [
-        (labels["started"], info.started_at),
-        (labels["ended"], info.ended_at),
-        (labels["duration"], _duration(info.duration_s)),
-        (labels["requests"], info.requests_sent),
-        (labels["throttled"], info.throttled),
-        (labels["rate"], round(info.achieved_per_minute, 1)),
-        (labels["journal"], info.journal or labels["none"]),
+        (label("started"), info.started_at),
+        (label("ended"), info.ended_at),
+        (label("duration"), _duration(info.duration_s)),
+        (label("requests"), info.requests_sent),
+        (label("throttled"), info.throttled),
+        (label("rate"), round(info.achieved_per_minute, 1)),
+        (label("journal"), info.journal or label("none")),
     ]
-    for label, value in run_facts:
-        text(r, 0, label)
+    for fact, value in run_facts:
+        text(r, 0, fact)
         if isinstance(value, str):
             text(r, 1, _clean(value))
         else:
@@ -469,13 +393,13 @@ def _write_summary_sheet(workbook: Any, tally: _Tally, info: RunInfo, lang: str)
         r += 1
     r += 1
 
-    header(labels["settings"], labels["value"])
+    header(label("settings"), label("value"))
     for key, value in info.settings.items():
         text(r, 0, _clean(key))
         text(r, 1, _clean(value))
         r += 1
 
-    _add_outcome_chart(workbook, sheet, first_outcome, last_outcome, labels["chart"])
+    _add_outcome_chart(workbook, sheet, first_outcome, last_outcome, label("chart"))
 
 
 def _duration(seconds: float) -> str:

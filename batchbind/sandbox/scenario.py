@@ -297,22 +297,27 @@ def load_scenario(path: Path) -> Scenario:
     """Read a scenario from a `.toml` or `.json` file; any mistake is one `ScenarioError`."""
     suffix = path.suffix.lower()
     if suffix not in (".toml", ".json"):
-        raise ScenarioError(f"{path}: a scenario file must end in .toml or .json")
+        raise ScenarioError.of(
+            "scenario_in_file", path=path, error=ScenarioError.of("scenario_suffix")
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") from exc
+        raise ScenarioError.of("scenario_unreadable", path=path, error=exc.strerror) from exc
     try:
         text = raw.decode("utf-8-sig")
         data = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
-        raise ScenarioError(f"{path}: not valid {suffix[1:].upper()} ({exc})") from exc
+        raise ScenarioError.of(
+            "scenario_invalid", path=path, format=suffix[1:].upper(), error=exc
+        ) from exc
     if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: the scenario must be a table of settings")
+        raise ScenarioError.of("scenario_not_table", path=path)
     try:
         return scenario_from_dict(data)
     except ScenarioError as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
+        # The settings' own checks name the TOML fields they check: they stay in English.
+        raise ScenarioError.of("scenario_in_file", path=path, error=exc) from None
 
 
 def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:

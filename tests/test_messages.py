@@ -1,0 +1,75 @@
+"""The one message catalogue: every key speaks English and Chinese with the same placeholders,
+every table that names a key finds it, and errors speak the user's --lang at the CLI edge."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from batchbind.cli import cli
+from batchbind.errors import InputError, JournalError, ScenarioError
+from batchbind.feishu import codes
+from batchbind.output import i18n
+from batchbind.output.problems import PROBLEM_CODES
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+@pytest.mark.parametrize("key", i18n.keys())
+def test_every_key_has_english_and_chinese_with_the_same_placeholders(key: str) -> None:
+    en, zh = i18n.template(key, "en"), i18n.template(key, "zh")
+    assert en.strip() and zh.strip()
+    assert _fields(en) == _fields(zh), key
+    words = "".join(literal for literal, _, _, _ in string.Formatter().parse(zh))
+    assert _is_chinese(zh) or not any(c.isalpha() for c in words), f"{key}: not Chinese"
+    assert not _is_chinese(en), f"{key}: the English text holds Chinese"
+    assert "日志" not in zh, f"{key}: the journal is 绑定记录 in Chinese, never 日志"
+
+
+def test_every_table_finds_its_keys() -> None:
+    keys = set(i18n.keys())
+    for code in PROBLEM_CODES:
+        assert {f"problem_{code}", f"problem_{code}_hint"} <= keys
+    meanings = [*codes.CODES.values(), codes.NO_ANSWER, codes.UNKNOWN_ROW, codes.UNKNOWN_SERVER]
+    meanings += [codes.THROTTLED_HTTP, codes.UNAUTHORIZED_HTTP]
+    for meaning in meanings:
+        assert meaning.hint_key in keys or meaning is codes.OK
+
+
+def test_a_keyed_error_is_english_in_logs_and_speaks_the_language_asked() -> None:
+    exc = InputError.of("results_suffix", name="x.txt")
+    assert str(exc) == "The results file must end in .xlsx or .csv, not 'x.txt'."
+    assert exc.hint == "For example: --out results.xlsx"
+    message, hint = exc.render("zh")
+    assert message == "结果文件的扩展名必须是 .xlsx 或 .csv，而不是 'x.txt'。"
+    assert hint == "例如：--out results.xlsx"
+
+
+def test_a_plain_error_shows_as_given_in_any_language() -> None:
+    exc = JournalError("something English", hint="do this")
+    assert exc.render("zh") == ("something English", "do this")
+
+
+def test_an_inner_error_speaks_the_same_language_as_the_outer() -> None:
+    inner = ScenarioError.of("scenario_suffix")
+    outer = ScenarioError.of("scenario_in_file", path="s.txt", error=inner)
+    assert "must end in .toml or .json" in str(outer)
+    assert "s.txt" in outer.render("zh")[0] and _is_chinese(outer.render("zh")[0])
+
+
+@pytest.mark.parametrize(
+    ("lang", "start"), [("en", "Error: The template must end"), ("zh", "错误：模板文件")]
+)
+def test_the_cli_says_an_error_in_the_language_asked(tmp_path: Path, lang: str, start: str) -> None:
+    result = CliRunner().invoke(cli, ["template", str(tmp_path / "t.txt"), "--lang", lang])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(start), result.stderr
