@@ -73,3 +73,13 @@ def test_the_cli_says_an_error_in_the_language_asked(tmp_path: Path, lang: str, 
     result = CliRunner().invoke(cli, ["template", str(tmp_path / "t.txt"), "--lang", lang])
     assert result.exit_code == 2
     assert result.stderr.startswith(start), result.stderr
+
+
+def test_a_journal_error_speaks_chinese_and_calls_the_journal_by_its_name(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.db"
+    result = CliRunner().invoke(cli, ["report", "--state", str(missing), "--lang", "zh"])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"错误：{missing} 处没有绑定记录：请用 --state 指定某次运行所用的绑定记录。\n"
+    )

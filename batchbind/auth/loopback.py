@@ -46,10 +46,10 @@ def parse_redirect(text: str) -> Redirect:
     params = {k: v[0] for k, v in parse_qs(query).items() if v}
     if "error" in params:
         detail = params.get("error_description") or params["error"]
-        raise LoginFailed(f"Feishu did not authorize batchbind: {detail}")
+        raise LoginFailed.of("login_refused", detail=detail)
     code = params.get("code", "")
     if not code:
-        raise LoginFailed("That URL holds no 'code': paste the whole address the browser shows.")
+        raise LoginFailed.of("login_no_code")
     return Redirect(code=code, state=params.get("state", ""))
 
 
@@ -92,10 +92,7 @@ def listening(port: int) -> Iterator[queue.Queue[Redirect | LoginFailed]]:
     try:
         server = _Server(port, results)
     except OSError as exc:
-        raise LoginFailed(
-            f"Cannot listen on 127.0.0.1:{port} ({exc.strerror}): another program uses it. "
-            "Close it, or pass --port with another port registered as a redirect URL."
-        ) from None
+        raise LoginFailed.of("login_port_busy", port=port, error=exc.strerror) from None
     thread = threading.Thread(target=server.serve_forever, name="batchbind-login", daemon=True)
     thread.start()
     try:
@@ -126,13 +123,9 @@ def wait_for_redirect(
     try:
         result = results.get(timeout=timeout_s)
     except queue.Empty:
-        raise LoginFailed(
-            f"No answer from the browser within {timeout_s:.0f}s: run 'batchbind auth login' again."
-        ) from None
+        raise LoginFailed.of("login_timeout", seconds=timeout_s) from None
     if isinstance(result, LoginFailed):
         raise result
     if result.state != state:
-        raise LoginFailed(
-            "The redirect does not belong to this login (state mismatch): log in again."
-        )
+        raise LoginFailed.of("login_state_mismatch")
     return result

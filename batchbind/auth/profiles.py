@@ -70,23 +70,18 @@ class Profile:
     @classmethod
     def from_json(cls, name: str, data: Any, path: Path) -> Profile:
         if not isinstance(data, dict) or not isinstance(data.get("access_token"), str):
-            raise ProfileError(
-                f"{path} is not a batchbind credentials file.",
-                hint="Run 'batchbind auth login' (or 'auth import') to replace it.",
-            )
+            raise ProfileError.of("profile_not_credentials", path=path)
         known = {f for f in cls.__dataclass_fields__ if f != "name"}
         values = {k: v for k, v in data.items() if k in known}
         try:
             return cls(name=name, **values)
         except TypeError as exc:
-            raise ProfileError(f"{path} is damaged ({exc}).") from None
+            raise ProfileError.of("profile_damaged", path=path, error=exc) from None
 
 
 def check_name(name: str) -> str:
     if not _NAME.fullmatch(name):
-        raise ProfileError(
-            f"Profile name {name!r} is not usable: use letters, digits, '.', '_' or '-'."
-        )
+        raise ProfileError.of("profile_bad_name", name=name)
     return name
 
 
@@ -95,15 +90,9 @@ def _check_private(path: Path, st: os.stat_result) -> None:
     if sys.platform == "win32":  # the user's profile folder is private by default
         return
     if st.st_uid != os.getuid():
-        raise ProfileError(
-            f"{path} belongs to another user: batchbind uses only credentials files you own.",
-            hint="Log in again as yourself: batchbind auth login",
-        )
+        raise ProfileError.of("profile_not_yours", path=path)
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise ProfileError(
-            f"{path} can be read by other users, so batchbind will not use it.",
-            hint=f"Make it private, then retry: chmod 600 {path}",
-        )
+        raise ProfileError.of("profile_readable", path=path)
 
 
 class ProfileStore:
@@ -125,13 +114,12 @@ class ProfileStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise ProfileError(f"Cannot read {path} ({exc.strerror}).") from None
+            raise ProfileError.of("profile_unreadable", path=path, error=exc.strerror) from None
         try:
             data = json.loads(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError):
-            raise ProfileError(
-                f"{path} is not valid JSON.",
-                hint="Run 'batchbind auth login' (or 'auth import') to replace it.",
+            raise ProfileError.of(
+                "profile_not_json", path=path, hint_key="profile_not_credentials_hint"
             ) from None
         profile = Profile.from_json(name, data, path)
         for secret in profile.secrets():
@@ -175,9 +163,8 @@ class ProfileStore:
         try:
             lock.acquire_waiting(timeout_s)
         except JournalLocked:
-            raise ProfileError(
-                f"Profile {name!r} stayed locked by {lock.holder()} for {timeout_s:.0f}s.",
-                hint="Another batchbind process is refreshing it; try again.",
+            raise ProfileError.of(
+                "profile_locked", name=name, holder=lock.holder(), seconds=timeout_s
             ) from None
         return lock
 

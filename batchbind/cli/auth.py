@@ -183,7 +183,7 @@ def login_cmd(**kw: Any) -> None:
         previous.app_secret if previous and previous.host == host else ""
     )
     if not (app_id and secret):
-        raise OAuthError(i18n.text("auth_no_app", lang))
+        raise OAuthError.of("auth_no_app")
     scopes = [oauth.DEFAULT_SCOPE, *(s for scope in kw["scope"] for s in scope.split())]
     request = LoginRequest(
         base_url=host,

@@ -93,10 +93,8 @@ def friendly_errors(func: F) -> F:
             sys.exit(130)
         except Exception as exc:  # an internal error: say so in one line, keep the details in -v
             log.debug("internal error", exc_info=True)
-            say(
-                f"batchbind hit an internal error ({type(exc).__name__}: {redact.scrub(str(exc))}). "
-                "The journal keeps everything done so far. Please report this with the -v output."
-            )
+            error = f"{type(exc).__name__}: {redact.scrub(str(exc))}"
+            say(i18n.text("internal_error", kwargs.get("lang") or i18n.default_lang(), error=error))
             sys.exit(70)
 
     return wrapper  # type: ignore[return-value]

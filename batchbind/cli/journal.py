@@ -58,7 +58,7 @@ Examples:
 def report(**kw: Any) -> None:
     """Render a run's results file again from the journal (the rows as they are now)."""
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
-    result = report_job(_journal_path(kw), run_id=kw["run_id"], out=kw["out"], lang=kw["lang"])
+    result = report_job(_journal_path(kw), run_id=kw["run_id"], out=kw["out"], lang=lang)
     if kw["as_json"]:
         payload = {
             "command": "report",
@@ -111,9 +111,9 @@ def journal(
         click.echo(json.dumps([vars_of(r) for r in runs], ensure_ascii=False))
         return
     if not runs:
-        say(f"{ctx.obj['path']}: no runs yet", err=False)
+        say(i18n.text("journal_no_runs", i18n.default_lang(), path=ctx.obj["path"]), err=False)
         return
-    say(f"journal: {ctx.obj['path']}", err=False)
+    say(i18n.text("journal_used", i18n.default_lang(), path=ctx.obj["path"]), err=False)
     for r in runs:
         counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v)
         ended = r.ended_at or "did not finish"
@@ -148,10 +148,14 @@ def purge(ctx: click.Context, days: int, yes: bool) -> None:
     before = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
     before = before.replace("+00:00", "Z")
     path: Path = ctx.obj["path"]
+    lang = i18n.default_lang()  # the journal commands have no --lang: the locale decides
     if not yes:
         if not sys.stdin.isatty():
-            raise InputError("Refusing to purge without a terminal to confirm: pass --yes.")
-        click.confirm(f"Forget the runs in {path} started before {before}?", abort=True)
+            raise InputError.of("purge_no_terminal")
+        click.confirm(i18n.text("purge_confirm", lang, path=path, before=before), abort=True)
     with Journal(path, tenant="") as opened:
         runs, attempts = opened.purge(before=before)
-    say(f"purged {runs} runs and {attempts} attempts older than {before} from {path}", err=False)
+    say(
+        i18n.text("purged", lang, runs=runs, attempts=attempts, before=before, path=path),
+        err=False,
+    )

@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import locale
 import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 LANGS = ("en", "zh")
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     # how the CLI shows a run-wide error (a BatchbindError)
     "error": ("Error: {message}", "错误：{message}"),
+    "internal_error": (
+        "batchbind hit an internal error ({error}). The journal keeps everything done so far. "
+        "Please report this with the -v output.",
+        "batchbind 遇到内部错误（{error}）。到目前为止完成的一切都已保存在绑定记录中。"
+        "请附上 -v 的输出报告此问题。",
+    ),
     # results: msg and hint texts the runner writes for rows
     "bound_earlier": ("bound in an earlier run", "已在之前的运行中绑定"),
     "confirmed_after_lost_answer": (
@@ -697,6 +705,120 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "results.csv).",
         "一个 .xlsx 工作表最多只能容纳 {max:,} 行：请改为输出 .csv 结果文件（--out results.csv）。",
     ),
+    # the journal and its lock (JournalError, JournalLocked)
+    "journal_missing": (
+        "There is no journal at {path}: pass the one a run used (--state).",
+        "{path} 处没有绑定记录：请用 --state 指定某次运行所用的绑定记录。",
+    ),
+    "journal_foreign": (
+        "{path} is an SQLite database but not a batchbind journal; nothing was changed. Choose "
+        "another file with --state.",
+        "{path} 是 SQLite 数据库，但不是 batchbind 的绑定记录；未做任何修改。请用 --state 另选文件。",
+    ),
+    "journal_newer": (
+        "The journal {path} was written by a newer batchbind (schema {version}); upgrade "
+        "batchbind to use it.",
+        "绑定记录 {path} 由更新版本的 batchbind 写入（结构版本 {version}）；请升级 batchbind 后再使用。",
+    ),
+    "journal_unreadable": (
+        "The journal {path} cannot be read ({error}). It is not a batchbind journal or it is "
+        "damaged; nothing was changed. Move it aside or choose another with --state.",
+        "无法读取绑定记录 {path}（{error}）。它不是 batchbind 的绑定记录，或已损坏；未做任何修改。"
+        "请将其移走，或用 --state 另选一个。",
+    ),
+    "journal_no_run": (
+        "The journal {path} has no run {run}.",
+        "绑定记录 {path} 中没有编号为 {run} 的运行。",
+    ),
+    "journal_locked": (
+        "Another batchbind run holds the journal {path} ({holder}).",
+        "另一个 batchbind 运行正在使用绑定记录 {path}（{holder}）。",
+    ),
+    "journal_locked_hint": (
+        "Wait for it to finish (a scheduled run overlapping a manual one?), or use another "
+        "--state.",
+        "请等待它结束（是否定时任务与手动运行重叠？），或用 --state 指定另一个绑定记录。",
+    ),
+    "lock_holder": (
+        "process {pid} on {host} since {since}",
+        "{host} 上的进程 {pid}，始于 {since}",
+    ),
+    "lock_holder_unknown": ("another process", "另一个进程"),
+    "journal_no_runs": ("{path}: no runs yet", "{path}：尚无运行记录"),
+    "purge_confirm": (
+        "Forget the runs in {path} started before {before}?",
+        "确定要删除 {path} 中 {before} 之前开始的运行记录吗？",
+    ),
+    "purged": (
+        "purged {runs} runs and {attempts} attempts older than {before} from {path}",
+        "已从 {path} 删除 {before} 之前的 {runs} 次运行和 {attempts} 次请求记录",
+    ),
+    "purge_no_terminal": (
+        "Refusing to purge without a terminal to confirm: pass --yes.",
+        "没有可用于确认的终端，不执行清理：请加上 --yes。",
+    ),
+    # stored credentials (ProfileError) and auth login (LoginFailed)
+    "profile_not_credentials": (
+        "{path} is not a batchbind credentials file.",
+        "{path} 不是 batchbind 的凭证文件。",
+    ),
+    "profile_not_credentials_hint": (
+        "Run 'batchbind auth login' (or 'auth import') to replace it.",
+        "请运行 batchbind auth login（或 auth import）替换它。",
+    ),
+    "profile_damaged": ("{path} is damaged ({error}).", "{path} 已损坏（{error}）。"),
+    "profile_bad_name": (
+        "Profile name {name!r} is not usable: use letters, digits, '.', '_' or '-'.",
+        "配置名 {name!r} 不可用：只能使用字母、数字、“.”、“_”或“-”。",
+    ),
+    "profile_not_yours": (
+        "{path} belongs to another user: batchbind uses only credentials files you own.",
+        "{path} 属于其他用户：batchbind 只使用你自己的凭证文件。",
+    ),
+    "profile_not_yours_hint": (
+        "Log in again as yourself: batchbind auth login",
+        "请以你自己的身份重新登录：batchbind auth login",
+    ),
+    "profile_readable": (
+        "{path} can be read by other users, so batchbind will not use it.",
+        "{path} 可被其他用户读取，因此 batchbind 不会使用它。",
+    ),
+    "profile_readable_hint": (
+        "Make it private, then retry: chmod 600 {path}",
+        "请将其设为仅本人可读后重试：chmod 600 {path}",
+    ),
+    "profile_unreadable": ("Cannot read {path} ({error}).", "无法读取 {path}（{error}）。"),
+    "profile_not_json": ("{path} is not valid JSON.", "{path} 不是有效的 JSON。"),
+    "profile_locked": (
+        "Profile {name!r} stayed locked by {holder} for {seconds:.0f}s.",
+        "配置 {name!r} 已被锁定 {seconds:.0f} 秒（{holder}）。",
+    ),
+    "profile_locked_hint": (
+        "Another batchbind process is refreshing it; try again.",
+        "另一个 batchbind 进程正在为它续期令牌；请重试。",
+    ),
+    "login_refused": (
+        "Feishu did not authorize batchbind: {detail}",
+        "飞书未授权 batchbind：{detail}",
+    ),
+    "login_no_code": (
+        "That URL holds no 'code': paste the whole address the browser shows.",
+        "该地址中没有 code 参数：请粘贴浏览器地址栏中的完整地址。",
+    ),
+    "login_port_busy": (
+        "Cannot listen on 127.0.0.1:{port} ({error}): another program uses it. Close it, or pass "
+        "--port with another port registered as a redirect URL.",
+        "无法监听 127.0.0.1:{port}（{error}）：该端口被其他程序占用。请关闭该程序，或用 --port "
+        "指定另一个已登记为重定向地址的端口。",
+    ),
+    "login_timeout": (
+        "No answer from the browser within {seconds:.0f}s: run 'batchbind auth login' again.",
+        "{seconds:.0f} 秒内未收到浏览器的回应：请重新运行 batchbind auth login。",
+    ),
+    "login_state_mismatch": (
+        "The redirect does not belong to this login (state mismatch): log in again.",
+        "该重定向不属于本次登录（state 不匹配）：请重新登录。",
+    ),
     # the sandbox's scenario file (ScenarioError)
     "scenario_in_file": ("{path}: {error}", "{path}：{error}"),
     "scenario_suffix": (
@@ -790,6 +912,23 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A catalogue entry not yet put into words: it takes the language of the sentence holding it.
+
+    A parameter of `text` (or of a keyed error) may be a `Phrase`; `str()` gives the English.
+    """
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return text(self.key, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
 def default_lang() -> str:
     """Chinese when the user's locale is Chinese, else English."""
     for var in ("BATCHBIND_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
@@ -821,4 +960,7 @@ def template(key: str, lang: str) -> str:
 def text(key: str, lang: str, **params: object) -> str:
     """The text of `key` in `lang`, its `{placeholders}` filled in from `params`."""
     found = template(key, lang)
-    return found.format(**params) if params else found
+    if not params:
+        return found
+    shown = {k: v.text(lang) if isinstance(v, Phrase) else v for k, v in params.items()}
+    return found.format(**shown)

@@ -227,7 +227,7 @@ class Journal:
             self._lock = ProcessLock(path.with_name(path.name + ".lock"))
             self._lock.acquire()
         elif not path.is_file():
-            raise JournalError(f"There is no journal at {path}: pass the one a run used (--state).")
+            raise JournalError.of("journal_missing", path=path)
         try:
             self._db = self._open()
         except BaseException:
@@ -252,18 +252,12 @@ class Journal:
             found = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
             others = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if not found and others:
-                raise JournalError(
-                    f"{self.path} is an SQLite database but not a batchbind journal; nothing was "
-                    "changed. Choose another file with --state."
-                )
+                raise JournalError.of("journal_foreign", path=self.path)
             if found:
                 row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 version = int(row[0]) if row else 0
                 if version > SCHEMA_VERSION:
-                    raise JournalError(
-                        f"The journal {self.path} was written by a newer batchbind "
-                        f"(schema {version}); upgrade batchbind to use it."
-                    )
+                    raise JournalError.of("journal_newer", path=self.path, version=version)
             db.executescript(_SCHEMA)
             db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
@@ -271,10 +265,7 @@ class Journal:
             )
             return db
         except sqlite3.DatabaseError as exc:
-            raise JournalError(
-                f"The journal {self.path} cannot be read ({exc}). It is not a batchbind journal or "
-                "it is damaged; nothing was changed. Move it aside or choose another with --state.",
-            ) from None
+            raise JournalError.of("journal_unreadable", path=self.path, error=exc) from None
 
     def close(self) -> None:
         try:
@@ -362,7 +353,7 @@ class Journal:
     def run(self, run_id: int) -> RunRecord:
         r = self._db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (run_id,)).fetchone()
         if r is None:
-            raise JournalError(f"The journal {self.path} has no run {run_id}.")
+            raise JournalError.of("journal_no_run", path=self.path, run=run_id)
         return _run_record(r)
 
     def runs(self, *, limit: int = 20) -> list[RunRecord]:

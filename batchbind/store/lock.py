@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from batchbind.errors import JournalLocked
+from batchbind.output.i18n import Phrase
 
 
 def _try_lock(handle: IO[bytes]) -> bool:
@@ -57,22 +58,20 @@ class ProcessLock:
         self.info_path = path.with_name(path.name + ".info")
         self._handle: IO[bytes] | None = None
 
-    def holder(self) -> str:
+    def holder(self) -> Phrase:
+        """Who holds the lock, as far as its info file tells (in the words of the message)."""
         try:
             info = json.loads(self.info_path.read_text(encoding="utf-8"))
-            return f"process {info['pid']} on {info['host']} since {info['since']}"
+            return Phrase("lock_holder", {k: info[k] for k in ("pid", "host", "since")})
         except (OSError, ValueError, KeyError, TypeError):
-            return "another process"
+            return Phrase("lock_holder_unknown")
 
     def acquire(self) -> None:
         handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
         if not _try_lock(handle):
             handle.close()
-            raise JournalLocked(
-                f"Another batchbind run holds the journal {self.path.with_suffix('')} "
-                f"({self.holder()}).",
-                hint="Wait for it to finish (a scheduled run overlapping a manual one?), "
-                "or use another --state.",
+            raise JournalLocked.of(
+                "journal_locked", path=self.path.with_suffix(""), holder=self.holder()
             )
         self._handle = handle
         info = {
