@@ -2,5 +2,6 @@
 
 Modules: `render` (result rows from the journal, a chunk at a time), `writers` (.xlsx and .csv
 results, written atomically), `cells` (formula-safe cells), `template`, `sheetcopy` (`resolve`'s
-copy of the input), `i18n` and `problems` (English and Chinese text), `progress` (the bar).
+copy of the input), `i18n` (the one message catalogue: every sentence a user sees, in English
+and Chinese), `problems` (a validation problem put into words), `progress` (the bar).
 """
