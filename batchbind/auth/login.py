@@ -33,7 +33,7 @@ class LoginRequest:
 
 
 def _http(base_url: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=10.0), **client_options(base_url))
+    return httpx.AsyncClient(**client_options(base_url))
 
 
 async def _exchange(

@@ -20,6 +20,7 @@ import httpx
 
 from batchbind.auth import redact
 from batchbind.errors import OAuthError as OAuthError  # re-exported: callers import it from here
+from batchbind.feishu.network import TRANSPORT_ERRORS, json_object, no_answer
 
 TOKEN_PATH = "/open-apis/authen/v2/oauth/token"
 AUTHORIZE_PATH = "/open-apis/authen/v1/authorize"
@@ -141,15 +142,12 @@ async def _token_call(http: httpx.AsyncClient, base_url: str, body: dict[str, st
             content=json.dumps(body).encode(),
             headers={"Content-Type": "application/json; charset=utf-8"},
         )
-    except httpx.TransportError as exc:
+    except TRANSPORT_ERRORS as exc:
         raise OAuthError(
-            f"no answer from {base_url} ({type(exc).__name__})", retryable=True
+            f"no answer from {base_url} ({no_answer(exc).kind})", retryable=True
         ) from None
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
+    data = json_object(response.content)
+    if data is None:
         raise OAuthError(
             f"HTTP {response.status_code} from the token endpoint, not a JSON answer",
             retryable=response.status_code >= 500 or response.status_code == 429,
@@ -211,10 +209,10 @@ async def user_info(http: httpx.AsyncClient, base_url: str, access_token: str) -
         response = await http.get(
             base_url + USER_INFO_PATH, headers={"Authorization": f"Bearer {access_token}"}
         )
-        data = response.json()
-    except (httpx.TransportError, ValueError):
+    except TRANSPORT_ERRORS:
         return {}
-    inner = data.get("data") if isinstance(data, dict) else None
-    if not isinstance(inner, dict) or data.get("code") != 0:
+    data = json_object(response.content)
+    inner = data.get("data") if data is not None else None
+    if data is None or not isinstance(inner, dict) or data.get("code") != 0:
         return {}
     return {k: str(inner.get(k) or "") for k in ("name", "open_id")}

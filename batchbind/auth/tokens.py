@@ -225,9 +225,7 @@ class ProfileTokens(TokenSource):
             if attempt:
                 await self._sleep(self._retry_wait_s * 2 ** (attempt - 1))
             try:
-                async with httpx.AsyncClient(
-                    timeout=httpx.Timeout(30.0, connect=10.0), **client_options(profile.host)
-                ) as http:
+                async with httpx.AsyncClient(**client_options(profile.host)) as http:
                     return await oauth.refresh(http, profile.host, app, profile.refresh_token)
             except OAuthError as exc:
                 if not exc.retryable:

@@ -7,24 +7,28 @@ mean. The token is sent in a header only and never appears in an answer, a log l
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import dataclasses
+import functools
 import json
 import logging
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-import aiohttp
-from yarl import URL
+import httpx
 
 from batchbind.auth.tokens import CallableToken, TokenSource
 from batchbind.errors import InputError
 from batchbind.feishu.codes import Meaning, classify
-from batchbind.feishu.network import is_loopback, tls_context
+from batchbind.feishu.network import (
+    TRANSPORT_ERRORS,
+    async_client,
+    is_loopback,
+    json_object,
+    no_answer,
+)
 from batchbind.model import Binding
 
 log = logging.getLogger(__name__)
@@ -119,11 +123,8 @@ def _parse(reply: Reply) -> Answer:
     log_id = headers.get("x-tt-logid", "")
     reset_after = _float_header(headers, "x-ogw-ratelimit-reset")
     limit = _float_header(headers, "x-ogw-ratelimit-limit")
-    try:
-        body = json.loads(reply.content)
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict) or not isinstance(body.get("code"), int):
+    body = json_object(reply.content)
+    if body is None or not isinstance(body.get("code"), int):
         text = reply.content[:200].decode("utf-8", "replace")
         snippet = text[:120].strip().replace("\n", " ")
         return Answer(
@@ -148,28 +149,18 @@ def _parse(reply: Reply) -> Answer:
     )
 
 
-def _caused_by_tls(exc: BaseException) -> bool:
-    """The ssl module's error may be wrapped by the client's: look down the whole chain."""
-    seen: BaseException | None = exc
-    for _ in range(10):
-        if seen is None:
-            return False
-        if isinstance(seen, ssl.SSLError | aiohttp.ClientSSLError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+@functools.lru_cache(maxsize=1024)
+def _url(text: str) -> httpx.URL:
+    """The parsed URL, kept: every create goes to the same one, and parsing is not cheap.
+
+    Paths are already percent-encoded (binding ids hold `/`, `+`, `=`): httpx keeps them as sent.
+    """
+    return httpx.URL(text)
 
 
-#: Failures that prove the request never reached the server (so it cannot have been acted on).
-_NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
-
-
-def _transport_answer(exc: BaseException) -> Answer:
-    never_sent = isinstance(exc, _NEVER_SENT)
-    tls = _caused_by_tls(exc) or "CERTIFICATE_VERIFY_FAILED" in str(exc)
-    kind = "Timeout" if isinstance(exc, asyncio.TimeoutError) else type(exc).__name__
-    detail = str(exc) or "no details"
-    return Answer(error=f"{kind}: {detail}", maybe_sent=not never_sent, tls_error=tls)
+def _transport_answer(exc: httpx.RequestError) -> Answer:
+    failure = no_answer(exc)
+    return Answer(error=failure.error, maybe_sent=failure.maybe_sent, tls_error=failure.tls_error)
 
 
 class FeishuClient:
@@ -189,24 +180,16 @@ class FeishuClient:
         self.tokens = token if isinstance(token, TokenSource) else CallableToken(token)
         self.user_id_type = user_id_type
         self._max_connections = max_connections
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s, sock_connect=min(10.0, timeout_s))
-        self._session: aiohttp.ClientSession | None = None
+        self._timeout_s = timeout_s
+        self._client: httpx.AsyncClient | None = None
 
-    def _http(self) -> aiohttp.ClientSession:
-        """One keep-alive pool, made on first use (it belongs to the running event loop)."""
-        if self._session is None:
-            loopback = is_loopback(urlsplit(self.base_url).hostname or "")
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self._max_connections, ssl=False if loopback else tls_context()
-                ),
-                timeout=self._timeout,
-                # The OS certificate store (above); proxies from the environment, never for
-                # loopback.
-                trust_env=not loopback,
-                headers={"User-Agent": "batchbind"},
+    def _http(self) -> httpx.AsyncClient:
+        """The run's one keep-alive pool (made on first use, again after `aclose`)."""
+        if self._client is None:
+            self._client = async_client(
+                self.base_url, connections=self._max_connections, timeout_s=self._timeout_s
             )
-        return self._session
+        return self._client
 
     async def __aenter__(self) -> FeishuClient:
         return self
@@ -215,9 +198,9 @@ class FeishuClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def _exchange(
         self,
@@ -230,13 +213,12 @@ class FeishuClient:
     ) -> tuple[Answer, Reply | None]:
         """Send one request; every failure to get an answer becomes an Answer, never raises."""
         query = f"?{urlencode(params)}" if params else ""
-        # Paths are already percent-encoded (binding ids hold `/`, `+`, `=`): send them as they are.
-        url = URL(f"{self.base_url}{path}{query}", encoded=True)
+        url = _url(f"{self.base_url}{path}{query}")
         data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
         try:
-            async with self._http().request(method, url, data=data, headers=headers) as response:
-                reply = Reply(response.status, response.headers, await response.read())
-        except (TimeoutError, aiohttp.ClientError) as exc:
+            response = await self._http().request(method, url, content=data, headers=headers)
+            reply = Reply(response.status_code, response.headers, response.content)
+        except TRANSPORT_ERRORS as exc:
             answer = _transport_answer(exc)
             log.debug("%s %s: no answer (%s)", method, path, answer.error)
             return answer, None
@@ -301,7 +283,7 @@ class FeishuClient:
         )
         if answer.code != 0 or response is None:
             return answer
-        body = json.loads(response.content)
+        body = json_object(response.content) or {}
         token = body.get("tenant_access_token")
         if not isinstance(token, str) or not token:
             return dataclasses.replace(answer, code=None, msg="no tenant_access_token in answer")

@@ -8,15 +8,18 @@ it is restarted with the one asked for (its bindings survive the restart).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from batchbind.errors import InputError
+from batchbind.feishu.network import TRANSPORT_ERRORS, client_options, json_object
 from batchbind.sandbox import SANDBOX_TOKEN, Scenario, ScenarioError, load_scenario
 from batchbind.store.paths import data_dir
 
@@ -30,19 +33,25 @@ def default_state_file() -> Path:
     return data_dir() / "sandbox" / "state.json"
 
 
-def _info(base_url: str) -> dict[str, object] | None:
+def _probe(base_url: str, timeout_s: float) -> httpx.Client:
+    # Loopback: client_options keeps proxies out of it.
+    return httpx.Client(**client_options(base_url, connections=1, timeout_s=timeout_s))
+
+
+def _info(base_url: str) -> dict[str, Any] | None:
     try:
-        response = httpx.get(f"{base_url}/_sandbox/info", timeout=2.0, trust_env=False)
-        info = response.json()
-    except (httpx.HTTPError, ValueError):
+        with _probe(base_url, 2.0) as http:
+            response = http.get(f"{base_url}/_sandbox/info")
+    except TRANSPORT_ERRORS:
         return None
-    return info if isinstance(info, dict) else None
+    return json_object(response.content)
 
 
 def _port_answers(base_url: str) -> bool:
     try:
-        httpx.get(base_url, timeout=1.0, trust_env=False)
-    except httpx.HTTPError:
+        with _probe(base_url, 1.0) as http:
+            http.get(base_url)
+    except TRANSPORT_ERRORS:
         return False
     return True
 
@@ -58,7 +67,9 @@ def ensure_sandbox(scenario_path: Path | None, *, port: int = DEFAULT_PORT) -> s
     if info is not None and info.get("name") == "batchbind-sandbox":
         if info.get("scenario") == scenario.digest():
             return base_url
-        httpx.post(f"{base_url}/_sandbox/shutdown", timeout=5.0, trust_env=False)
+        # It may drop the connection as it stops: the wait below is what tells.
+        with _probe(base_url, 5.0) as http, contextlib.suppress(*TRANSPORT_ERRORS):
+            http.post(f"{base_url}/_sandbox/shutdown")
         deadline = time.monotonic() + START_TIMEOUT_S
         while _port_answers(base_url) and time.monotonic() < deadline:
             time.sleep(0.1)
