@@ -41,10 +41,17 @@ async def _read_request(reader: asyncio.StreamReader) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def serving(reply: bytes | None, delay_s: float = 0.0) -> AsyncIterator[str]:
-    """A loopback server sending `reply` to every request (None: drop the connection instead)."""
+async def serving(
+    reply: bytes | None, delay_s: float = 0.0, connections: list[int] | None = None
+) -> AsyncIterator[str]:
+    """A loopback server sending `reply` to every request (None: drop the connection instead).
+
+    `connections`, when given, gets one item per connection the server accepted.
+    """
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if connections is not None:
+            connections.append(1)
         try:
             while await _read_request(reader):
                 await asyncio.sleep(delay_s)

@@ -225,6 +225,9 @@ class ProfileTokens(TokenSource):
             if attempt:
                 await self._sleep(self._retry_wait_s * 2 ** (attempt - 1))
             try:
+                # A client of its own, not the run's: the refresh is shielded so that a
+                # single-use refresh token is never abandoned mid-call, and must not die with the
+                # run's pool when the run ends or is interrupted while it is under way.
                 async with httpx.AsyncClient(**client_options(profile.host)) as http:
                     return await oauth.refresh(http, profile.host, app, profile.refresh_token)
             except OAuthError as exc:
