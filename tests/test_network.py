@@ -18,19 +18,21 @@ import pytest
 from batchbind.auth import oauth
 from batchbind.auth.oauth import AppCredentials, OAuthError
 from batchbind.feishu.client import Answer, FeishuClient
-from batchbind.feishu.network import Lanes, async_client, tls_context
+from batchbind.feishu.network import Lanes, async_client, environment_proxies, tls_context
 from batchbind.model import Binding
 
 BINDING = Binding("admin@corp.example", "u1@corp.example", "ou_1")
 OK = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"code": 0}'
 
 
-async def _read_request(reader: asyncio.StreamReader) -> bool:
+async def _read_request(reader: asyncio.StreamReader, heads: list[bytes] | None) -> bool:
     """One request off the connection; False at the end of it."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except (asyncio.IncompleteReadError, ConnectionError):
         return False
+    if heads is not None:
+        heads.append(head)
     length = 0
     for line in head.split(b"\r\n"):
         name, _, value = line.partition(b":")
@@ -42,18 +44,22 @@ async def _read_request(reader: asyncio.StreamReader) -> bool:
 
 @contextlib.asynccontextmanager
 async def serving(
-    reply: bytes | None, delay_s: float = 0.0, connections: list[int] | None = None
+    reply: bytes | None,
+    delay_s: float = 0.0,
+    connections: list[int] | None = None,
+    heads: list[bytes] | None = None,
 ) -> AsyncIterator[str]:
     """A loopback server sending `reply` to every request (None: drop the connection instead).
 
-    `connections`, when given, gets one item per connection the server accepted.
+    `connections`, when given, gets one item per connection the server accepted; `heads` the
+    request line and headers of every request.
     """
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if connections is not None:
             connections.append(1)
         try:
-            while await _read_request(reader):
+            while await _read_request(reader, heads):
                 await asyncio.sleep(delay_s)
                 if reply is None:
                     break
@@ -170,3 +176,43 @@ def test_a_request_cancelled_while_waiting_for_a_lane_loses_no_lane() -> None:
             return await _many(lambda: http.post(base_url + "/x", content=b"{}"), 6)
 
     assert asyncio.run(go()) == [200] * 6
+
+
+def test_https_goes_through_the_proxy_the_environment_names_and_loopback_never_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    heads: list[bytes] = []
+
+    async def go() -> tuple[Answer, Answer]:
+        async with serving(None, heads=heads) as proxy, serving(OK) as local:
+            monkeypatch.setenv("HTTPS_PROXY", proxy)
+            monkeypatch.setenv("HTTP_PROXY", proxy)
+            monkeypatch.delenv("NO_PROXY", raising=False)
+            async with FeishuClient("https://open.feishu.example", lambda: "t") as remote:
+                far = await remote.create(BINDING)
+            async with FeishuClient(local, lambda: "t") as client:
+                near = await client.create(BINDING)
+            return far, near
+
+    far, near = asyncio.run(go())
+    assert heads == [heads[0]] and heads[0].startswith(b"CONNECT open.feishu.example:443 ")
+    assert far.code is None and far.error  # this proxy hangs up: no answer, and no exception
+    assert (near.http_status, near.code) == (200, 0)  # straight to loopback, not via the proxy
+
+
+@pytest.mark.parametrize(
+    "no_proxy",
+    ["", "*", "open.feishu.cn", ".feishu.cn", "localhost,127.0.0.1,::1", "10.0.0.0/8, corp"],
+)
+def test_proxies_from_the_environment_follow_the_rules_httpx_applies_itself(
+    monkeypatch: pytest.MonkeyPatch, no_proxy: str
+) -> None:
+    from httpx._utils import get_environment_proxies  # the oracle: what httpx does unaided
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.corp:3128")
+    monkeypatch.setenv("ALL_PROXY", "http://other.corp:8080")
+    monkeypatch.setenv("NO_PROXY", no_proxy)
+    assert environment_proxies() == get_environment_proxies()

@@ -7,8 +7,10 @@ in one place:
 - Corporate networks re-sign TLS with their own root certificate, which they install in the
   operating system's store, not in certifi's bundle: `truststore` makes Python verify against
   the OS store (Windows, macOS, Linux alike), so such proxies work without extra settings.
-- Proxies come from the environment (`HTTPS_PROXY`, `NO_PROXY`); loopback never goes through one.
-- The keep-alive pool holds as many connections as the run sends requests at once.
+- Proxies come from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`: `environment_proxies`);
+  loopback never goes through one.
+- The keep-alive pool holds as many connections as the run sends requests at once; a run's client
+  (`async_client`) holds them as `Lanes`, one connection each.
 
 `no_answer` is the one reading of a transport failure (timeout, refused connection, TLS, a
 dropped connection): what happened, whether the request may have reached the server, and
@@ -23,6 +25,7 @@ import functools
 import ipaddress
 import json
 import ssl
+import urllib.request
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -78,9 +81,52 @@ def client_options(
 def async_client(base_url: str, *, connections: int, timeout_s: float = 30.0) -> httpx.AsyncClient:
     """A run's one client: `client_options`, with `connections` keep-alive lanes (see `Lanes`)."""
     options = client_options(base_url, connections=connections, timeout_s=timeout_s)
-    # Proxied requests (HTTPS_PROXY) keep httpx's own pooled transport, which httpx mounts for
-    # them with the same limits and TLS context; the direct route takes the lanes.
-    return httpx.AsyncClient(**options, transport=Lanes(connections, verify=options["verify"]))
+    verify, limits = options["verify"], options["limits"]
+    # Given a transport, httpx stops reading proxies from the environment: mount them here, by the
+    # same rules. Proxied requests take httpx's own pooled transport; the direct route the lanes.
+    mounts: dict[str, httpx.AsyncBaseTransport | None] = {
+        pattern: None
+        if proxy is None
+        else httpx.AsyncHTTPTransport(proxy=proxy, verify=verify, limits=limits)
+        for pattern, proxy in (environment_proxies() if options["trust_env"] else {}).items()
+    }
+    return httpx.AsyncClient(**options, transport=Lanes(connections, verify=verify), mounts=mounts)
+
+
+def environment_proxies() -> dict[str, str | None]:
+    """The proxies the environment names, as httpx mounts them when it reads them itself.
+
+    `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` (and the Windows and macOS settings that
+    `urllib.request.getproxies` reads); `NO_PROXY` entries as curl reads them: `*` turns proxies
+    off, `.example.com` excludes the subdomains, `example.com` the domain and its subdomains, and
+    addresses and `localhost` exclude themselves.
+    """
+    found = urllib.request.getproxies()
+    mounts: dict[str, str | None] = {}
+    for scheme in ("http", "https", "all"):
+        if found.get(scheme):
+            url = found[scheme]
+            mounts[f"{scheme}://"] = url if "://" in url else f"http://{url}"
+    for entry in (part.strip() for part in found.get("no", "").split(",")):
+        if entry == "*":
+            return {}
+        if not entry:
+            continue
+        if "://" in entry:
+            mounts[entry] = None
+        elif _is_address(entry.split("/")[0]) or entry.lower() == "localhost":
+            mounts[f"all://[{entry}]" if ":" in entry else f"all://{entry}"] = None
+        else:
+            mounts[f"all://*{entry}"] = None
+    return mounts
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 class Lanes(httpx.AsyncBaseTransport):
@@ -89,8 +135,8 @@ class Lanes(httpx.AsyncBaseTransport):
     httpcore's pool rescans every connection for every request, twice: it polls each idle socket
     to see whether the server closed it and counts the idle ones once per idle connection (so
     quadratic in the pool's size), and a released connection is offered to every queued request
-    at once, all but one of which then go round again. With 32 connections that made httpx
-    spend about 2.5 ms of CPU per request against the sandbox. A pool of one connection has
+    at once, all but one of which then go round again. With 32 connections httpx spent 2.6 to
+    3.2 ms of CPU per request against the sandbox, 0.6 to 1.1 ms in lanes (bench/README.md). A pool of one connection has
     nothing to scan: here a request takes a free lane (or waits, first come first served) and
     gives it back when its answer has been read. Everything else (HTTP/1.1, TLS, timeouts,
     reconnecting after the server closed a connection, the exception types) is httpx's own.
