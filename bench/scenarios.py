@@ -306,6 +306,11 @@ def _after(outcome: Outcome, since: float) -> list[float]:
 # -- 4. unthrottled ------------------------------------------------------------------------------
 
 
+#: Issue 11's bound for the client overhead (18x the platform's sustained ceiling), set when the
+#: binding calls moved from aiohttp to httpx; issue 7 had asked 500 rows/s of aiohttp.
+UNTHROTTLED_ROWS_PER_S = 300
+
+
 def unthrottled(size: Size, workdir: Path) -> list[Row]:
     per_second, per_minute = 1_000_000, 60_000_000
     scenario = {"seed": 4, "limits": _limits(per_second, per_minute), "sync": {"seconds": 0}}
@@ -324,8 +329,8 @@ def unthrottled(size: Size, workdir: Path) -> list[Row]:
             f"{per_s:.0f} rows/s",
             _pct(outcome.sent.throttled_share),
             str(lost),
-            "≥500 rows/s, RSS <500 MB",
-            per_s >= 500 and finished.peak_rss_mb < 500 and lost == 0,
+            f"≥{UNTHROTTLED_ROWS_PER_S} rows/s, RSS <500 MB",
+            per_s >= UNTHROTTLED_ROWS_PER_S and finished.peak_rss_mb < 500 and lost == 0,
             [
                 f"CPU {1e3 * finished.cpu_s / rows:.2f} ms/row ({finished.cpu_s:.1f}s), "
                 f"peak RSS {finished.peak_rss_mb:.0f} MB (ru_maxrss, an upper bound: the suite "
