@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 
 class Field(StrEnum):
@@ -84,7 +83,6 @@ class Table:
     cell_problems: dict[int, dict[int, str]] = field(default_factory=dict)
     source: str = ""
     sheet: str | None = None
-    polars: list[Any] | None = None  # `data` as polars columns too, when polars read the file
 
     @classmethod
     def of_rows(

@@ -233,3 +233,52 @@ def test_quick_and_full_checks_agree(changes: list[tuple[int, str]], id_type: Us
         return [(c.outcome, c.binding, c.problems, c.duplicate_of) for c in checked]
 
     assert judged(False) == judged(True)
+
+
+# Values near every rule of the plain shapes (the patterns that pass most values at a glance):
+# spaces, case, mailto:, full-width, line breaks, the length limit, ids of every type.
+near_values = st.sampled_from(
+    ["a@b.c", "A@B.C", " a@b.c", "a@b.c\u00a0", "mailto:a@b.c", "MailTo:a@b.c", "ａ@b.c",
+     "a@b", "a@.b", "a@b.c.", "a@b..c", "a b@c.d", "a@b.c\nd@e.f", "\n", "", "a\x00@b.c",
+     "x" * 496 + "@b.c", "x" * 497 + "@b.c", "ou_1", "on_1", "ou_", "ou_a b", "ou_1\n", "u1",
+     "mailto:u1", "a@b.c@d.e", "\u200ba@b.c", "ou_" + "1" * 497, "ou_" + "1" * 498,
+     "Straße@b.c", "STRASSE@b.c", "strasse@b.c", "OU_1", "MAILTO:a@b.c"]
+)  # fmt: skip
+admins = st.sampled_from(["a@b.c", "admin@corp.example", "A@b.C"])
+VALID_IDS = {UserIdType.OPEN_ID: "ou_1", UserIdType.UNION_ID: "on_1", UserIdType.USER_ID: "u1"}
+
+
+@settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    changes=st.lists(
+        st.tuples(admins, st.integers(0, 3), near_values, st.integers(0, 3)), max_size=90
+    ),
+    id_type=st.sampled_from(list(UserIdType)),
+    allow=st.booleans(),
+)
+def test_plain_shapes_never_pass_what_the_full_checks_refuse(
+    changes: list[tuple[str, int, str, int]], id_type: UserIdType, allow: bool
+) -> None:
+    # Valid rows with at most one value changed (field 3 changes none), a few repeated, some
+    # admin columns of one or a few values (looked at once each).
+    rows = []
+    for admin, field, value, copy in changes:
+        row = [admin, f"x{len(rows) // (copy + 1)}@y.z", VALID_IDS[id_type]]
+        if field < 3:
+            row[field] = value
+        rows.append(row)
+
+    # A problem recorded for the extra column sends every row through the full checks.
+    def table(marked: bool) -> Table:
+        source = [
+            SourceRow(n, [*cells, "note"], {3: "number_rounded"} if marked else {})
+            for n, cells in enumerate(rows, start=2)
+        ]
+        fields = {Field.ADMIN_ACCOUNT: 0, Field.EXCHANGE_ACCOUNT: 1, Field.USER_ID: 2}
+        return Table.of_rows(["a", "e", "u", "x"], fields, source)
+
+    def judged(marked: bool) -> list[tuple[object, ...]]:
+        checked = validate(table(marked), user_id_type=id_type, allow_multiple_per_user=allow)
+        return [(c.outcome, c.binding, c.problems, c.duplicate_of) for c in checked]
+
+    assert judged(False) == judged(True)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
+import gc
+import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -13,6 +17,7 @@ import xlsxwriter
 
 from batchbind.errors import InputError
 from batchbind.input.cleaning import normalise_header
+from batchbind.input.gc_pause import paused_gc
 from batchbind.input.load import HEADER_ALIASES, load_table
 from batchbind.model import RESULT_COLUMNS, Field, Table
 from batchbind.output.cells import escape_csv_cell
@@ -488,3 +493,105 @@ def test_quotes_that_only_pair_up_with_the_right_delimiter(tmp_path: Path) -> No
     assert rows(load_table(write(tmp_path / "q.csv", text))) == [
         (3, ["a@x.com", "b@x.com", "ou_1", "x;y"]),  # row 2 holds only a line break: blank
     ]
+
+
+# --- CSV files as spreadsheet programs and exporters write them -------------------------------
+# (These were the cases where the compiled reader polars could read a file differently from
+# `csv.reader`; with csv.reader the only reader, they stay as tests of what a user gets.)
+
+NOTE_HEADER = ["admin_account", "exchange_account", "user_id", "note"]
+
+
+def written(rows: list[list[str]], ending: str = "\r\n") -> str:
+    stream = io.StringIO(newline="")
+    csv.writer(stream, lineterminator=ending).writerows([NOTE_HEADER, *rows])
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("space", [" ", "\t", "\u00a0", "\u3000", "\x1f", "\u2009"])
+def test_rows_of_spaces_are_blank_rows(tmp_path: Path, space: str) -> None:
+    lines = [HEADER, "a@b.c,x@y.z,ou_1", f"{space},,{space}", "a@b.c,x2@y.z,ou_2"]
+    path = write(tmp_path / "in.csv", "\r\n".join(lines))
+    assert [row.row for row in load_table(path).rows] == [2, 4]
+
+
+# Excel ends records with CRLF and a line break inside a cell with LF alone. (Python's csv writer
+# does not quote a lone CR when its records end with LF: that file has a bare CR line break.)
+@pytest.mark.parametrize(
+    ("ending", "inside"),
+    [("\r\n", "\r\n"), ("\r\n", "\n"), ("\r\n", "\r"), ("\n", "\r\n"), ("\n", "\n")],
+)
+def test_quoted_values_in_a_long_file(tmp_path: Path, ending: str, inside: str) -> None:
+    rows = [[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", "备注"] for i in range(40)]
+    rows[5][3] = f"two{inside}lines"
+    rows[20][3] = "Sales, East"
+    rows[21][3] = 'say "hi"'
+    rows[22][3] = ""
+    path = tmp_path / "in.csv"
+    path.write_text(written(rows, ending), encoding="utf-8", newline="")
+    table = load_table(path)
+    assert table.numbers == list(range(2, 42))  # a record spanning two lines is one row
+    assert [list(column) for column in zip(*table.data, strict=True)] == rows
+
+
+@pytest.mark.parametrize(
+    ("change", "what"),
+    [
+        (lambda t: t.replace("\r\n", "\r"), "bare CR line endings"),
+        (lambda t: t.replace("note3", '"two\r\nlines"'), "a value over two lines"),
+        (lambda t: t.replace("a5@b.c,x5@y.z,ou_5,note5", " ,,,"), "a blank row"),
+        (lambda t: t.replace("a5@b.c,x5@y.z,ou_5,note5\r\n", "\r\n"), "an empty line"),
+        (lambda t: t.replace("note7", "note7,more"), "a row wider than the header"),
+        (lambda t: t.replace("note8", 'no"te8'), "a quote inside a value"),
+        (lambda t: t.replace("note9", '"note"9'), "text after a closing quote"),
+        (lambda t: t.replace("\r\na0@", "\r\n\ufeffa0@"), "a byte-order mark on the first row"),
+    ],
+)
+def test_unusual_lines_read_as_csv_reads_them(
+    tmp_path: Path, change: Callable[[str], str], what: str
+) -> None:
+    text = change(written([[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", f"note{i}"] for i in range(12)]))
+    path = tmp_path / "in.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    expected = [
+        (number, (cells + [""] * 4)[:4])
+        for number, cells in enumerate(records, start=1)
+        if number > 1 and "".join(cells).strip()
+    ]
+    assert [(row.row, row.cells[:4]) for row in load_table(path).rows] == expected, what
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
+def test_large_files_in_every_encoding(tmp_path: Path, encoding: str) -> None:
+    rows = [[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", f"王{i}"] for i in range(3000)]
+    rows[7][3] = "Sales, East"
+    text = "Bindings for March\r\n" + written(rows)  # a title line above the header
+    path = write(tmp_path / "in.csv", text, encoding)
+    table = load_table(path)
+    assert table.numbers == list(range(3, 3003))
+    assert [list(column) for column in zip(*table.data, strict=True)] == rows
+
+
+def test_gbk_far_down_a_file_that_starts_as_ascii(tmp_path: Path) -> None:
+    # The top is ASCII (it decodes as UTF-8); a GBK name far below is not UTF-8: the whole
+    # file is GB18030, the name is read right.
+    rows = [[f"a{i}@b.c", f"x{i}@y.z", f"ou_{i}", "note"] for i in range(5000)]
+    rows[4000][3] = "王伟"
+    table = load_table(write(tmp_path / "gbk.csv", written(rows), "gbk"))
+    assert table.data[3][4000] == "王伟"
+    assert len(table.numbers) == 5000
+
+
+def test_paused_gc_restores_the_collector() -> None:
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()  # a caller's choice is kept
+    finally:
+        gc.enable()

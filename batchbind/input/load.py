@@ -16,9 +16,9 @@ import zipfile
 from pathlib import Path
 
 from batchbind.errors import InputError
-from batchbind.input.bulk import paused_gc
 from batchbind.input.csvfile import load_csv
 from batchbind.input.excel import load_workbook
+from batchbind.input.gc_pause import paused_gc
 from batchbind.input.headers import CONVERT_HINT, HEADER_ALIASES, HEADERS_HINT
 from batchbind.model import Table
 
@@ -47,14 +47,15 @@ def load_table(
     """Read a CSV or Excel file into a Table; raise InputError when it cannot be used."""
     head = _read_head(path)
     kind = _kind(path, head)
-    with paused_gc():
-        if kind == "xlsx":
+    if kind == "xlsx":
+        with paused_gc():
             return load_workbook(path, sheet)
-        if sheet is not None:
-            raise InputError(
-                f"--sheet only applies to Excel workbooks, and {path.name} is a CSV file.",
-                hint="Leave out --sheet, or point at the .xlsx file.",
-            )
+    if sheet is not None:
+        raise InputError(
+            f"--sheet only applies to Excel workbooks, and {path.name} is a CSV file.",
+            hint="Leave out --sheet, or point at the .xlsx file.",
+        )
+    with paused_gc():
         return load_csv(path, encoding, delimiter)
 
 

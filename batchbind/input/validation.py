@@ -10,25 +10,23 @@ Each row's three fields are cleaned (`batchbind.input.cleaning`) and checked; a 
 - one user with several Exchange accounts is a conflict too (almost always a shifted column),
   unless the caller allows several accounts per user.
 
-Most rows are clean: `batchbind.input.quickcheck` finds them a whole column at a time, and only the
-rest go through the checks here, one by one, which name each problem. Across rows, only the rows
-sharing an Exchange account or a user id with another row are looked at. 100,000 rows take a
-fraction of a second.
+Most values are plain ASCII addresses and ids, already clean: one regular expression per field
+recognises those, a C call per value, and only the rows holding another value are cleaned and
+checked one by one, by the rules that name each problem. Across rows, only the rows sharing an
+Exchange account or a user id with another row are looked at. 100,000 rows take a fraction of a
+second.
 """
 
 from __future__ import annotations
 
+import re
 import string
 import unicodedata
 from collections.abc import Callable, Sequence
 from itertools import compress
-from operator import ne
-from typing import Any
+from operator import ne, not_
 
-from batchbind.input import columnar
-from batchbind.input.bulk import paused_gc
 from batchbind.input.cleaning import clean_value
-from batchbind.input.quickcheck import EMAIL, MAX_LENGTH, USER_IDS
 from batchbind.model import (
     Binding,
     Checked,
@@ -36,13 +34,39 @@ from batchbind.model import (
     Field,
     Outcome,
     Problem,
-    SourceRow,
     Table,
     UserIdType,
 )
 
 #: How many other rows a cross-row problem names (the rest are counted).
 ROWS_NAMED = 5
+#: The longest value a field may hold (the contract's 1–500 characters).
+MAX_LENGTH = 500
+
+# What most values look like: printable ASCII that is already clean (nothing to trim, nothing
+# to normalise, no `mailto:`) and passes every check of its field. One C call recognises such a
+# value; any other is cleaned and checked in full (`_field_problem`), which names its problem.
+# So these patterns may be stricter than the checks, never looser (tests hold them to that).
+# Each part stops at a character the next one needs: possessive `++` never gives up a match
+# that backtracking could use.
+_NOT_MAILTO = "(?![Mm][Aa][Ii][Ll][Tt][Oo]:)"
+_SHORT = f"(?=[!-~]{{1,{MAX_LENGTH}}}\\Z)"  # at most MAX_LENGTH characters, no space
+_EMAIL = r"[!-?A-~]++@[!-\-/-?A-~]++(?:\.[!-\-/-?A-~]++)++"
+_IDS = {
+    UserIdType.OPEN_ID: r"ou_[0-9A-Za-z_-]++",
+    UserIdType.UNION_ID: r"on_[0-9A-Za-z_-]++",
+    UserIdType.USER_ID: r"(?!ou_|on_)[!-?A-~]++",  # an id of another type is not a user_id
+}
+_PLAIN: dict[UserIdType, dict[Field, re.Pattern[str]]] = {
+    id_type: {
+        Field.ADMIN_ACCOUNT: re.compile(_NOT_MAILTO + _SHORT + _EMAIL),
+        Field.EXCHANGE_ACCOUNT: re.compile(_NOT_MAILTO + _SHORT + _EMAIL),
+        Field.USER_ID: re.compile(_NOT_MAILTO + _SHORT + ids),
+    }
+    for id_type, ids in _IDS.items()
+}
+# How many values of a column tell whether it repeats a few values (each then checked once).
+_SAMPLE = 64
 
 # open_id `ou_…` and union_id `on_…`: ASCII letters, digits, `_` and `-` after the prefix.
 _PREFIXES = {UserIdType.OPEN_ID: "ou_", UserIdType.UNION_ID: "on_"}
@@ -58,14 +82,12 @@ def validate(
     table: Table, *, user_id_type: UserIdType, allow_multiple_per_user: bool = False
 ) -> Checked:
     """Every row's verdict: valid rows with their cleaned values, the others with problems."""
-    checker = _RowChecker(table, user_id_type)
-    with paused_gc():
-        checked, in_polars = _check_rows(table, checker)
-        # Only rows sharing an Exchange account or a user id with another row can be a copy or
-        # a conflict: the checks across rows look at those alone, in order.
-        sharing = _sharing_rows(checked, in_polars)
-        rows = list(map(checked.__getitem__, sharing))
-        groups = _mark_duplicates(rows)
+    checked = _check_rows(table, user_id_type)
+    # Only rows sharing an Exchange account or a user id with another row can be a copy or
+    # a conflict: the checks across rows look at those alone, in order.
+    sharing = _sharing_rows(checked)
+    rows = list(map(checked.__getitem__, sharing))
+    groups = _mark_duplicates(rows)
     _mark_shared_exchange_accounts(groups, table.columns[table.fields[Field.EXCHANGE_ACCOUNT]])
     if not allow_multiple_per_user:
         _mark_users_with_several_accounts(groups, table.columns[table.fields[Field.USER_ID]])
@@ -73,69 +95,84 @@ def validate(
     return checked
 
 
-def _check_rows(table: Table, checker: _RowChecker) -> tuple[Checked, tuple[Any, Any] | None]:
-    """Every row checked on its own: a column at a time, then one by one where in doubt.
+def _check_rows(table: Table, user_id_type: UserIdType) -> Checked:
+    """Every row checked on its own: most at a glance, the rest one by one.
 
-    Most values are clean and valid as they are (`batchbind.input.quickcheck` finds them a column at
-    a time); the rest are cleaned and checked one by one, and their rows either take the cleaned
-    values or are rejected with the problems found. When polars read the table, also returns
-    its Exchange account and user id columns with the same changes, for the checks across rows.
+    A value its field's plain shape recognises (`_PLAIN`) is clean and valid as it is; a row
+    holding any other value, or a cell read with a problem, is cleaned and checked in full
+    (`_check_row`). Rows with a problem go to `rejected`, their three values left blank; the
+    others keep their cleaned values.
     """
-    admins = table.column(Field.ADMIN_ACCOUNT)
-    exchanges = table.column(Field.EXCHANGE_ACCOUNT)
-    users = table.column(Field.USER_ID)
-    read = table.polars
-
-    def in_polars(name: Field) -> Any:
-        return read[table.fields[name]] if read else None
-
+    columns = [table.column(name) for name in Field]
     doubtful = set(table.cell_problems)
-    doubtful.update(EMAIL.misfits(admins, in_polars(Field.ADMIN_ACCOUNT)))
-    doubtful.update(EMAIL.misfits(exchanges, in_polars(Field.EXCHANGE_ACCOUNT)))
-    doubtful.update(USER_IDS[checker.user_id_type].misfits(users, in_polars(Field.USER_ID)))
+    for name, values in zip(Field, columns, strict=True):
+        doubtful.update(_unrecognised(values, _PLAIN[user_id_type][name]))
+    admins, exchanges, users = columns
     checked = Checked(table, admins, exchanges, users)
-    changed = sorted(doubtful)
-    for index in changed:
-        row = checker.check(table.row(index))
-        binding = row.binding
-        if binding is None:
-            checked.rejected[index] = row
-            admins[index] = exchanges[index] = users[index] = ""
+    for index in sorted(doubtful):
+        cleaned, problems = _check_row(table, index, user_id_type)
+        if problems:
+            checked.rejected[index] = CheckedRow(table.row(index), None, Outcome.INVALID, problems)
+            cleaned = ["", "", ""]
+        for values, value in zip(columns, cleaned, strict=True):
+            values[index] = value
+    return checked
+
+
+def _unrecognised(values: list[str], plain: re.Pattern[str]) -> list[int]:
+    """The indexes of the values `plain` does not match whole."""
+    sample = values[:_SAMPLE]
+    if len(set(sample)) * 4 < len(sample):
+        # The admin column: one or a few accounts, each looked at once.
+        wrong = {value for value in set(values) if not plain.fullmatch(value)}
+        if not wrong:
+            return []
+        return list(compress(range(len(values)), map(wrong.__contains__, values)))
+    return list(compress(range(len(values)), map(not_, map(plain.fullmatch, values))))
+
+
+def _check_row(
+    table: Table, index: int, user_id_type: UserIdType
+) -> tuple[list[str], list[Problem]]:
+    """Row `index`'s three values cleaned, and every problem they have, in field order."""
+    codes = table.cell_problems.get(index) or {}
+    cleaned: list[str] = []
+    problems: list[Problem] = []
+    for name in Field:
+        position = table.fields[name]
+        column = table.columns[position]
+        value = clean_value(table.data[position][index])
+        cleaned.append(value)
+        code = codes.get(position)
+        if code is not None:
+            # A problem found reading the cell (a rounded number, a formula with no value)
+            # comes first: the value read is not the one the sheet held.
+            problem: Problem | None = Problem(code, column, (("value", value),) if value else ())
         else:
-            admins[index] = binding.admin_account
-            exchanges[index] = binding.exchange_account
-            users[index] = binding.user_id
-    if not read:
-        return checked, None
-    return checked, (
-        columnar.patched(
-            in_polars(Field.EXCHANGE_ACCOUNT), changed, [exchanges[i] for i in changed]
-        ),
-        columnar.patched(in_polars(Field.USER_ID), changed, [users[i] for i in changed]),
-    )
+            problem = _field_problem(name, user_id_type, column, value)
+        if problem is not None:
+            problems.append(problem)
+    return cleaned, problems
 
 
-def _sharing_rows(checked: Checked, in_polars: tuple[Any, Any] | None) -> list[int]:
+def _sharing_rows(checked: Checked) -> list[int]:
     """The indexes of the valid rows whose Exchange account or user id is on another row.
 
     Exchange accounts compare case-insensitively, user ids exactly; rejected rows (whose
-    values are blank) take no part. `in_polars`: the same two columns in polars, if at hand.
+    values are blank) take no part.
     """
-    exchanges, users = in_polars or (None, None)
-    sharing = _repeated(checked.exchanges, casefold=True, series=exchanges)
-    sharing |= _repeated(checked.users, series=users)
+    sharing = _repeated(checked.exchanges, casefold=True)
+    sharing |= _repeated(checked.users)
     sharing.difference_update(checked.rejected)
     return sorted(sharing)
 
 
-def _repeated(values: list[str], *, casefold: bool = False, series: Any = None) -> set[int]:
+def _repeated(values: list[str], *, casefold: bool = False) -> set[int]:
     """The indexes of the values found more than once (blank ones too: the caller drops them).
 
     A dict keeps each value's last index, in one pass in C; the values whose last index is not
     their own are the repeated ones (a few), and their last indexes complete the set.
     """
-    if series is not None or columnar.wanted(values):
-        return columnar.repeated(values, casefold=casefold, series=series)
     if casefold:
         values = list(map(str.casefold, values))
     count = len(values)
@@ -147,76 +184,45 @@ def _repeated(values: list[str], *, casefold: bool = False, series: Any = None) 
     return earlier
 
 
-class _RowChecker:
-    """The checks that need one row only."""
+def _field_problem(
+    name: Field, user_id_type: UserIdType, column: str, value: str
+) -> Problem | None:
+    """What is wrong with one cleaned value of field `name` (in `column`), if anything."""
+    if not value:
+        return Problem("missing_value", column)
+    if not _printable(value):
+        return Problem("control_characters", column, (("value", value),))
+    if len(value) > MAX_LENGTH:
+        return Problem("too_long", column, (("length", str(len(value))), ("max", str(MAX_LENGTH))))
+    if name is Field.USER_ID:
+        return _user_id_problem(user_id_type, column, value)
+    if not _is_email(value):
+        return Problem("invalid_email", column, (("value", value),))
+    return None
 
-    def __init__(self, table: Table, user_id_type: UserIdType) -> None:
-        self.user_id_type = user_id_type
-        self.columns = {f: (table.fields[f], table.columns[table.fields[f]]) for f in Field}
-        self.admin = table.fields[Field.ADMIN_ACCOUNT]
-        self.exchange = table.fields[Field.EXCHANGE_ACCOUNT]
-        self.user = table.fields[Field.USER_ID]
 
-    def check(self, source: SourceRow) -> CheckedRow:
-        """The full checks, which name each problem (the rows the fast path is unsure of)."""
-        cells = source.cells
-        admin = clean_value(cells[self.admin])
-        exchange = clean_value(cells[self.exchange])
-        user_id = clean_value(cells[self.user])
-        values = {
-            Field.ADMIN_ACCOUNT: admin,
-            Field.EXCHANGE_ACCOUNT: exchange,
-            Field.USER_ID: user_id,
-        }
-        problems: list[Problem] = []
-        for name, value in values.items():
-            index, column = self.columns[name]
-            problem = _cell_problem(source, index, column, value) or self._field_problem(
-                name, column, value
-            )
-            if problem is not None:
-                problems.append(problem)
-        if problems:
-            return CheckedRow(source, None, Outcome.INVALID, problems)
-        return CheckedRow(source, Binding(admin, exchange, user_id))
-
-    def _field_problem(self, name: Field, column: str, value: str) -> Problem | None:
-        if not value:
-            return Problem("missing_value", column)
-        if not _printable(value):
-            return Problem("control_characters", column, (("value", value),))
-        if len(value) > MAX_LENGTH:
-            return Problem(
-                "too_long", column, (("length", str(len(value))), ("max", str(MAX_LENGTH)))
-            )
-        if name is Field.USER_ID:
-            return self._user_id_problem(column, value)
-        if not _is_email(value):
-            return Problem("invalid_email", column, (("value", value),))
+def _user_id_problem(user_id_type: UserIdType, column: str, value: str) -> Problem | None:
+    if "@" in value:
+        return Problem("email_in_user_id", column, (("value", value),))
+    found = _ID_TYPES.get(value[:3])
+    if found is not None and found is not user_id_type and _shaped(value, found):
+        return Problem(
+            "wrong_id_type",
+            column,
+            (("value", value), ("found", found.value), ("expected", user_id_type.value)),
+        )
+    if user_id_type is UserIdType.USER_ID:
+        if _has_space(value):
+            return Problem("invalid_user_id", column, (("value", value),))
         return None
+    if not _shaped(value, user_id_type):
+        return Problem(f"invalid_{user_id_type.value}", column, (("value", value),))
+    return None
 
-    def _user_id_problem(self, column: str, value: str) -> Problem | None:
-        if "@" in value:
-            return Problem("email_in_user_id", column, (("value", value),))
-        found = _ID_TYPES.get(value[:3])
-        if found is not None and found is not self.user_id_type and self._shaped(value, found):
-            return Problem(
-                "wrong_id_type",
-                column,
-                (("value", value), ("found", found.value), ("expected", self.user_id_type.value)),
-            )
-        if self.user_id_type is UserIdType.USER_ID:
-            if _has_space(value):
-                return Problem("invalid_user_id", column, (("value", value),))
-            return None
-        if not self._shaped(value, self.user_id_type):
-            return Problem(f"invalid_{self.user_id_type.value}", column, (("value", value),))
-        return None
 
-    @staticmethod
-    def _shaped(value: str, id_type: UserIdType) -> bool:
-        prefix = _PREFIXES[id_type]
-        return value.startswith(prefix) and len(value) > 3 and _ID_CHARS.issuperset(value[3:])
+def _shaped(value: str, id_type: UserIdType) -> bool:
+    prefix = _PREFIXES[id_type]
+    return value.startswith(prefix) and len(value) > 3 and _ID_CHARS.issuperset(value[3:])
 
 
 def _printable(value: str) -> bool:
@@ -244,14 +250,6 @@ def _is_email(value: str) -> bool:
         and ".." not in domain
         and not _has_space(value)
     )
-
-
-def _cell_problem(source: SourceRow, index: int, column: str, value: str) -> Problem | None:
-    """A problem found while reading the cell (a rounded number, a formula with no value)."""
-    code = source.cell_problems.get(index) if source.cell_problems else None
-    if code is None:
-        return None
-    return Problem(code, column, (("value", value),) if value else ())
 
 
 def _mark_duplicates(checked: list[CheckedRow]) -> _Groups:

@@ -1,17 +1,18 @@
 """A spreadsheet read as a grid of text, and written back as a copy with some cells filled in.
 
-`resolve` must read sheets that `sources.load_table` refuses on purpose (no `user_id` column yet,
+`resolve` must read sheets that `batchbind.input.load.load_table` refuses on purpose (no `user_id` column yet,
 or an `email` column next to `exchange_account`, which the binding reader counts as two Exchange
 columns), and hand back the same sheet with every other cell as it was. So this reader keeps every
-row and every column, and the writer changes only the cells it is told to change. Encodings are
-detected the way the binding reader does it: a byte-order mark, then strict UTF-8, then GB18030,
-never a codec that decodes anything.
+row and every column, and the writer changes only the cells it is told to change. A CSV file is
+read by the binding reader's own functions (`batchbind.input.csvfile`): the same encodings (a
+byte-order mark, then strict UTF-8, then GB18030, never a codec that decodes anything), the same
+`csv.reader` and its messages. Its cells are kept as written, formula escapes included, so that a
+copy written back as CSV stays as safe to open as the file read.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ import xlsxwriter
 
 from batchbind.errors import InputError
 from batchbind.input.cleaning import cell_text
-from batchbind.input.csvfile import DELIMITERS, decode
+from batchbind.input.csvfile import DELIMITERS, check_delimiter, read_text, records
 from batchbind.input.headers import CONVERT_HINT
 from batchbind.output.cells import xlsx_safe
 from batchbind.output.writers import WORKBOOK_OPTIONS, write_atomically
@@ -53,21 +54,17 @@ def read_grid(path: Path, *, encoding: str | None = None, delimiter: str | None 
         return _read_xlsx(path)
     if path.suffix.lower() in (".xls", ".ods", ".numbers", ".xlsb"):
         raise InputError(f"{path.name} is not in a format batchbind reads.", hint=CONVERT_HINT)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
-    text, _ = decode(raw, path.name, encoding)
-    if delimiter is not None and len(delimiter) != 1:
-        raise InputError(f"--delimiter must be one character, not {delimiter!r}.")
+    check_delimiter(delimiter)
+    text = read_text(path, encoding)
     grid = Grid(path, "csv", delimiter=delimiter or ",")
-    candidates = (delimiter,) if delimiter else DELIMITERS
-    for candidate in candidates:
+    unreadable: list[InputError] = []
+    for candidate in (delimiter,) if delimiter else DELIMITERS:
         try:
-            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=candidate))
-        except csv.Error as exc:
-            raise InputError(f"{path.name} is not a readable CSV file ({exc}).") from None
-        grid.sheets.append(Sheet(candidate, rows))
+            grid.sheets.append(Sheet(candidate, records(text, candidate, path.name)))
+        except InputError as exc:  # quotes that only pair up under another delimiter
+            unreadable.append(exc)
+    if not grid.sheets:
+        raise unreadable[0]
     return grid
 
 

@@ -1,7 +1,7 @@
-"""Building 100,000 rows of small objects without paying the cyclic garbage collector for them.
+"""A pause of the cyclic garbage collector, for reading and checking a large spreadsheet.
 
-Reading and checking a large file creates half a million small containers (cell lists and their
-texts) that hold no reference cycles and all stay alive. Python 3.11's collector would walk
+Reading a large file creates a list per row (100,000 of them, and their texts) that holds no
+reference cycle and all stay alive until the rows become columns. Python 3.11's collector would walk
 every one of them again and again as they are created, finding nothing to free: that alone cost
 as much as reading the file. Pausing it, then moving what was built straight to the oldest
 generation, keeps the work the collector does proportional to what could be garbage.
