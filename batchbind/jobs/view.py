@@ -15,6 +15,9 @@ from pathlib import Path
 
 import python_calamine
 
+from batchbind.errors import InputError
+from batchbind.input.cleaning import cell_text
+from batchbind.input.csvfile import DELIMITERS, read_text, records
 from batchbind.input.headers import HEADER_SCAN_ROWS, match_header
 from batchbind.jobs.engine import PoolStats
 from batchbind.jobs.plan import Disposition, Plan, valid_keys
@@ -121,6 +124,7 @@ def is_results_file(path: Path) -> bool:
 
 
 def _top_rows(path: Path) -> Iterator[list[str]]:
+    """The top rows of every sheet, read as `load_table` reads them (nothing when it cannot)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             with python_calamine.CalamineWorkbook.from_path(path) as book:
@@ -134,18 +138,17 @@ def _top_rows(path: Path) -> Iterator[list[str]]:
             return
         for values in sheets:
             for cells in values:
-                yield [str(v) for v in cells]
+                yield [cell_text(v)[0] for v in cells]
         return
     try:
-        with path.open("rb") as stream:
-            head = stream.read(64 * 1024)
-    except OSError:
-        return
-    # The markers are ASCII: a lenient decode is enough to see them, whatever the encoding.
-    codec = "utf-16" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
-    for line in head.decode(codec, errors="replace").splitlines()[:HEADER_SCAN_ROWS]:
-        for delimiter in (",", ";", "\t"):
-            yield [cell.strip().strip('"') for cell in line.split(delimiter)]
+        text = read_text(path, None)
+    except InputError:
+        return  # not a file batchbind could read: reading it says what is wrong
+    for delimiter in DELIMITERS:
+        try:
+            yield from records(text, delimiter, path.name, limit=HEADER_SCAN_ROWS)
+        except InputError:  # quotes that only pair up under another delimiter
+            continue
 
 
 # -- writing the view -------------------------------------------------------------------------
