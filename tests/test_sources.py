@@ -545,6 +545,8 @@ def test_quoted_values_in_a_long_file(tmp_path: Path, ending: str, inside: str) 
         (lambda t: t.replace("note8", 'no"te8'), "a quote inside a value"),
         (lambda t: t.replace("note9", '"note"9'), "text after a closing quote"),
         (lambda t: t.replace("\r\na0@", "\r\n\ufeffa0@"), "a byte-order mark on the first row"),
+        (lambda t: t.replace("note4", "no\u2028te\x0c4"), "breaks str.splitlines sees, csv not"),
+        (lambda t: t.replace("note6", '"no\u2028te\x0c6"'), "the same, quoted"),
     ],
 )
 def test_unusual_lines_read_as_csv_reads_them(
@@ -595,3 +597,13 @@ def test_paused_gc_restores_the_collector() -> None:
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
+
+
+def test_a_row_blank_in_its_first_column_only_is_kept(tmp_path: Path) -> None:
+    lines = [HEADER, "a@b.c,x@y.z,ou_1", " ,x2@y.z,", ",,ou_3", ", ,\u3000"]
+    path = write(tmp_path / "in.csv", "\r\n".join(lines))
+    assert rows(load_table(path)) == [
+        (2, ["a@b.c", "x@y.z", "ou_1"]),
+        (3, [" ", "x2@y.z", ""]),
+        (4, ["", "", "ou_3"]),
+    ]

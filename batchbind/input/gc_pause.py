@@ -1,10 +1,10 @@
-"""A pause of the cyclic garbage collector, for reading and checking a large spreadsheet.
+"""A pause of the cyclic garbage collector while a large spreadsheet is read and checked.
 
-Reading a large file creates a list per row (100,000 of them, and their texts) that holds no
-reference cycle and all stay alive until the rows become columns. Python 3.11's collector would walk
-every one of them again and again as they are created, finding nothing to free: that alone cost
-as much as reading the file. Pausing it, then moving what was built straight to the oldest
-generation, keeps the work the collector does proportional to what could be garbage.
+Reading 100,000 CSV rows makes a list per row, which holds no reference cycle and stays alive
+until the rows become columns. The collector would walk all of them again and again as they are
+made, finding nothing to free: with it paused, `load_table` of the benchmark's 100,000-row CSV
+takes about 40% less CPU time, and `validate` about 10% less. Used by `batchbind.input.load` and
+`batchbind.input.validation` only.
 """
 
 from __future__ import annotations

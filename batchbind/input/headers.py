@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import chain, compress
 
 from batchbind.errors import InputError
 from batchbind.input.cleaning import normalise_header
@@ -142,7 +142,6 @@ class Rows:
     numbers: list[int] = field(default_factory=list)
     cells: list[list[str]] = field(default_factory=list)
     problems: dict[int, dict[int, str]] = field(default_factory=dict)  # physical row -> col -> code
-    blank_free: bool = False  # the reader has seen that no row is blank
 
 
 def assemble(
@@ -153,8 +152,6 @@ def assemble(
     named = [i for i, c in enumerate(head) if c.strip()]
     start, end = named[0], named[-1] + 1
     numbers, rows = data.numbers, data.cells
-    if not data.blank_free:
-        numbers, rows = _without_blank_rows(numbers, rows)
     if (
         start == 0
         and end == len(head)
@@ -162,11 +159,15 @@ def assemble(
         and not unescape
         and set(map(len, rows)) <= {end}
     ):
-        # The common case: every row is exactly as wide as the header.
+        # The common case: every row is exactly as wide as the header (so no empty line).
+        flat = list(chain.from_iterable(rows))
+        columns = [flat[index::end] for index in range(end)]
+        del flat
+        numbers, columns = _without_blank_rows_in_columns(numbers, columns)
         fields = {f: cols[0] for f, cols in header.fields.items()}
         problems = _problems_by_index(numbers, data.problems, {i: i for i in range(end)})
-        columns = transpose(rows, end)
         return Table(list(head), fields, numbers, columns, problems, source=source, sheet=sheet)
+    numbers, rows = _without_blank_rows(numbers, rows)
     for cells in rows:
         if len(cells) > end:
             for i in range(len(cells) - 1, end - 1, -1):
@@ -212,6 +213,18 @@ def _without_blank_rows(
     if all(filled):
         return numbers, rows
     return list(compress(numbers, filled)), list(compress(rows, filled))
+
+
+def _without_blank_rows_in_columns(
+    numbers: list[int], columns: list[list[str]]
+) -> tuple[list[int], list[list[str]]]:
+    """`_without_blank_rows`, for rows held as columns."""
+    if all(map(str.strip, columns[0])):
+        return numbers, columns  # a value in the first column: no row is blank
+    filled = list(map(bool, map(str.strip, map("".join, zip(*columns, strict=True)))))
+    if all(filled):
+        return numbers, columns
+    return list(compress(numbers, filled)), [list(compress(c, filled)) for c in columns]
 
 
 def _problems_by_index(

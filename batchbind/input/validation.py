@@ -22,11 +22,13 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import compress
-from operator import ne, not_
+from operator import not_
 
 from batchbind.input.cleaning import clean_value
+from batchbind.input.gc_pause import paused_gc
 from batchbind.model import (
     Binding,
     Checked,
@@ -46,22 +48,21 @@ MAX_LENGTH = 500
 # What most values look like: printable ASCII that is already clean (nothing to trim, nothing
 # to normalise, no `mailto:`) and passes every check of its field. One C call recognises such a
 # value; any other is cleaned and checked in full (`_field_problem`), which names its problem.
-# So these patterns may be stricter than the checks, never looser (tests hold them to that).
-# Each part stops at a character the next one needs: possessive `++` never gives up a match
-# that backtracking could use.
-_NOT_MAILTO = "(?![Mm][Aa][Ii][Ll][Tt][Oo]:)"
-_SHORT = f"(?=[!-~]{{1,{MAX_LENGTH}}}\\Z)"  # at most MAX_LENGTH characters, no space
-_EMAIL = r"[!-?A-~]++@[!-\-/-?A-~]++(?:\.[!-\-/-?A-~]++)++"
+# So these patterns may be stricter than the checks, never looser (tests hold them to that): a
+# local part or an id without `:` has no `mailto:` to strip, and the length is checked apart
+# (`_unrecognised`). Each part stops at a character the next one needs: possessive `++` never
+# gives up a match that backtracking could use.
+_EMAIL = r"[!-9;-?A-~]++@[!-\-/-?A-~]++(?:\.[!-\-/-?A-~]++)++"
 _IDS = {
     UserIdType.OPEN_ID: r"ou_[0-9A-Za-z_-]++",
     UserIdType.UNION_ID: r"on_[0-9A-Za-z_-]++",
-    UserIdType.USER_ID: r"(?!ou_|on_)[!-?A-~]++",  # an id of another type is not a user_id
+    UserIdType.USER_ID: r"(?!ou_|on_)[!-9;-?A-~]++",  # an id of another type is not a user_id
 }
 _PLAIN: dict[UserIdType, dict[Field, re.Pattern[str]]] = {
     id_type: {
-        Field.ADMIN_ACCOUNT: re.compile(_NOT_MAILTO + _SHORT + _EMAIL),
-        Field.EXCHANGE_ACCOUNT: re.compile(_NOT_MAILTO + _SHORT + _EMAIL),
-        Field.USER_ID: re.compile(_NOT_MAILTO + _SHORT + ids),
+        Field.ADMIN_ACCOUNT: re.compile(_EMAIL),
+        Field.EXCHANGE_ACCOUNT: re.compile(_EMAIL),
+        Field.USER_ID: re.compile(ids),
     }
     for id_type, ids in _IDS.items()
 }
@@ -82,12 +83,13 @@ def validate(
     table: Table, *, user_id_type: UserIdType, allow_multiple_per_user: bool = False
 ) -> Checked:
     """Every row's verdict: valid rows with their cleaned values, the others with problems."""
-    checked = _check_rows(table, user_id_type)
-    # Only rows sharing an Exchange account or a user id with another row can be a copy or
-    # a conflict: the checks across rows look at those alone, in order.
-    sharing = _sharing_rows(checked)
-    rows = list(map(checked.__getitem__, sharing))
-    groups = _mark_duplicates(rows)
+    with paused_gc():
+        checked = _check_rows(table, user_id_type)
+        # Only rows sharing an Exchange account or a user id with another row can be a copy or
+        # a conflict: the checks across rows look at those alone, in order.
+        sharing = _sharing_rows(checked)
+        rows = list(map(checked.__getitem__, sharing))
+        groups = _mark_duplicates(rows)
     _mark_shared_exchange_accounts(groups, table.columns[table.fields[Field.EXCHANGE_ACCOUNT]])
     if not allow_multiple_per_user:
         _mark_users_with_several_accounts(groups, table.columns[table.fields[Field.USER_ID]])
@@ -119,16 +121,19 @@ def _check_rows(table: Table, user_id_type: UserIdType) -> Checked:
     return checked
 
 
-def _unrecognised(values: list[str], plain: re.Pattern[str]) -> list[int]:
-    """The indexes of the values `plain` does not match whole."""
+def _unrecognised(values: list[str], plain: re.Pattern[str]) -> set[int]:
+    """The indexes of the values `plain` does not match whole, or longer than MAX_LENGTH."""
+    count = len(values)
     sample = values[:_SAMPLE]
     if len(set(sample)) * 4 < len(sample):
         # The admin column: one or a few accounts, each looked at once.
         wrong = {value for value in set(values) if not plain.fullmatch(value)}
-        if not wrong:
-            return []
-        return list(compress(range(len(values)), map(wrong.__contains__, values)))
-    return list(compress(range(len(values)), map(not_, map(plain.fullmatch, values))))
+        found = set(compress(range(count), map(wrong.__contains__, values))) if wrong else set()
+    else:
+        found = set(compress(range(count), map(not_, map(plain.fullmatch, values))))
+    if max(map(len, values), default=0) > MAX_LENGTH:
+        found.update(compress(range(count), map(MAX_LENGTH.__lt__, map(len, values))))
+    return found
 
 
 def _check_row(
@@ -170,18 +175,16 @@ def _sharing_rows(checked: Checked) -> list[int]:
 def _repeated(values: list[str], *, casefold: bool = False) -> set[int]:
     """The indexes of the values found more than once (blank ones too: the caller drops them).
 
-    A dict keeps each value's last index, in one pass in C; the values whose last index is not
-    their own are the repeated ones (a few), and their last indexes complete the set.
+    A `Counter` counts the values in one pass in C; those counted more than once are a few,
+    and a second pass in C finds where they are.
     """
     if casefold:
         values = list(map(str.casefold, values))
-    count = len(values)
-    last = dict(zip(values, range(count), strict=True))
-    if len(last) == count:
+    counts = Counter(values)
+    if len(counts) == len(values):
         return set()
-    earlier = set(compress(range(count), map(ne, map(last.__getitem__, values), range(count))))
-    earlier.update(last[values[index]] for index in list(earlier))
-    return earlier
+    several = {value for value, count in counts.items() if count > 1}
+    return set(compress(range(len(values)), map(several.__contains__, values)))
 
 
 def _field_problem(
