@@ -1,13 +1,17 @@
 """Input side at 100,000 rows: read and check a spreadsheet, write the results, side by side.
 
-Issue 3's bounds, each measured against its baseline in the same run, on the same file:
+The input bounds (issue 11: one CSV reader, `csv.reader`), each measured against its baseline in
+the same run, on the same file:
 
-- reading and validating a `.csv`: at most 3x a bare `pandas.read_csv` (as Excel writes it,
-  and with every value quoted, as some exports write it);
-- reading and validating an `.xlsx`: at most 2x `pandas.read_excel(engine="calamine")`, and
-  under half of `pandas.read_excel(engine="openpyxl")`;
-- writing the results `.xlsx`: at most 1.5x an unstyled openpyxl write-only dump of the same cells;
-- peak memory (RSS of a child process reading, checking and writing): under 400 MB.
+- reading and validating a `.csv`: at most 5x a bare `pandas.read_csv` with Python-object text
+  (plain pandas, no pyarrow), as Excel writes it and with every value quoted, as some exports
+  write it;
+- reading and validating an `.xlsx`: at most 2x `pandas.read_excel(engine="calamine")`;
+- peak memory (RSS of a child process reading, checking and writing): under 300 MB.
+
+Issue 3's other bounds are checked beside them: reading an `.xlsx` in under half the time of
+`pandas.read_excel(engine="openpyxl")`, and writing the results `.xlsx` in at most 1.5x an
+unstyled openpyxl write-only dump of the same cells.
 
 Each contender runs once per round, rounds interleaved, best round kept; the heap is collected
 before each run, outside the timing, so no run pays for the garbage of the one before.
@@ -41,7 +45,8 @@ from batchbind.output.problems import describe
 from batchbind.output.writers import write_results
 
 HEADER = ["admin_account", "exchange_account", "user_id", "display_name", "department"]
-MEMORY_LIMIT_MB = 400
+MEMORY_LIMIT_MB = 300
+CSV_BOUND = 5.0
 
 _SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Smith", "Garcia", "Müller", "Tanaka", "Kim"]
 _GIVEN = ["Wei", "Fang", "Min", "Jing", "Anna", "James", "Lucía", "Jürgen", "Yuki", "Ji-ho"]
@@ -233,8 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"pandas {pandas.__version__}, text columns read as {text_dtype}")
     print(f"{'measure':<44}{'batchbind':>11}{'baseline':>11}{'ratio':>8}  {'bound':<9}result")
     verdicts = [
-        _line("read+validate .csv vs pandas.read_csv", bb_csv, pd_csv, 3.0, "<= 3x"),
-        _line("  the same, every value quoted", bb_quoted, pd_quoted, 3.0, "<= 3x"),
+        _line("read+validate .csv vs pandas.read_csv", bb_csv, pd_csv, CSV_BOUND, "<= 5x"),
+        _line("  the same, every value quoted", bb_quoted, pd_quoted, CSV_BOUND, "<= 5x"),
         _line("read+validate .xlsx vs read_excel calamine", bb_xlsx, calamine, 2.0, "<= 2x"),
         _line("read+validate .xlsx vs read_excel openpyxl", bb_xlsx, pyxl, 0.5, "< 0.5x"),
         _line("write_results .xlsx vs openpyxl dump", bb_write, dump, 1.5, "<= 1.5x"),
@@ -243,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = mb < MEMORY_LIMIT_MB
         verdicts.append(ok)
         label = f"peak RSS, read+validate+write from .{suffix}"
-        print(f"{label:<44}{mb:>8.0f} MB{'':>19}  {'< 400 MB':<9}{_verdict(ok)}")
+        print(f"{label:<44}{mb:>8.0f} MB{'':>19}  {f'< {MEMORY_LIMIT_MB} MB':<9}{_verdict(ok)}")
     return 0 if all(verdicts) else 1
 
 
