@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -275,3 +279,172 @@ def test_an_exchange_account_the_journal_knows_is_bound_to_someone_else_is_a_con
     (row,) = read_results(out)
     assert row["outcome"] == "invalid" and row["code"] == "bound_to_another_user"
     assert "ou_p0000" in row["msg"] and "unbind" in row["hint"]
+
+
+# -- seams (issue 12): one lock per journal file, owner-only files, honest refusals --------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+@pytest.mark.parametrize("other_path", ["symlink", "hardlink"])
+def test_any_path_to_one_journal_meets_the_same_lock(
+    make_sandbox: MakeSandbox, tmp_path: Path, other_path: str
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "latency": {"min_ms": 300, "max_ms": 300}})
+    journal = tmp_path / "j.sqlite"
+    source = write_input(tmp_path / "in.csv", rows(40))
+    Journal(journal, tenant="t").close()  # the journal exists: a link can point at it
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    alias = elsewhere / "alias.sqlite"
+    if other_path == "symlink":
+        alias.symlink_to(journal)
+    else:
+        os.link(journal, alias)
+    first = spawn_cli(*run_args(source, sandbox.base_url, journal, "--concurrency", "2"))
+    try:
+        deadline = time.monotonic() + 20
+        while not creates(sandbox) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = run_cli(*run_args(source, sandbox.base_url, alias))
+        assert second.returncode == 75, second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        first.wait(timeout=60)
+    assert first.returncode == 0
+    assert len(creates(sandbox)) == 40  # no row was sent twice
+
+
+def test_a_process_holding_a_journal_cannot_take_it_twice_in_process(tmp_path: Path) -> None:
+    journal = tmp_path / "j.sqlite"
+    alias = tmp_path / "alias.sqlite"
+    with Journal(journal, tenant="t") as held:
+        os.link(journal, alias)
+        with pytest.raises(JournalLocked):
+            Journal(alias, tenant="t")
+        held.add_pending([("k", "open_id", Binding("a@x.com", "b@x.com", "ou_1"))])
+        assert list(held.states()) == ["k"]  # the refused second open did not disturb the first
+    Journal(alias, tenant="t").close()  # free again once closed
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_journals_and_their_folders_are_owner_only(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    source = write_input(tmp_path / "in.csv", rows(3))
+    old = os.umask(0o022)  # the usual umask: files 0644, folders 0755 unless told otherwise
+    try:
+        done = run_cli(
+            "run", source, "--base-url", sandbox.base_url, "--token", SANDBOX_TOKEN,
+            "--state", tmp_path / "new" / "deeper" / "j.sqlite", *FAST_RATES,
+        )  # fmt: skip
+        default = run_cli(
+            "run", source, "--base-url", sandbox.base_url, "--token", SANDBOX_TOKEN,
+            "--out", tmp_path / "r2.xlsx", *FAST_RATES,
+        )  # fmt: skip
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stderr
+    assert default.returncode == 0, default.stderr
+    data = Path(os.environ["BATCHBIND_DATA_DIR"])
+    journals = [tmp_path / "new" / "deeper", data / "journals"]
+    for folder in journals:
+        assert mode_of(folder) == 0o700, folder
+        assert any(p.suffix == ".sqlite" for p in folder.iterdir())
+        for path in folder.iterdir():
+            assert mode_of(path) & 0o077 == 0, f"{path} is {oct(mode_of(path))}"
+    assert mode_of(tmp_path / "new") == 0o700
+    assert mode_of(data) == 0o700
+    # The write-ahead files exist while a journal is open: owner-only too.
+    old = os.umask(0o022)
+    try:
+        with Journal(tmp_path / "open" / "j.sqlite", tenant="t") as held:
+            held.add_pending([("k", "open_id", Binding("a@x.com", "b@x.com", "ou_1"))])
+            names = {p.name: mode_of(p) for p in (tmp_path / "open").iterdir()}
+    finally:
+        os.umask(old)
+    assert {"j.sqlite", "j.sqlite-wal", "j.sqlite-shm"} <= set(names)
+    assert all(mode & 0o077 == 0 for mode in names.values()), names
+
+
+def test_a_journal_folder_that_is_a_file_is_one_sentence_and_exit_2(tmp_path: Path) -> None:
+    # Tests run as root, which writes anywhere: a regular file where a folder should be is
+    # unwritable for everyone.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    source = write_input(tmp_path / "in.csv", rows(2))
+    for state in (blocker / "j.sqlite", blocker / "deeper" / "j.sqlite"):
+        done = run_cli("run", source, "--base-url", "http://127.0.0.1:9", "--state", state,
+                       env={"FEISHU_USER_ACCESS_TOKEN": SANDBOX_TOKEN})  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("Error: ") and "Traceback" not in done.stderr
+        assert "cannot be created" in done.stderr and "damaged" not in done.stderr
+        assert str(blocker) in done.stderr
+    folder = tmp_path / "a-folder.sqlite"
+    folder.mkdir()
+    done = run_cli("report", "--state", folder)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "damaged" not in done.stderr
+
+
+def read_only(folder: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """`batchbind ARGS` with `folder` read-only to it, even as root.
+
+    Permission bits do not stop root (who runs these tests in CI), so a root run gets a private
+    mount namespace in which `folder` is bind-mounted read-only: writes fail with EROFS, as on a
+    read-only share. Anyone else gets the permission bits.
+    """
+    command = [sys.executable, "-m", "batchbind", *map(str, args)]
+    if os.geteuid() != 0:
+        for path in folder.iterdir():
+            path.chmod(0o400)
+        folder.chmod(0o500)
+        try:
+            return subprocess.run(command, capture_output=True, text=True, check=False)
+        finally:
+            folder.chmod(0o700)
+    if shutil.which("unshare") is None:
+        pytest.skip("root without unshare(1): no way to make a folder read-only")
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", script, "-", folder, "true"], check=False)
+    if probe.returncode != 0:
+        pytest.skip("mount namespaces are not allowed here")
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, "-", folder, *command],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions and mounts")
+def test_a_read_only_journal_is_one_sentence_and_exit_2_not_damaged(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    journal = folder / "j.sqlite"
+    source = write_input(tmp_path / "in.csv", rows(3))
+    assert run_cli(*run_args(source, sandbox.base_url, journal, "--out", tmp_path / "r.csv")).returncode == 0  # fmt: skip
+    sent = len(creates(sandbox))
+
+    done = read_only(folder, *run_args(source, sandbox.base_url, journal, "--out", tmp_path / "r.csv"))  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "damaged" not in done.stderr
+    assert "read-only" in done.stderr and str(journal) in done.stderr
+    assert len(creates(sandbox)) == sent
+
+    fresh = read_only(folder, *run_args(source, sandbox.base_url, folder / "new.sqlite"))
+    assert fresh.returncode == 2, fresh.stderr
+    assert "Traceback" not in fresh.stderr and "damaged" not in fresh.stderr
+    assert len(creates(sandbox)) == sent
+
+    # Reading a read-only journal needs no writing: `report` and `journal` still work.
+    shown = read_only(folder, "journal", "--state", journal)
+    assert shown.returncode == 0, shown.stderr
+    again = read_only(folder, "report", "--state", journal, "--out", tmp_path / "again.csv")
+    assert again.returncode == 0, again.stderr
+    assert read_results(tmp_path / "again.csv") == read_results(tmp_path / "r.csv")

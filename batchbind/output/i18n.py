@@ -726,6 +726,21 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "无法读取绑定记录 {path}（{error}）。它不是 batchbind 的绑定记录，或已损坏；未做任何修改。"
         "请将其移走，或用 --state 另选一个。",
     ),
+    "journal_folder_unwritable": (
+        "The journal's folder {folder} cannot be created or written ({error}); nothing was sent. "
+        "Choose another place with --state.",
+        "无法创建或写入绑定记录所在的文件夹 {folder}（{error}）；未发送任何内容。请用 --state 另选位置。",
+    ),
+    "journal_read_only": (
+        "The journal {path} is read-only ({error}); nothing was sent. batchbind records every "
+        "answer in it: make it writable, or choose another with --state.",
+        "绑定记录 {path} 是只读的（{error}）；未发送任何内容。batchbind 需要在其中记录每个应答："
+        "请将其设为可写，或用 --state 另选一个。",
+    ),
+    "journal_is_folder": (
+        "{path} is a folder, not a journal: give --state a file name.",
+        "{path} 是文件夹，不是绑定记录：请为 --state 指定一个文件名。",
+    ),
     "journal_no_run": (
         "The journal {path} has no run {run}.",
         "绑定记录 {path} 中没有编号为 {run} 的运行。",

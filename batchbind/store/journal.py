@@ -25,7 +25,8 @@ from typing import Any
 
 from batchbind.errors import JournalError
 from batchbind.model import Binding
-from batchbind.store.lock import ProcessLock
+from batchbind.store.lock import ProcessLock, journal_lock
+from batchbind.store.paths import private_folder
 
 SCHEMA_VERSION = 1
 
@@ -97,6 +98,36 @@ class State(StrEnum):
     BOUND = "bound"
     FAILED = "failed"
     UNBOUND = "unbound"
+
+
+def _primary_code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)  # the extended result code
+    return None if code is None else int(code) & 0xFF
+
+
+def _take_lock(path: Path) -> ProcessLock:
+    """Create the journal's folder (owner-only) and take its lock; one sentence if impossible."""
+    try:
+        private_folder(path.parent)
+    except OSError as exc:
+        folder = Path(exc.filename) if exc.filename else path.parent
+        raise JournalError.of(
+            "journal_folder_unwritable", folder=folder, error=exc.strerror or exc
+        ) from None
+    lock = journal_lock(path)
+    try:
+        lock.acquire()
+    except IsADirectoryError:
+        raise JournalError.of("journal_is_folder", path=path) from None
+    except OSError as exc:
+        if path.exists():
+            raise JournalError.of(
+                "journal_read_only", path=path, error=exc.strerror or exc
+            ) from None
+        raise JournalError.of(
+            "journal_folder_unwritable", folder=path.parent, error=exc.strerror or exc
+        ) from None
+    return lock
 
 
 def now_iso() -> str:
@@ -223,19 +254,18 @@ class Journal:
         self._user = os_user()
         self._lock: ProcessLock | None = None
         if exclusive:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock = ProcessLock(path.with_name(path.name + ".lock"))
-            self._lock.acquire()
+            self._lock = _take_lock(path)
         elif not path.is_file():
             raise JournalError.of("journal_missing", path=path)
         try:
-            self._db = self._open()
+            self._db = self._open() if exclusive else self._open_to_read()
         except BaseException:
             if self._lock is not None:
                 self._lock.release()
             raise
 
     def _open(self) -> sqlite3.Connection:
+        db = None
         try:
             db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             mode = db.execute("PRAGMA journal_mode=WAL").fetchone()
@@ -249,23 +279,74 @@ class Journal:
                 db.execute("PRAGMA journal_mode=DELETE")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=5000")
-            found = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
-            others = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if not found and others:
-                raise JournalError.of("journal_foreign", path=self.path)
-            if found:
-                row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-                version = int(row[0]) if row else 0
-                if version > SCHEMA_VERSION:
-                    raise JournalError.of("journal_newer", path=self.path, version=version)
+            self._check_kind(db)
             db.executescript(_SCHEMA)
             db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
             )
             return db
-        except sqlite3.DatabaseError as exc:
-            raise JournalError.of("journal_unreadable", path=self.path, error=exc) from None
+        except BaseException as exc:
+            if db is not None:
+                db.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise self._refusal(exc) from None
+            raise
+
+    def _open_to_read(self) -> sqlite3.Connection:
+        """Open without writing anything, so a read-only journal can still be shown.
+
+        A WAL journal needs its `-shm` file to be read; on a read-only share where none is left
+        (the last writer removed it), SQLite can only read the file as immutable. Nobody can be
+        writing it there (a writer would have made the `-shm`), so nothing is missed.
+        """
+        uri = self.path.resolve().as_uri()
+        db = None
+        try:
+            try:
+                db = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError as exc:
+                if _primary_code(exc) != sqlite3.SQLITE_CANTOPEN:
+                    raise
+                if db is not None:
+                    db.close()
+                db = sqlite3.connect(
+                    f"{uri}?mode=ro&immutable=1", uri=True, check_same_thread=False
+                )
+            db.execute("PRAGMA busy_timeout=5000")
+            if not self._check_kind(db):
+                raise JournalError.of("journal_missing", path=self.path)
+            return db
+        except BaseException as exc:
+            if db is not None:
+                db.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise self._refusal(exc) from None
+            raise
+
+    def _check_kind(self, db: sqlite3.Connection) -> bool:
+        """Refuse a database that is not a journal, or a newer one; False if it is still empty."""
+        found = db.execute("SELECT name FROM sqlite_master WHERE name='meta'").fetchone()
+        others = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if not found and others:
+            raise JournalError.of("journal_foreign", path=self.path)
+        if found:
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise JournalError.of("journal_newer", path=self.path, version=version)
+        return bool(found)
+
+    def _refusal(self, exc: sqlite3.DatabaseError) -> JournalError:
+        """What an SQLite error means for the user: only a file SQLite cannot make sense of is
+        "damaged"; a file or folder it may not write is said to be so."""
+        code = _primary_code(exc)
+        if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
+            return JournalError.of("journal_read_only", path=self.path, error=exc)
+        if code == sqlite3.SQLITE_CANTOPEN:
+            return JournalError.of("journal_folder_unwritable", folder=self.path.parent, error=exc)
+        return JournalError.of("journal_unreadable", path=self.path, error=exc)
 
     def close(self) -> None:
         try:

@@ -1,13 +1,21 @@
-"""One process per journal, enforced by an operating-system file lock.
+"""One process per journal (and per profile refresh), enforced by an operating-system file lock.
 
 The operating system releases the lock when its process dies, however it dies (`kill -9`
 included), so a lock left behind by a killed run is simply free again: there is no stale-lock
-guessing. Beside the lock file, a small info file says which process holds it and since when, for
-the message the second process prints.
+guessing. Beside the locked file, a small info file says which process holds it and since when,
+for the message the second process prints.
+
+A journal's lock is tied to the database file itself, not to the name it was reached by: on POSIX
+it is a `flock` on the journal file, so a symbolic link, a hard link or `..` in `--state` all meet
+the same lock. (SQLite locks with `fcntl`; the two kinds of lock do not see each other, so the
+`flock` never gets in SQLite's way.) Windows keeps a separate lock file beside the journal's
+resolved path (links followed): its byte-range locks are mandatory and would stop SQLite itself
+from reading a locked journal.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -15,48 +23,69 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
 
 from batchbind.errors import JournalLocked
 from batchbind.output.i18n import Phrase
 
+#: Files batchbind creates to hold locks and their info: readable by their owner only.
+PRIVATE_FILE = 0o600
 
-def _try_lock(handle: IO[bytes]) -> bool:
+#: The files this process holds a lock on, by (device, inode). A second lock on the same file from
+#: this process is refused without opening it: closing a second descriptor of a database file
+#: would silently drop the `fcntl` locks SQLite holds on it through the first.
+_HELD: set[tuple[int, int]] = set()
+
+
+def _try_lock(fd: int) -> bool:
     if sys.platform == "win32":
         import msvcrt
 
         try:
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
     import fcntl
 
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         return False
     return True
 
 
-def _unlock(handle: IO[bytes]) -> None:
+def _unlock(fd: int) -> None:
     if sys.platform == "win32":
         import msvcrt
 
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
     else:
         import fcntl
 
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return (st.st_dev, st.st_ino)
 
 
 class ProcessLock:
-    def __init__(self, path: Path) -> None:
+    """An exclusive lock on the file `path` (created owner-only if missing).
+
+    `info_path` is where the holder says who it is (default: `<path>.info`); `shown` is the path
+    the "locked" message names (default: `path`).
+    """
+
+    def __init__(
+        self, path: Path, *, info_path: Path | None = None, shown: Path | None = None
+    ) -> None:
         self.path = path
-        self.info_path = path.with_name(path.name + ".info")
-        self._handle: IO[bytes] | None = None
+        self.info_path = info_path or path.with_name(path.name + ".info")
+        self.shown = shown or path
+        self._fd: int | None = None
+        self._identity: tuple[int, int] | None = None
 
     def holder(self) -> Phrase:
         """Who holds the lock, as far as its info file tells (in the words of the message)."""
@@ -66,20 +95,35 @@ class ProcessLock:
         except (OSError, ValueError, KeyError, TypeError):
             return Phrase("lock_holder_unknown")
 
+    def _locked(self) -> JournalLocked:
+        return JournalLocked.of("journal_locked", path=self.shown, holder=self.holder())
+
     def acquire(self) -> None:
-        handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
-        if not _try_lock(handle):
-            handle.close()
-            raise JournalLocked.of(
-                "journal_locked", path=self.path.with_suffix(""), holder=self.holder()
-            )
-        self._handle = handle
+        """Take the lock, or raise `JournalLocked`. An `OSError` means the file cannot be opened."""
+        with contextlib.suppress(OSError):
+            if _identity(os.stat(self.path)) in _HELD:
+                raise self._locked()
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
+        identity = _identity(os.fstat(fd))
+        if identity in _HELD:  # raced with this process's own lock: leave `fd` open (see _HELD)
+            raise self._locked()
+        if not _try_lock(fd):
+            os.close(fd)
+            raise self._locked()
+        self._fd, self._identity = fd, identity
+        _HELD.add(identity)
         info = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "since": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        self.info_path.write_text(json.dumps(info), encoding="utf-8")
+        # Only the message of a second process needs it: a folder that takes no new file
+        # (a read-only share holding a writable journal) must not stop the run.
+        with contextlib.suppress(OSError):
+            self.info_path.unlink(missing_ok=True)
+            info_fd = os.open(self.info_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+            with os.fdopen(info_fd, "w", encoding="utf-8") as f:
+                json.dump(info, f)
 
     def acquire_waiting(self, timeout_s: float, *, poll_s: float = 0.02) -> None:
         """Like `acquire`, but wait up to `timeout_s` for the holder to let go.
@@ -98,11 +142,23 @@ class ProcessLock:
                 time.sleep(poll_s)
 
     def release(self) -> None:
-        if self._handle is None:
+        if self._fd is None:
             return
         try:
-            self.info_path.unlink(missing_ok=True)
-            _unlock(self._handle)
+            with contextlib.suppress(OSError):
+                self.info_path.unlink(missing_ok=True)
+            _unlock(self._fd)
         finally:
-            self._handle.close()
-            self._handle = None
+            os.close(self._fd)
+            _HELD.discard(self._identity or (0, 0))
+            self._fd = self._identity = None
+
+
+def journal_lock(journal: Path) -> ProcessLock:
+    """The lock of the journal file `journal`, whichever path (link, `..`) names it."""
+    resolved = journal.resolve()
+    info = resolved.with_name(resolved.name + ".lock.info")
+    if sys.platform == "win32":
+        lock_file = resolved.with_name(resolved.name + ".lock")
+        return ProcessLock(lock_file, info_path=info, shown=journal)
+    return ProcessLock(journal, info_path=info, shown=journal)

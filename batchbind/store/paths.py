@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -20,6 +21,33 @@ def data_dir() -> Path:
     """Journals and the sandbox's state: `BATCHBIND_DATA_DIR`, else the OS's per-user data folder."""
     override = os.environ.get("BATCHBIND_DATA_DIR")
     return Path(override) if override else Path(platformdirs.user_data_dir(APP, appauthor=False))
+
+
+#: Folders batchbind creates for journals and credentials: their owner's only (personal data).
+PRIVATE_FOLDER = 0o700
+
+
+def private_folder(path: Path) -> Path:
+    """Create `path` and any missing parent owner-only (0700); existing folders are left alone.
+
+    `Path.mkdir(parents=True, mode=...)` would give the parents the default mode (0755 under the
+    usual umask): each missing level is made here instead. Raises `OSError` as `mkdir` does.
+    """
+    missing: list[Path] = []
+    level = path
+    while not level.is_dir():
+        missing.append(level)
+        if level.parent == level:
+            break
+        level = level.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=PRIVATE_FOLDER)
+        except FileExistsError:
+            if not folder.is_dir():
+                error = errno.ENOTDIR
+                raise NotADirectoryError(error, os.strerror(error), str(folder)) from None
+    return path
 
 
 def default_journal(profile: str) -> Path:
