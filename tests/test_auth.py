@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ADMIN, FAST_LIMITS, FAST_RATES, MakeSandbox, free_port, write_input
+from conftest import ADMIN, FAST_LIMITS, FAST_RATES, MakeSandbox, free_port, run_cli, write_input
 from oauth_flow import (
     APP_ID,
     APP_SECRET,
@@ -239,3 +239,120 @@ def test_profiles_keep_tenants_apart(make_sandbox: MakeSandbox, tmp_path: Path) 
         result = bb("run", source, "--profile", profile, "--state", tmp_path / f"{profile}.db")
         assert result.exit_code == 0, result.output
         assert len(requests_of(sandbox, "create")) == 2
+
+
+# -- seams (issue 12): names, tokens and lifetimes that could escape or crash ------------------
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "..", "a/b", "/abs"])
+def test_a_profile_name_is_checked_even_when_the_token_comes_from_elsewhere(
+    make_sandbox: MakeSandbox, tmp_path: Path, name: str
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    source = write_input(tmp_path / "in.csv", ROWS)
+    data = Path(os.environ["BATCHBIND_DATA_DIR"])
+    before = {p for p in tmp_path.parent.rglob("*")}
+    env = {"FEISHU_USER_ACCESS_TOKEN": "u-sandbox"}
+    attempts = [
+        ("run", source, "--base-url", sandbox.base_url, *FAST_RATES),
+        ("run", source, "--sandbox", *FAST_RATES),
+        ("status", source, "--base-url", sandbox.base_url),
+        ("report",),
+        ("journal",),
+    ]
+    for args in attempts:
+        result = run_cli(*args, "--profile", name, env=env)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Profile name" in result.stderr and "Traceback" not in result.stderr
+    assert requests_of(sandbox, "create") == []
+    assert {p for p in tmp_path.parent.rglob("*")} - before <= {p for p in data.rglob("*")}
+    assert not (data / "journals").exists()  # nothing created, inside or outside
+
+
+@pytest.mark.parametrize("token", ["u-sandbox\r", "  u-sandbox\n", "\tu-sandbox \r\n"])
+def test_a_token_with_surrounding_whitespace_is_used_trimmed(
+    make_sandbox: MakeSandbox, tmp_path: Path, token: str
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    source = write_input(tmp_path / "in.csv", ROWS)
+    common = ("--base-url", sandbox.base_url, "--state", tmp_path / "j.sqlite", *FAST_RATES)
+    from_env = run_cli("run", source, *common, env={"FEISHU_USER_ACCESS_TOKEN": token})
+    assert from_env.returncode == 0, from_env.stderr
+    from_option = run_cli("run", source, *common, "--token", token)
+    assert from_option.returncode == 0, from_option.stderr
+    imported = bb("auth", "import", "--base-url", sandbox.base_url, stdin=token)
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(profile_path().read_text())["access_token"] == "u-sandbox"
+
+
+@pytest.mark.parametrize("token", ["u-sand\rbox", "u-sand\x00box", "u-sand box", "u-sand\x1bbox"])
+def test_a_token_with_a_control_character_inside_is_refused_in_one_sentence(
+    make_sandbox: MakeSandbox, tmp_path: Path, token: str
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "tokens": {token: "super_admin"}})
+    source = write_input(tmp_path / "in.csv", ROWS)
+    common = ("--base-url", sandbox.base_url, "--state", tmp_path / "j.sqlite", *FAST_RATES)
+    outcomes = []
+    if "\x00" not in token:  # the environment cannot hold a NUL
+        outcomes.append(run_cli("run", source, *common, env={"FEISHU_USER_ACCESS_TOKEN": token}))
+        outcomes.append(run_cli("run", source, *common, "--token", token))
+    for done in outcomes:
+        assert done.returncode == 3, done.stderr
+        assert "Traceback" not in done.stderr and "one word" in done.stderr
+        assert token not in done.stderr and "sand" not in done.stderr.replace("--sandbox", "")
+    imported = bb("auth", "import", "--base-url", sandbox.base_url, "--no-check",
+                  stdin=json.dumps({"access_token": token}))  # fmt: skip
+    assert imported.exit_code == 1 and "one word" in imported.output, imported.output
+    assert not profile_path().exists()
+    # A profile edited by hand (or saved by an older batchbind) is refused the same way.
+    assert (
+        bb("auth", "import", "--base-url", sandbox.base_url, "--no-check", stdin="u-x").exit_code
+        == 0
+    )
+    stored = json.loads(profile_path().read_text())
+    profile_path().write_text(json.dumps({**stored, "access_token": token}))
+    run = run_cli("run", source, "--state", tmp_path / "j.sqlite", *FAST_RATES)
+    assert run.returncode == 3 and "one word" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    assert requests_of(sandbox, "create") == []
+
+
+@pytest.mark.parametrize(
+    "lifetimes",
+    [
+        {"expires_in": 1e300},
+        {"expires_in": "nan"},
+        {"expires_in": "inf"},
+        {"expires_in": -5},
+        {"expires_in": 7200, "refresh_token": "ur-x", "refresh_token_expires_in": "nan"},
+    ],
+)
+def test_an_imported_token_with_an_impossible_lifetime_is_refused_before_saving(
+    make_sandbox: MakeSandbox, lifetimes: dict[str, object]
+) -> None:
+    sandbox = make_sandbox()
+    answer = json.dumps({"access_token": "u-sandbox", **lifetimes})
+    imported = bb("auth", "import", "--base-url", sandbox.base_url, stdin=answer)
+    assert imported.exit_code == 1, imported.output
+    assert "Error:" in imported.output and "Traceback" not in imported.output
+    assert "lifetime" in imported.output
+    assert not profile_path().exists()
+    status = bb("auth", "status")
+    assert status.exit_code == 1 and "Traceback" not in status.output
+
+
+@pytest.mark.parametrize("expires_at", [1e300, "nan", float("inf")])
+def test_a_stored_profile_with_an_impossible_expiry_is_refused_not_a_crash(
+    make_sandbox: MakeSandbox, tmp_path: Path, expires_at: object
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    assert bb("auth", "import", "--base-url", sandbox.base_url, stdin="u-sandbox").exit_code == 0
+    stored = json.loads(profile_path().read_text())
+    profile_path().write_text(json.dumps({**stored, "expires_at": expires_at}))
+    status = run_cli("auth", "status")
+    assert status.returncode == 1, status.stderr
+    assert "damaged" in status.stderr and "Traceback" not in status.stderr
+    source = write_input(tmp_path / "in.csv", ROWS)
+    run = run_cli("run", source, "--state", tmp_path / "j.sqlite", *FAST_RATES)
+    assert run.returncode == 2, run.stderr
+    assert "damaged" in run.stderr and "Traceback" not in run.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from batchbind.auth import redact
 from batchbind.auth.oauth import AppCredentials
-from batchbind.auth.profiles import ProfileStore
+from batchbind.auth.profiles import ProfileStore, check_name, clean_token
 from batchbind.auth.tokens import ProfileTokens, TokenSource
 from batchbind.errors import InputError
 from batchbind.feishu.client import resolve_base_url
@@ -41,9 +41,12 @@ class Connection:
 
 def choose_connection(choice: TokenChoice, lang: str) -> Connection:
     """The origin and the token source for `choice` (see the module docstring for the order)."""
+    # The profile names the default journal even when the token comes from elsewhere.
+    check_name(choice.profile)
     token = choice.token
     origin = "--token" if token else "FEISHU_USER_ACCESS_TOKEN"
     token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
+    token = clean_token(token, origin=origin) if token else ""
     if choice.sandbox or choice.sandbox_scenario:
         # Imported here: only --sandbox needs the emulator's starter.
         from batchbind.sandbox.background import SANDBOX_TOKEN, ensure_sandbox

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ import httpx
 from batchbind.auth import oauth
 from batchbind.auth.loopback import listening, read_pasted, redirect_uri, wait_for_redirect
 from batchbind.auth.oauth import AppCredentials, Grant, OAuthError, Pkce
-from batchbind.auth.profiles import Profile
+from batchbind.auth.profiles import MAX_LIFETIME_S, Profile, clean_token
 from batchbind.feishu.network import client_options
 
 
@@ -84,7 +85,11 @@ def login(
 
 
 def parse_import(text: str) -> Grant:
-    """stdin of `auth import`: a bare access token, or the token endpoint's JSON answer."""
+    """stdin of `auth import`: a bare access token, or the token endpoint's JSON answer.
+
+    Checked whole before anything is saved: a token that is not one word, or a lifetime that is
+    not a number of seconds (`1e300`, `"nan"`), would make every later command fail.
+    """
     text = text.strip()
     if not text:
         raise OAuthError("nothing on stdin: pipe a token or the token endpoint's JSON into it")
@@ -93,10 +98,24 @@ def parse_import(text: str) -> Grant:
             data = json.loads(text)
         except ValueError:
             raise OAuthError("stdin starts like JSON but is not valid JSON") from None
-        return oauth.parse_grant(data)
-    if any(c.isspace() for c in text):
+        if not isinstance(data, dict):
+            raise OAuthError("stdin holds JSON but not the token endpoint's answer (an object)")
+        grant = oauth.parse_grant(data)
+    elif any(c.isspace() for c in text):
         raise OAuthError("stdin holds more than one word: give the token alone, or the JSON")
-    return oauth.parse_grant({"access_token": text})
+    else:
+        grant = oauth.parse_grant({"access_token": text})
+    clean_token(grant.access_token, origin="stdin")
+    if grant.refresh_token:
+        clean_token(grant.refresh_token, origin="stdin")
+    lifetimes = {
+        "expires_in": grant.expires_in,
+        "refresh_token_expires_in": grant.refresh_expires_in,
+    }
+    for name, seconds in lifetimes.items():
+        if seconds is not None and not (math.isfinite(seconds) and 0 <= seconds <= MAX_LIFETIME_S):
+            raise OAuthError.of("import_bad_lifetime", field=name, value=seconds)
+    return grant
 
 
 def fetch_user(base_url: str, access_token: str) -> dict[str, str]:

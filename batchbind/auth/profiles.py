@@ -14,25 +14,29 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
-import re
 import stat
 import sys
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from batchbind.auth import redact
-from batchbind.errors import JournalLocked, ProfileError
+from batchbind.errors import JournalLocked, ProfileError, RunStopped
 from batchbind.store.lock import ProcessLock
-from batchbind.store.paths import config_dir
+from batchbind.store.paths import check_profile_name, config_dir
 
 VERSION = 1
 LOCK_TIMEOUT_S = 60.0
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: Longer than any token or lifetime Feishu gives (2 hours, 30 days): a larger number is a mistake.
+MAX_LIFETIME_S = 10 * 365 * 24 * 3600.0
+#: Epoch seconds up to the year 9999: beyond it no clock (nor `datetime`) can show the expiry.
+MAX_EPOCH_S = 253_402_300_799.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,6 +77,14 @@ class Profile:
             raise ProfileError.of("profile_not_credentials", path=path)
         known = {f for f in cls.__dataclass_fields__ if f != "name"}
         values = {k: v for k, v in data.items() if k in known}
+        for key in ("expires_at", "refresh_expires_at", "lifetime_s", "updated_at"):
+            limit = MAX_LIFETIME_S if key == "lifetime_s" else MAX_EPOCH_S
+            if values.get(key) is not None and not _finite(values[key], limit=limit):
+                error = f"{key} is {values[key]!r}"
+                raise ProfileError.of("profile_damaged", path=path, error=error)
+        for key in ("access_token", "refresh_token"):
+            if isinstance(values.get(key), str):
+                values[key] = clean_token(values[key], origin=str(path))
         try:
             return cls(name=name, **values)
         except TypeError as exc:
@@ -80,9 +92,27 @@ class Profile:
 
 
 def check_name(name: str) -> str:
-    if not _NAME.fullmatch(name):
-        raise ProfileError.of("profile_bad_name", name=name)
-    return name
+    """`name` if it can name a profile, else `ProfileError` (the one rule: `store.paths`)."""
+    return check_profile_name(name)
+
+
+def clean_token(token: str, *, origin: str) -> str:
+    """A token as it is sent: surrounding whitespace (a file saved on Windows ends in CR) goes;
+    a space or control character inside is refused (`RunStopped`, exit 3), never sent on."""
+    token = token.strip()
+    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in token):
+        raise RunStopped.of("token_not_one_word", origin=origin)
+    return token
+
+
+def _finite(value: object, *, limit: float) -> bool:
+    """True for a real number of seconds in [0, limit] (not a bool, NaN or infinity)."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= limit
+    )
 
 
 def _check_private(path: Path, st: os.stat_result) -> None:

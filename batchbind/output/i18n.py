@@ -786,6 +786,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Profile name {name!r} is not usable: use letters, digits, '.', '_' or '-'.",
         "配置名 {name!r} 不可用：只能使用字母、数字、“.”、“_”或“-”。",
     ),
+    "token_not_one_word": (
+        "The access token from {origin} holds a space or a control character; nothing was sent. "
+        "Copy it again: a token is one word.",
+        "来自 {origin} 的访问令牌中含有空格或控制字符；未发送任何内容。请重新复制：令牌是一个完整的词，"
+        "中间没有空格。",
+    ),
+    "import_bad_lifetime": (
+        "The token's {field} ({value}) is not a lifetime in seconds; nothing was saved.",
+        "令牌的 {field}（{value}）不是以秒计的有效期；未保存任何内容。",
+    ),
     "profile_not_yours": (
         "{path} belongs to another user: batchbind uses only credentials files you own.",
         "{path} 属于其他用户：batchbind 只使用你自己的凭证文件。",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 
 import platformdirs
+
+from batchbind.errors import ProfileError
 
 APP = "batchbind"
 
@@ -50,9 +53,20 @@ def private_folder(path: Path) -> Path:
     return path
 
 
+#: A profile name is a file name in batchbind's own folders: no separator, no `..`, no leading dot.
+_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def check_profile_name(name: str) -> str:
+    """`name` if it can name a profile (and its journal), else `ProfileError` (exit 2)."""
+    if not _PROFILE_NAME.fullmatch(name):
+        raise ProfileError.of("profile_bad_name", name=name)
+    return name
+
+
 def default_journal(profile: str) -> Path:
     """One journal per profile, so every run against the same tenant knows what is bound."""
-    return data_dir() / "journals" / f"{profile}.sqlite"
+    return data_dir() / "journals" / f"{check_profile_name(profile)}.sqlite"
 
 
 def default_results(input_path: Path) -> Path:
