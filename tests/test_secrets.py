@@ -1,8 +1,10 @@
 """The access token, the refresh token and the app secret never appear anywhere but the profile.
 
-Every command runs with known secrets, `-v` and `--log-file`; everything written (stdout, stderr,
-the log, results files, the journal, every other file batchbind left behind) is searched for them,
-and for anything shaped like a sandbox token (refreshes mint new ones mid-run).
+Every command runs with known secrets, `-v` and `--log-file` where it has them; everything
+written (stdout, stderr, the log, results files, the journal, every other file batchbind left
+behind) is searched for them, and for anything shaped like a token the sandbox issues (refreshes
+mint new ones mid-run; `resolve` gets tenant tokens from the app's ID and secret). One run is made
+to crash with a secret in its exception, so a traceback in `-v` output is searched too.
 """
 
 from __future__ import annotations
@@ -13,12 +15,28 @@ import re
 import zipfile
 from pathlib import Path
 
+import pytest
 from conftest import ADMIN, FAST_LIMITS, FAST_RATES, MakeSandbox, write_input
 from oauth_flow import APP_ID, bb, grant, profile_path
 
+from batchbind.store.journal import Journal
+
 APP_SECRET = "AppS3cret-that-must-never-leak"
-TOKEN_SHAPE = re.compile(r"\bur?-[A-Za-z0-9_-]{32}\b")
-COMMANDS = ("run", "validate", "auth", "auth login", "auth import", "auth status", "auth logout")
+#: Every token shape the sandbox issues: access (`u-`) and refresh (`ur-`) tokens of 32 URL-safe
+#: characters (which may end in `-`, so no `\b`), tenant tokens, authorization codes.
+TOKEN_SHAPE = re.compile(
+    r"(?<![\w-])(?:ur?-[A-Za-z0-9_-]{32}(?![\w-])|t-sandbox-\d+|sbx-code-[A-Za-z0-9_-]{16})"
+)
+COMMANDS = (
+    "run", "validate", "status", "unbind", "resolve", "report", "journal", "journal purge",
+    "template", "auth", "auth login", "auth import", "auth status", "auth logout",
+)  # fmt: skip
+
+
+def test_the_token_shape_finds_every_token_the_sandbox_issues() -> None:
+    for token in ("u-" + "a" * 31 + "-", "ur-" + "-" * 32, "t-sandbox-12", "sbx-code-" + "b" * 16):
+        assert TOKEN_SHAPE.findall(f'"{token}"') == [token], token
+        assert TOKEN_SHAPE.findall(f"Bearer {token}\n") == [token], token
 
 
 def every_file(*folders: Path) -> list[Path]:
@@ -34,11 +52,13 @@ def readable_text(path: Path) -> str:
 
 
 def test_no_secret_is_written_anywhere_but_the_profile(
-    make_sandbox: MakeSandbox, tmp_path: Path
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sandbox = make_sandbox(
         {
             "limits": FAST_LIMITS,
+            "sync": {"seconds": 0},
+            "directory": {"app_secret": APP_SECRET},
             "oauth": {"app_secret": APP_SECRET, "access_calls": 4},
             "tenant": {"missing_users": ["ou_left"]},
             "faults": {"rules": [{"exchange_account": "p1@corp.example", "fault": "error_500"}]},
@@ -54,9 +74,13 @@ def test_no_secret_is_written_anywhere_but_the_profile(
     env = {"FEISHU_APP_SECRET": APP_SECRET}
     said: list[str] = []
 
-    def say(*args: str | Path, stdin: str | None = None, code: int | None = 0) -> None:
-        result = bb(*args, *(() if "--help" in args else common), stdin=stdin, env=env)
+    def say(
+        *args: str | Path, stdin: str | None = None, code: int | None = 0, logged: bool = True
+    ) -> None:
+        extra = common if logged and "--help" not in args else ()
+        result = bb(*args, *extra, stdin=stdin, env=env)
         said.append(result.output)
+        assert "Traceback" not in result.output or "-v" in extra, result.output
         if code is not None:
             assert result.exit_code == code, result.output
 
@@ -76,9 +100,34 @@ def test_no_secret_is_written_anywhere_but_the_profile(
     # A spent token on the command line: refused, cannot be renewed, the run stops.
     say("run", source, "--base-url", sandbox.base_url, "--token", first["access_token"],
         "--state", tmp_path / "k.sqlite", "--out", tmp_path / "k.csv", code=3)  # fmt: skip
+    # The rest of the binding lifecycle, on the profile's renewed tokens.
+    journal = ("--state", tmp_path / "j.sqlite")
+    say("status", tmp_path / "r.xlsx", *journal, *FAST_RATES, code=None)
+    say("unbind", tmp_path / "r.csv", *journal, "--rows", "2", "--yes", "--reason", "sweep",
+        *FAST_RATES)  # fmt: skip
+    say("report", *journal, "--out", tmp_path / "again.xlsx")
+    say("journal", *journal, logged=False)
+    say("journal", *journal, "--json", logged=False)
+    say("journal", *journal, "purge", "--older-than", "9999", "--yes", logged=False)
+    say("template", tmp_path / "template.xlsx", logged=False)
+    # resolve: tenant tokens from the app's ID and secret (FEISHU_APP_ID / FEISHU_APP_SECRET).
+    people = write_input(tmp_path / "people.csv", [("a@corp.example",)], header=("email",))
+    say("resolve", people, "--base-url", sandbox.base_url, "--app-id", APP_ID, code=None)
+    assert any(r["endpoint"] == "lookup" for r in sandbox.requests())  # a tenant token was used
+    # An internal error whose text holds the current token: the traceback of -v is scrubbed too.
+    live = json.loads(profile_path().read_text())["access_token"]
+
+    def crash(self: Journal, **_: object) -> None:
+        raise RuntimeError(f"broke while holding Bearer {live}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Journal, "end_run", crash)
+        say("run", source, *journal, "--out", tmp_path / "crash.csv", *FAST_RATES, code=70)
+    assert "RuntimeError: broke while holding Bearer ***" in log.read_text()
     for command in COMMANDS:
         say(*command.split(), "--help")
     say("auth", "logout")
+    secrets.add(live)
 
     assert "DEBUG batchbind" in log.read_text()  # -v really was on
     data, config = Path(os.environ["BATCHBIND_DATA_DIR"]), Path(os.environ["BATCHBIND_CONFIG_DIR"])

@@ -280,7 +280,7 @@ def status_cmd(**kw: Any) -> None:
     profile = store.load(name)
     if profile is None:
         if kw["as_json"]:
-            click.echo(json.dumps({"profile": name, "logged_in": False, "usable": False}))
+            say(json.dumps({"profile": name, "logged_in": False, "usable": False}), err=False)
         say(i18n.text("auth_not_logged_in", lang, profile=name), err=kw["as_json"])
         sys.exit(1)
     now = time.time()
@@ -300,7 +300,7 @@ def status_cmd(**kw: Any) -> None:
             "refresh_expires_at": profile.refresh_expires_at,
             "path": str(store.path(name)),
         }
-        click.echo(redact.scrub(json.dumps(payload, ensure_ascii=False)))
+        say(json.dumps(payload, ensure_ascii=False), err=False)
         sys.exit(0 if usable else 1)
     if profile.expires_at is None:
         expiry = i18n.text("auth_expiry_unknown", lang)

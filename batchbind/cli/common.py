@@ -7,6 +7,7 @@ import contextlib
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ import click
 
 from batchbind.auth import redact
 from batchbind.auth.choose import Connection, TokenChoice, choose_connection
-from batchbind.errors import BatchbindError
+from batchbind.errors import BatchbindError, InputError
 from batchbind.jobs.run import JobResult
 from batchbind.jobs.settings import ReadSettings
 from batchbind.model import UserIdType
@@ -40,7 +41,25 @@ def harden_streams() -> None:
 
 
 def say(message: str, *, err: bool = True) -> None:
-    click.echo(redact.scrub(message), err=err)
+    """Print a line (scrubbed of secrets); stdout whose reader went away is dropped quietly."""
+    try:
+        click.echo(redact.scrub(message), err=err)
+    except BrokenPipeError:
+        if err:
+            raise
+        stdout_gone()
+
+
+def stdout_gone() -> None:
+    """The reader of stdout went away (`| head`): send the rest to nowhere, without a word.
+
+    The command still finishes and exits with its own code; only the lines nobody reads are lost.
+    Python's own flush at exit would fail again otherwise, with an "Exception ignored" message.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def setup_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:
@@ -52,8 +71,21 @@ def setup_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(redact.RedactingFilter())
     root.addHandler(handler)
+    # Warnings of other libraries (asyncio's "exception never retrieved") go to the last-resort
+    # handler, which must not print a secret either.
+    last_resort = logging.StreamHandler(sys.stderr)
+    last_resort.setLevel(logging.WARNING)
+    last_resort.addFilter(redact.RedactingFilter())
+    logging.lastResort = last_resort
     if log_file is not None:
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        try:
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            root.handlers.clear()
+            root.addHandler(handler)
+            raise InputError.of(
+                "log_file_unwritable", path=log_file, error=exc.strerror or exc
+            ) from None
         file_handler.setLevel(logging.DEBUG)
         file_handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -91,6 +123,12 @@ def friendly_errors(func: F) -> F:
             raise
         except KeyboardInterrupt:
             sys.exit(130)
+        except BrokenPipeError:
+            # Output went to a reader that left mid-line (`| head`): nobody is there to read a
+            # sentence about it. The command's own code is unknown here: 2, as for any problem
+            # of the surroundings (`say` and `print_json` usually absorb it first).
+            stdout_gone()
+            sys.exit(2)
         except Exception as exc:  # an internal error: say so in one line, keep the details in -v
             log.debug("internal error", exc_info=True)
             error = f"{type(exc).__name__}: {redact.scrub(str(exc))}"
@@ -205,7 +243,7 @@ def print_json(command: str, result: JobResult, extra: dict[str, Any]) -> None:
         "stopped": result.stopped.message if result.stopped else None,
         **extra,
     }
-    click.echo(redact.scrub(json.dumps(payload, ensure_ascii=False)))
+    say(json.dumps(payload, ensure_ascii=False), err=False)
 
 
 # -- commands ---------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def report(**kw: Any) -> None:
             "rows": len(result.results),
             "counts": result.counts.by_outcome,
         }
-        click.echo(json.dumps(payload, ensure_ascii=False))
+        say(json.dumps(payload, ensure_ascii=False), err=False)
     elif not kw["quiet"]:
         counts = ", ".join(f"{k} {v}" for k, v in result.counts.by_outcome.items() if v)
         say(f"run {result.run.id} ({result.run.started_at}): {counts}", err=False)
@@ -108,7 +108,7 @@ def journal(
     with Journal(ctx.obj["path"], tenant="", exclusive=False) as opened:
         runs = opened.runs(limit=limit)
     if as_json:
-        click.echo(json.dumps([vars_of(r) for r in runs], ensure_ascii=False))
+        say(json.dumps([vars_of(r) for r in runs], ensure_ascii=False), err=False)
         return
     if not runs:
         say(i18n.text("journal_no_runs", i18n.default_lang(), path=ctx.obj["path"]), err=False)

@@ -705,6 +705,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "results.csv).",
         "一个 .xlsx 工作表最多只能容纳 {max:,} 行：请改为输出 .csv 结果文件（--out results.csv）。",
     ),
+    "log_file_unwritable": (
+        "Cannot write the log file {path} ({error}): does its folder exist?",
+        "无法写入调试记录文件 {path}（{error}）：它所在的文件夹是否存在？",
+    ),
     # the journal and its lock (JournalError, JournalLocked)
     "journal_missing": (
         "There is no journal at {path}: pass the one a run used (--state).",
