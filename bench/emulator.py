@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from batchbind.sandbox import load_scenario, serve
+from batchbind.sandbox.server import request_shutdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +78,7 @@ class Emulator:
             return
         if self.base_url:
             try:
-                httpx.post(f"{self.base_url}/_sandbox/shutdown", timeout=5)
+                request_shutdown(self.base_url)
             except httpx.HTTPError:
                 process.terminate()
         else:

@@ -34,6 +34,7 @@ from conftest import (
 from batchbind.cli import cli
 from batchbind.model import RESULT_COLUMNS
 from batchbind.sandbox import SandboxServer, binding_id_for
+from batchbind.sandbox.server import request_shutdown
 
 OLD_ADMIN = "old-admin@corp.example"
 REPO = Path(__file__).resolve().parent.parent
@@ -574,7 +575,7 @@ def test_bundled_sample_shows_every_outcome(tmp_path: Path) -> None:
         )
     finally:
         with contextlib.suppress(httpx.HTTPError):
-            httpx.post(f"http://127.0.0.1:{port}/_sandbox/shutdown", timeout=5, trust_env=False)
+            request_shutdown(f"http://127.0.0.1:{port}")
 
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr

@@ -416,7 +416,7 @@ def test_state_persists_across_restarts(start: Start, tmp_path: Path) -> None:
 
 def test_post_shutdown_stops_the_server(start: Start) -> None:
     server = start()
-    with client(server) as http:
+    with client(server) as http:  # it sends the sandbox's token
         assert http.post("/_sandbox/shutdown").json() == {"shutting_down": True}
     deadline = time.monotonic() + 5
     refused = False
@@ -428,6 +428,59 @@ def test_post_shutdown_stops_the_server(start: Start) -> None:
             refused = True
     assert refused
     server.stop()  # still fine after the server stopped itself
+
+
+def test_shutdown_needs_the_sandboxs_token(start: Start) -> None:
+    server = start(Scenario(tokens={"u-other": "user", SANDBOX_TOKEN: "super_admin"}))
+    # A web page can post to loopback without a preflight, but cannot add an Authorization header.
+    for headers in ({}, {"Authorization": "Bearer u-other"}, {"Authorization": "u-sandbox"}):
+        refused = httpx.post(server.base_url + "/_sandbox/shutdown", headers=headers, timeout=5)
+        assert refused.status_code == 401, refused.text
+        assert "shutting_down" not in refused.text
+    time.sleep(0.2)
+    assert httpx.get(server.base_url + "/_sandbox/info", timeout=5).status_code == 200
+    with client(server) as http:
+        assert http.post("/_sandbox/shutdown").json() == {"shutting_down": True}
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["evil.example:{port}", "evil.example", "127.0.0.1.evil.example:{port}", "127.0.0.1:1",
+     "localhost.:{port}", ""],
+)  # fmt: skip
+def test_only_loopback_host_names_are_served(start: Start, host: str) -> None:
+    """A page on another site that rebinds its name to 127.0.0.1 reaches the sandbox with its
+    own name in `Host`: it must not read the bindings, the request log or the token."""
+    server = start(Scenario(sync=Sync(seconds=0)))
+    port = server.base_url.rsplit(":", 1)[1]
+    with client(server) as http:
+        assert create(http).status_code == 200
+    for path in ("/_sandbox/bindings", "/_sandbox/info", "/_sandbox/requests", PATH):
+        answer = httpx.get(
+            server.base_url + path, headers={**AUTH, "Host": host.format(port=port)}, timeout=5
+        )
+        assert answer.status_code == 421, (path, answer.text)
+        assert "alice" not in answer.text and SANDBOX_TOKEN not in answer.text
+    refused = httpx.post(
+        server.base_url + "/_sandbox/shutdown",
+        headers={**AUTH, "Host": host.format(port=port)},
+        timeout=5,
+    )
+    assert refused.status_code == 421
+    for name in ("127.0.0.1", "localhost", "LOCALHOST"):
+        fine = httpx.get(
+            server.base_url + "/_sandbox/bindings", headers={"Host": f"{name}:{port}"}, timeout=5
+        )
+        assert fine.status_code == 200 and "alice" in fine.text
+
+
+def test_a_sandbox_on_ipv6_loopback_serves_its_own_name(start: Start) -> None:
+    try:
+        server = start(host="::1")
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    assert server.base_url.startswith("http://[::1]:")
+    assert httpx.get(server.base_url + "/_sandbox/info", timeout=5).status_code == 200
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM semantics")

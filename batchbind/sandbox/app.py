@@ -89,6 +89,7 @@ class Emulator:
         self.shutdown_requested: asyncio.Event | None = None
         self._closing: asyncio.Event | None = None
         self._persister: asyncio.Task[None] | None = None
+        self._hosts: frozenset[str] = frozenset()
 
     # -- lifecycle (inside the serving event loop) -----------------------------------------------
 
@@ -103,6 +104,16 @@ class Emulator:
         self._started = time.monotonic()
         if self._store.path is not None:
             self._persister = asyncio.create_task(self._persist_until_closed())
+
+    def listening(self, host: str, port: int) -> None:
+        """Serve only requests addressed to this sandbox by a loopback name, with its port.
+
+        A web page on another site can rebind its own name to 127.0.0.1 (DNS rebinding) and then
+        read answers from here; its requests still carry its own name in `Host`, so they are
+        turned away (421) before anything is read or done.
+        """
+        names = {"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host}
+        self._hosts = frozenset(f"{name}:{port}".lower() for name in names)
 
     async def close(self) -> None:
         """Stop persisting (after one last save of anything unsaved) and close the log."""
@@ -141,9 +152,12 @@ class Emulator:
             return _render(failure(500, 190003, "internal service error"), log_id)
 
     async def _handle(self, request: web.Request, log_id: str) -> web.StreamResponse:
+        if request.headers.get("Host", "").lower() not in self._hosts:
+            host = request.headers.get("Host", "")
+            return _render(failure(421, 421, f"this sandbox does not serve {host!r}"), log_id)
         path = request.raw_path.partition("?")[0]
         if path.startswith("/_sandbox/"):
-            return _render(self._admin(request.method, path), log_id)
+            return _render(self._admin(request, path), log_id)
         record = RequestRecord(
             t=round(time.monotonic() - self._started, 6), method=request.method, endpoint="other"
         )
@@ -230,7 +244,8 @@ class Emulator:
             answer.headers["x-ogw-ratelimit-reset"] = str(verdict.reset_s)
         return answer
 
-    def _admin(self, method: str, path: str) -> Answer:
+    def _admin(self, request: web.Request, path: str) -> Answer:
+        method = request.method
         if method == "GET" and path == "/_sandbox/info":
             return Answer(200, dict(self.info()))
         if method == "GET" and path == "/_sandbox/bindings":
@@ -238,6 +253,10 @@ class Emulator:
         if method == "GET" and path == "/_sandbox/requests":
             return Answer(200, {"requests": self.requests()})
         if method == "POST" and path == "/_sandbox/shutdown":
+            # A page in a browser may post here without asking first, but cannot add this header.
+            wanted = f"Bearer {self.info()['token']}"
+            if request.headers.get("Authorization", "").strip() != wanted:
+                return failure(401, 99991661, "shutting down needs the sandbox's token")
             if self.shutdown_requested is not None:
                 self.shutdown_requested.set()
             return Answer(200, {"shutting_down": True})

@@ -69,7 +69,9 @@ def ensure_sandbox(scenario_path: Path | None, *, port: int = DEFAULT_PORT) -> s
             return base_url
         # It may drop the connection as it stops: the wait below is what tells.
         with _probe(base_url, 5.0) as http, contextlib.suppress(*TRANSPORT_ERRORS):
-            http.post(f"{base_url}/_sandbox/shutdown")
+            # It stops only for its own token (a web page cannot send one).
+            token = str(info.get("token") or SANDBOX_TOKEN)
+            http.post(f"{base_url}/_sandbox/shutdown", headers={"Authorization": f"Bearer {token}"})
         deadline = time.monotonic() + START_TIMEOUT_S
         while _port_answers(base_url) and time.monotonic() < deadline:
             time.sleep(0.1)

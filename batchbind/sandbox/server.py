@@ -15,10 +15,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+import httpx
 from aiohttp import web
 
 from batchbind.sandbox.app import Emulator
-from batchbind.sandbox.scenario import Scenario
+from batchbind.sandbox.scenario import SANDBOX_TOKEN, Scenario
 
 T = TypeVar("T")
 
@@ -51,7 +52,9 @@ async def _serve(
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
-        on_ready(_url(host, runner.addresses[0][1]))
+        bound = runner.addresses[0][1]
+        emulator.listening(host, bound)
+        on_ready(_url(host, bound))
         waiters = [
             asyncio.create_task(stop.wait()),
             asyncio.create_task(emulator.shutdown_requested.wait()),
@@ -64,6 +67,27 @@ async def _serve(
     finally:
         await runner.cleanup()
         await emulator.close()
+
+
+def request_shutdown(base_url: str, *, timeout_s: float = 5.0) -> None:
+    """Ask the sandbox at `base_url` to stop (`POST /_sandbox/shutdown`, with its own token).
+
+    Raises `httpx.HTTPError` when it cannot be reached.
+    """
+    try:
+        token = str(
+            httpx.get(f"{base_url}/_sandbox/info", timeout=timeout_s, trust_env=False).json()[
+                "token"
+            ]
+        )
+    except (ValueError, KeyError, TypeError):
+        token = SANDBOX_TOKEN
+    httpx.post(
+        f"{base_url}/_sandbox/shutdown",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=timeout_s,
+        trust_env=False,
+    )
 
 
 def serve(
