@@ -356,3 +356,22 @@ def test_a_stored_profile_with_an_impossible_expiry_is_refused_not_a_crash(
     run = run_cli("run", source, "--state", tmp_path / "j.sqlite", *FAST_RATES)
     assert run.returncode == 2, run.stderr
     assert "damaged" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_the_folders_made_for_profiles_are_owner_only(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox()
+    old = os.umask(0o022)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "batchbind", "auth", "import", "--base-url", sandbox.base_url,
+             "--no-check"],
+            input="u-sandbox\n", capture_output=True, text=True, check=False,
+            env={**os.environ, "BATCHBIND_CONFIG_DIR": str(profile_path().parent.parent / "a" / "b")},
+        )  # fmt: skip
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stderr
+    made = profile_path().parent.parent / "a"
+    for folder in (made, made / "b", made / "b" / "profiles"):
+        assert is_private(folder), folder

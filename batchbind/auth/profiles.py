@@ -29,7 +29,7 @@ from typing import Any
 from batchbind.auth import redact
 from batchbind.errors import JournalLocked, ProfileError, RunStopped
 from batchbind.store.lock import ProcessLock
-from batchbind.store.paths import check_profile_name, config_dir
+from batchbind.store.paths import check_profile_name, config_dir, private_folder
 
 VERSION = 1
 LOCK_TIMEOUT_S = 60.0
@@ -161,7 +161,7 @@ class ProfileStore:
         for secret in profile.secrets():
             redact.register(secret)
         path = self.path(profile.name)
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(self.folder)
         stamped = replace(profile, updated_at=time.time())
         payload = json.dumps(stamped.to_json(), indent=2, ensure_ascii=False).encode("utf-8")
         # mkstemp creates the file 0600 from the start: the secrets are never readable by others.
@@ -188,7 +188,7 @@ class ProfileStore:
 
     def acquire_lock(self, name: str, *, timeout_s: float = LOCK_TIMEOUT_S) -> ProcessLock:
         """Take the profile's inter-process lock (waiting for a refreshing process); release it."""
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(self.folder)
         lock = ProcessLock(self.folder / f".{check_name(name)}.lock")
         try:
             lock.acquire_waiting(timeout_s)
