@@ -65,6 +65,16 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         assert "BrokenPipe" not in done.stderr, done.stderr
         assert done.returncode in (0, 1), done.stderr  # the command's own answer, never 70/120
     assert closed_stdout("validate", source).returncode == 1  # one invalid row: validate says 1
+    # Both streams into one closed pipe (`2>&1 | head`): still the command's own code.
+    valid = write_input(tmp_path / "valid.csv", rows(300))
+    for args, code in ((("validate", valid), 0), (("validate", tmp_path / "missing.csv"), 2)):
+        merged = subprocess.Popen(
+            [sys.executable, "-m", "batchbind", *map(str, args)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        assert merged.stdout is not None
+        merged.stdout.close()
+        assert merged.wait(timeout=60) == code, args
     # And through a real shell pipeline into `head -1`.
     shell = subprocess.run(
         f'"{sys.executable}" -m batchbind validate "{source}" | head -1',

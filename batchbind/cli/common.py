@@ -41,24 +41,22 @@ def harden_streams() -> None:
 
 
 def say(message: str, *, err: bool = True) -> None:
-    """Print a line (scrubbed of secrets); stdout whose reader went away is dropped quietly."""
+    """Print a line (scrubbed of secrets); a stream whose reader went away is dropped quietly."""
     try:
         click.echo(redact.scrub(message), err=err)
     except BrokenPipeError:
-        if err:
-            raise
-        stdout_gone()
+        reader_gone(sys.stderr if err else sys.stdout)
 
 
-def stdout_gone() -> None:
-    """The reader of stdout went away (`| head`): send the rest to nowhere, without a word.
+def reader_gone(stream: Any) -> None:
+    """The reader of `stream` went away (`| head`): send the rest to nowhere, without a word.
 
     The command still finishes and exits with its own code; only the lines nobody reads are lost.
     Python's own flush at exit would fail again otherwise, with an "Exception ignored" message.
     """
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
         os.close(devnull)
 
 
@@ -124,10 +122,11 @@ def friendly_errors(func: F) -> F:
         except KeyboardInterrupt:
             sys.exit(130)
         except BrokenPipeError:
-            # Output went to a reader that left mid-line (`| head`): nobody is there to read a
-            # sentence about it. The command's own code is unknown here: 2, as for any problem
-            # of the surroundings (`say` and `print_json` usually absorb it first).
-            stdout_gone()
+            # Output went to a reader that left (`| head`) through a path that does not absorb
+            # it as `say` does: nobody is there to read a sentence about it. The command's own
+            # code is unknown here: 2, as for any problem of the surroundings.
+            reader_gone(sys.stdout)
+            reader_gone(sys.stderr)
             sys.exit(2)
         except Exception as exc:  # an internal error: say so in one line, keep the details in -v
             log.debug("internal error", exc_info=True)
