@@ -296,9 +296,10 @@ class Journal:
     def _open_to_read(self) -> sqlite3.Connection:
         """Open without writing anything, so a read-only journal can still be shown.
 
-        A WAL journal needs its `-shm` file to be read; on a read-only share where none is left
-        (the last writer removed it), SQLite can only read the file as immutable. Nobody can be
-        writing it there (a writer would have made the `-shm`), so nothing is missed.
+        A WAL journal needs its `-shm` file to be read; in a folder where none is left (the last
+        writer removed it) and none can be made, SQLite can only read the file as immutable.
+        No writer is at work then (it would have made the `-shm`); one starting while this reads
+        is not seen, which is what a read-only share allows anyway.
         """
         uri = self.path.resolve().as_uri()
         db = None

@@ -142,6 +142,8 @@ class ProcessLock:
                 time.sleep(poll_s)
 
     def release(self) -> None:
+        """Let go. A journal's lock is released after its SQLite connection is closed: closing
+        this descriptor drops every `fcntl` lock this process holds on the file."""
         if self._fd is None:
             return
         try:
