@@ -41,6 +41,13 @@ def _m(kind: Kind, hint_key: str) -> Meaning:
 
 OK = _m(Kind.OK, "")
 
+#: The binding id is not one Feishu could have issued.
+BAD_BINDING_ID = 195102
+#: No such binding: it never existed, or was removed (unbound, or in the admin console).
+BINDING_GONE = 195103
+#: The preflight's made-up binding id is refused this way only for a token that may bind.
+PREFLIGHT_PASSED = frozenset({BAD_BINDING_ID, BINDING_GONE})
+
 #: Feishu body codes, from the official error tables (see shared/docs/feishu-api.md).
 CODES: dict[int, Meaning] = {
     0: OK,

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from batchbind.errors import RunStopped
 from batchbind.feishu.client import Answer, FeishuClient
-from batchbind.feishu.codes import Kind
+from batchbind.feishu.codes import PREFLIGHT_PASSED, Kind
 from batchbind.feishu.pacing import Pacers
+from batchbind.feishu.retry import ONE_CHECK, Retrying, unanswered
 from batchbind.output import i18n
 
 PREFLIGHT_ID = "batchbind-preflight-check"
 PREFLIGHT_RENEWALS = 3
 
 
-async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str]:
+async def preflight(
+    client: FeishuClient, pacers: Pacers, lang: str, *, retrying: Retrying | None = None
+) -> list[str]:
     """Check the token against the tenant without side effects, before the first row.
 
     A status query for a made-up id is refused like a create for a bad token or a
@@ -22,10 +23,11 @@ async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str
     An expired token is renewed (when it can be) before the check gives up; a few times, since
     another process sharing the profile may spend a renewed token before this one uses it.
     """
+    retrying = retrying or Retrying(ONE_CHECK)
     tokens = client.tokens
     await tokens.ensure_fresh()
     carried = tokens.current()
-    answer = await _preflight_answer(client, pacers)
+    answer = await _preflight_answer(client, pacers, retrying)
     made = tokens.refreshes
     for _ in range(4 * PREFLIGHT_RENEWALS):  # adopting another process's token is not counted
         if answer.meaning.kind is not Kind.TOKEN or tokens.refreshes - made >= PREFLIGHT_RENEWALS:
@@ -36,7 +38,7 @@ async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str
             stop = i18n.text("stop_token", lang, code=answer.code, msg=answer.msg)
             raise RunStopped(f"{stop} {failure.message}", hint=failure.hint) from None
         carried = tokens.current()
-        answer = await _preflight_answer(client, pacers)
+        answer = await _preflight_answer(client, pacers, retrying)
     host = client.base_url
     if answer.tls_error:
         raise RunStopped(
@@ -48,7 +50,7 @@ async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str
             i18n.text("stop_unreachable", lang, host=host, error=answer.error),
             hint=i18n.text("stop_unreachable_hint", lang),
         )
-    if answer.code in (195102, 195103):
+    if answer.code in PREFLIGHT_PASSED:
         return []
     meaning = answer.meaning
     if meaning.kind in (Kind.TOKEN, Kind.RUN_WIDE):
@@ -61,13 +63,9 @@ async def preflight(client: FeishuClient, pacers: Pacers, lang: str) -> list[str
     return [i18n.text("preflight_unknown", lang, code=code, msg=answer.msg or answer.error)]
 
 
-async def _preflight_answer(client: FeishuClient, pacers: Pacers) -> Answer:
-    answer = None
-    for attempt in range(3):
+async def _preflight_answer(client: FeishuClient, pacers: Pacers, retrying: Retrying) -> Answer:
+    async def ask() -> Answer:
         await pacers["get"].acquire()
-        answer = await client.get(PREFLIGHT_ID)
-        if answer.code is not None or answer.tls_error:
-            break
-        await asyncio.sleep(0.5 * (attempt + 1))
-    assert answer is not None
-    return answer
+        return await client.get(PREFLIGHT_ID)
+
+    return await retrying.call(ask, unanswered)

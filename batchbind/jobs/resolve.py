@@ -26,6 +26,7 @@ from batchbind.errors import InputError, RunStopped
 from batchbind.feishu.client import Answer, FeishuClient
 from batchbind.feishu.codes import Kind
 from batchbind.feishu.pacing import Budget, Pacers
+from batchbind.feishu.retry import ONE_CHECK, Retrying, unanswered
 from batchbind.input.cleaning import clean_value, normalise_header
 from batchbind.input.headers import HEADER_ALIASES, HEADER_SCAN_ROWS
 from batchbind.jobs.engine import Pool, PoolOptions, PoolStats
@@ -197,14 +198,12 @@ class Resolver(Pool[Batch]):
 
 async def _tenant_token(client: FeishuClient, pacers: Pacers, settings: ResolveSettings) -> str:
     lang = settings.lang
-    answer: Answer | None = None
-    for attempt in range(3):
+
+    async def ask() -> Answer:
         await pacers["tenant_token"].acquire()
-        answer = await client.tenant_token(settings.app_id, settings.app_secret)
-        if answer.code is not None or answer.tls_error:
-            break
-        await asyncio.sleep(0.5 * (attempt + 1))
-    assert answer is not None
+        return await client.tenant_token(settings.app_id, settings.app_secret)
+
+    answer = await Retrying(ONE_CHECK).call(ask, unanswered)
     token = str((answer.data or {}).get("tenant_access_token", ""))
     if answer.code == 0 and token:
         redact.register(token)
