@@ -184,3 +184,34 @@ def test_help_ends_with_examples() -> None:
     result = bb("unbind", "--help")
     assert result.exit_code == 0
     assert "Examples:" in result.output and "--rows 12,15-20" in result.output
+
+
+def test_the_circuit_breaker_stops_a_streak_of_identical_failures(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    failing = ["u0@corp.example", "u1@corp.example", "u2@corp.example"]
+    rules = [
+        {"exchange_account": e, "fault": "error_500", "times": 10, "endpoint": "delete"}
+        for e in failing
+    ]
+    sandbox = make_sandbox(
+        {"limits": FAST_LIMITS, "sync": {"seconds": 0}, "faults": {"rules": rules}}
+    )
+    source = write_input(tmp_path / "people.xlsx", ROWS)
+    state = tmp_path / "journal.sqlite"
+    assert bb("run", source, *conn(sandbox, state), *FAST_RATES).exit_code == 0
+    results = tmp_path / "people.results.xlsx"
+    args = [*conn(sandbox, state), "--yes", "--max-attempts", "1", "--concurrency", "1"]
+
+    result = bb("unbind", results, *args, "--circuit-breaker", "3")
+
+    assert result.exit_code == 3, result.output
+    assert "3 rows in a row failed with the same answer (190003)" in result.output
+    assert [r["exchange_account"] for r in deletes(sandbox)] == failing  # then nothing more
+    assert [r["outcome"] for r in read_results(results)] == ["bound"] * 8  # as they were
+    assert len(sandbox.bindings()) == 8
+
+    off = bb("unbind", results, *args, "--circuit-breaker", "0")
+    assert off.exit_code == 1, off.output  # never stops: the rest is undone
+    outcomes = [r["outcome"] for r in read_results(results)]
+    assert outcomes == ["bound"] * 3 + ["unbound"] * 5

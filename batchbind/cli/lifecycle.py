@@ -84,6 +84,7 @@ def _settings(path: Path, kw: dict[str, Any], lang: str) -> LifecycleSettings:
         rate_per_minute=kw["rate_per_minute"],
         concurrency=kw["concurrency"],
         max_attempts=kw["max_attempts"],
+        circuit_breaker=kw["circuit_breaker"],
         lang=lang,
         progress=not kw["quiet"] and not kw["as_json"],
     )
@@ -449,6 +450,7 @@ def resolve(input_path: Path, **kw: Any) -> None:
         rate_per_minute=kw["rate_per_minute"],
         concurrency=kw["concurrency"],
         max_attempts=kw["max_attempts"],
+        circuit_breaker=kw["circuit_breaker"],
         lang=lang,
         progress=not kw["quiet"] and not kw["as_json"],
     )

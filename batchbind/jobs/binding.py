@@ -6,11 +6,12 @@ on, so the journal always knows the truth, whatever happens next.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from batchbind.feishu.client import Answer, derived_binding_id
 from batchbind.feishu.codes import Kind
-from batchbind.jobs.engine import Pool, Stopped
+from batchbind.jobs.engine import DONE, NOT_SENT, Final, Pool, Stopped, failed
 from batchbind.jobs.plan import Work
 from batchbind.output import i18n
 from batchbind.store.journal import Journal, State
@@ -40,39 +41,36 @@ class BindSender(Pool[Work]):
             fields.setdefault("log_id", answer.log_id)
         self._journal.record(item.key, state=state, endpoint=endpoint, **fields)
 
-    def _final(self, *, bound: bool, answer: Answer | None = None) -> None:
-        """Count a row done; a sent row also feeds the circuit breaker (`answer`: its refusal)."""
-        if bound:
-            self.stats.done += 1
-            self.progress.advance(bound=1)
-            self.note_outcome(None)
-        else:
-            self.stats.failed += 1
-            self.progress.advance(failed=1)
-            if answer is not None:
-                self.note_outcome("no answer" if answer.code is None else str(answer.code))
+    def _bound(self) -> Final:
+        self.progress.advance(bound=1)
+        return DONE
+
+    def _failed(self, answer: Answer) -> Final:
+        self.progress.advance(failed=1)
+        return failed(answer)
+
+    def _not_sent(self, item: Work) -> Final | None:
+        """A row of an admin account Feishu already refused gets the same answer, unsent."""
+        dead = self.dead_admins.get(item.binding.admin_account.casefold())
+        if dead is None:
+            return None
+        code, msg = dead
+        self._record(item, State.FAILED, counted=False, code=code, msg=msg, note="not sent")
+        self.progress.advance(failed=1)
+        return NOT_SENT
 
     async def carry(self, item: Work) -> None:
-        admin = item.binding.admin_account.casefold()
-        while True:
-            dead = self.dead_admins.get(admin)
-            if dead is not None:  # the same answer for every row of that admin account
-                code, msg = dead
-                self._record(item, State.FAILED, counted=False, code=code, msg=msg, note="not sent")
-                self._final(bound=False)
-                return
-            if self.stopping:
-                raise Stopped
-            answer = await self.send(
-                "create",
-                lambda: self.client.create(item.binding),
-                before=lambda: self._journal.mark_inflight(item.key),
-            )
-            if await self._handle(item, answer):
-                return
+        if self._not_sent(item) is not None:
+            return
+        await self.until_final(
+            "create",
+            lambda: self.client.create(item.binding),
+            functools.partial(self._step, item),
+            before=lambda: self._journal.mark_inflight(item.key),
+        )
 
-    async def _handle(self, item: Work, answer: Answer) -> bool:
-        """Record one answer; True when the row reached a final state for this run."""
+    async def _step(self, item: Work, answer: Answer) -> Final | None:
+        """Record one answer: the row's final state for this run, or None to send it again."""
         meaning = answer.meaning
         msg = answer.msg or answer.error
         stop = self.run_wide_stop(answer, meaning)
@@ -80,35 +78,30 @@ class BindSender(Pool[Work]):
             self._record(item, State.PENDING, answer, counted=False, msg=msg, note="run-wide stop")
             self.request_stop(stop)
             raise Stopped
-        match meaning.kind:
-            case Kind.OK:
-                data = answer.data or {}
-                self._record(
-                    item,
-                    State.BOUND,
-                    answer,
-                    counted=True,
-                    msg="",
-                    binding_id=str(data.get("exchange_binding_id", "")),
-                    binding_status=str(data.get("status", "")),
-                    ambiguous=False,
-                )
-                self._final(bound=True)
-                return True
-            case Kind.THROTTLED:  # the pacer already paused everyone; not an attempt
-                self._record(item, State.PENDING, answer, counted=False, msg=msg, note="throttled")
-                return False
-            case Kind.CONTENTION:  # one busy resource: retry this row soon; not an attempt
-                self._record(item, State.PENDING, answer, counted=False, msg=msg, note="contention")
-                await self.wait_contention()
-                return False
-            case Kind.TRANSIENT:
-                item.attempts += 1
+        kind = meaning.kind
+        if kind is Kind.OK:
+            data = answer.data or {}
+            self._record(
+                item,
+                State.BOUND,
+                answer,
+                counted=True,
+                msg="",
+                binding_id=str(data.get("exchange_binding_id", "")),
+                binding_status=str(data.get("status", "")),
+                ambiguous=False,
+            )
+            return self._bound()
+        if kind in (Kind.THROTTLED, Kind.CONTENTION, Kind.TRANSIENT):
+            if kind is Kind.TRANSIENT:
                 item.ambiguous = item.ambiguous or answer.lost
-                final = item.attempts >= self.options.max_attempts
+            wait = self.retry_wait(item, kind)  # the engine's rule: final, or wait and resend
+            if kind is not Kind.TRANSIENT:  # throttled or contention: not an attempt
+                self._record(item, State.PENDING, answer, counted=False, msg=msg, note=kind.value)
+            else:
                 self._record(
                     item,
-                    State.FAILED if final else State.PENDING,
+                    State.PENDING if wait is not None else State.FAILED,
                     answer,
                     counted=True,
                     transient=True,
@@ -116,32 +109,30 @@ class BindSender(Pool[Work]):
                     ambiguous=item.ambiguous,
                     note="lost answer" if answer.lost else "transient",
                 )
-                if final:
-                    self._final(bound=False, answer=answer)
-                    return True
-                await self.wait_backoff(item.attempts)
-                return False
-            case Kind.ROW | Kind.ADMIN:
-                item.attempts += 1
-                if item.ambiguous:
-                    return await self._refused_after_lost_answer(item, answer)
-                self._record(item, State.FAILED, answer, counted=True, msg=msg)
-                if meaning.kind is Kind.ADMIN:
-                    text = i18n.text(
-                        "admin_account_unusable",
-                        self.options.lang,
-                        admin=item.binding.admin_account,
-                        row=item.row,
-                        code=answer.code,
-                    )
-                    self.dead_admins.setdefault(
-                        item.binding.admin_account.casefold(), (str(answer.code), text)
-                    )
-                self._final(bound=False, answer=answer)
-                return True
-        raise AssertionError(f"unhandled answer kind {meaning.kind}")  # pragma: no cover
+            if wait is None:
+                return self._failed(answer)
+            await self.pause(wait)
+            return self._not_sent(item)  # its admin account may have been refused meanwhile
+        if kind in (Kind.ROW, Kind.ADMIN):
+            item.attempts += 1
+            if item.ambiguous:
+                return await self._refused_after_lost_answer(item, answer)
+            self._record(item, State.FAILED, answer, counted=True, msg=msg)
+            if kind is Kind.ADMIN:
+                text = i18n.text(
+                    "admin_account_unusable",
+                    self.options.lang,
+                    admin=item.binding.admin_account,
+                    row=item.row,
+                    code=answer.code,
+                )
+                self.dead_admins.setdefault(
+                    item.binding.admin_account.casefold(), (str(answer.code), text)
+                )
+            return self._failed(answer)
+        raise AssertionError(f"unhandled answer kind {kind}")  # pragma: no cover
 
-    async def _refused_after_lost_answer(self, item: Work, refused: Answer) -> bool:
+    async def _refused_after_lost_answer(self, item: Work, refused: Answer) -> Final:
         """Feishu refused a row whose earlier request got no answer: did that request bind it?
 
         The binding id is derived the way Feishu's documented example id is built (an inference),
@@ -169,8 +160,7 @@ class BindSender(Pool[Work]):
                 binding_status=str(data.get("status", "")),
                 ambiguous=False,
             )
-            self._final(bound=True)
-            return True
+            return self._bound()
         msg = i18n.text("unprovable_after_lost_answer", lang, msg=refused.msg, code=refused.code)
         check = i18n.text(
             "unprovable_hint", lang, exchange=binding.exchange_account, user=binding.user_id
@@ -180,5 +170,4 @@ class BindSender(Pool[Work]):
         self._record(
             item, State.FAILED, refused, counted=True, transient=unsure, msg=f"{msg} {check}"
         )
-        self._final(bound=False, answer=refused)
-        return True
+        return self._failed(refused)

@@ -1,12 +1,16 @@
-"""A pool of workers that carry items to a final state through one shared pacer per endpoint.
+"""The send engine: a pool of workers that carry items to a final state, and the rules they share.
 
 Each worker takes one item at a time from a shared iterator (items stream; they are never all held
 as tasks). Every request starts only when its endpoint's `Pacer` allows it, and a 429 teaches that
-pacer before the worker retries. Stopping is cooperative: a stop lets requests already sent finish
-and be recorded; `abandon` cancels them (the journal knows they were in flight).
+pacer before the worker retries. The engine holds the rules every job obeys: the retry rule
+(`retry_wait`, with the one retry helper's backoff), the run-wide stops (`stop_if_run_wide`), the
+circuit breaker (fed by every final item), and token renewal. Stopping is cooperative: a stop lets
+requests already sent finish and be recorded; `abandon` cancels them (the journal knows they were
+in flight).
 
-Subclasses say what carrying one item means (`carry`): binding a row, polling its status,
-unbinding it.
+A job plugs in what carrying one item means (`carry`, usually `until_final` with its own step that
+records one answer): binding a row, polling its status, unbinding it, looking up e-mails. The
+harness (`jobs.harness`) opens the client and runs the pool.
 """
 
 from __future__ import annotations
@@ -23,19 +27,22 @@ from batchbind.errors import RunStopped
 from batchbind.feishu.client import Answer, FeishuClient
 from batchbind.feishu.codes import Kind, Meaning
 from batchbind.feishu.pacing import Pacers
+from batchbind.feishu.retry import Backoff, Retrying
 from batchbind.output import i18n
 from batchbind.output.progress import Progress, SilentProgress
 
 log = logging.getLogger(__name__)
 
+Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 
 
 class Attempted(Protocol):
-    """An item that counts the attempts spent on it (transient errors)."""
+    """An item that counts the attempts spent on it (transient errors), and since when."""
 
     attempts: int
+    retry_since: float | None  # its first transient failure this run (the time bound)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +51,9 @@ class PoolOptions:
     max_attempts: int = 5  # for transient errors; waiting out a 429 is not an attempt
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
+    # No new attempt this long after an item's first transient failure (throttling pauses are
+    # counted too: a row does not wait forever).
+    retry_timeout_s: float = 300.0
     contention_backoff_s: float = 0.25
     # Stop after this many consecutive items failing with the same code (0: never).
     circuit_breaker: int = 50
@@ -54,13 +64,10 @@ class PoolOptions:
 class PoolStats:
     requests: int = 0
     throttled: int = 0
-    done: int = 0
-    failed: int = 0
     first_request_at: float | None = None
     last_answer_at: float | None = None
     stopped: RunStopped | None = None
     interrupted: int | None = None  # the signal number
-    abandoned: bool = False
 
     @property
     def sending_seconds(self) -> float:
@@ -73,6 +80,28 @@ class Stopped(Exception):
     """The run is stopping: leave the item as it is."""
 
 
+@dataclass(frozen=True, slots=True)
+class Final:
+    """An item is final for this run: done, or failed (with the code the circuit breaker counts;
+    None for an item that failed without being sent, which the breaker does not see)."""
+
+    done: bool
+    failed_with: str | None = None
+
+
+DONE = Final(done=True)
+NOT_SENT = Final(done=False)
+
+
+def failed(answer: Answer) -> Final:
+    """An item failed with this answer (the circuit breaker counts its code)."""
+    return Final(done=False, failed_with="no answer" if answer.code is None else str(answer.code))
+
+
+#: What a job's step says of one answer: final (done or failed), or None to send it again.
+Step = Callable[[Answer], Awaitable[Final | None]]
+
+
 #: How many more refreshes (made by this process) than accepted answers the run tolerates: a
 #: refresh that never yields a usable token must not spin forever. A ratio, not a streak: with
 #: many workers, refusals of a token can arrive before the answers it was accepted for.
@@ -80,22 +109,32 @@ MAX_FRUITLESS_REFRESHES = 3
 
 
 class Pool(Generic[T]):
+    #: Set by the harness once it has opened the client (`jobs.harness.run_pool`).
+    client: FeishuClient
+
     def __init__(
         self,
-        client: FeishuClient,
         pacers: Pacers,
         options: PoolOptions,
         *,
         progress: Progress | None = None,
         sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        self.client = client
         self.pacers = pacers
         self.options = options
-        self.progress = progress or SilentProgress()
+        self.progress: Progress = progress or SilentProgress()
         self._sleep = sleep
+        self._clock = clock
         self._rng = rng or random.Random()
+        backoff = Backoff(
+            attempts=max(1, options.max_attempts),
+            timeout_s=options.retry_timeout_s,
+            wait_initial_s=options.backoff_base_s,
+            wait_max_s=options.backoff_max_s,
+        )
+        self._retrying = Retrying(backoff, clock=clock, rng=self._rng)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.stats = PoolStats()
@@ -119,7 +158,6 @@ class Pool(Generic[T]):
 
     def abandon(self) -> None:
         """Stop now, without waiting for answers."""
-        self.stats.abandoned = True
         self._stop.set()
         for task in self._tasks:
             task.cancel()
@@ -148,6 +186,9 @@ class Pool(Generic[T]):
     # -- the pool ---------------------------------------------------------------------------
 
     async def run(self, items: Iterable[T]) -> PoolStats:
+        """Carry every item (or stop). A pass starts a new streak for the circuit breaker: an item
+        asked again in a later pass (`status --wait`) is not another row failing."""
+        self._streak = ("", 0)
         shared: Iterator[T] = iter(items)
         self._tasks = [
             asyncio.create_task(self._worker(shared))
@@ -169,19 +210,6 @@ class Pool(Generic[T]):
                 return
 
     # -- requests -----------------------------------------------------------------------------
-
-    def backoff(self, attempt: int) -> float:
-        """Exponential backoff with jitter, for transient errors."""
-        cap = min(self.options.backoff_max_s, self.options.backoff_base_s * 2 ** (attempt - 1))
-        return self._rng.uniform(cap / 2, cap)
-
-    async def wait_backoff(self, attempt: int) -> None:
-        await self.until_stop(self._sleep(self.backoff(attempt)))
-
-    async def wait_contention(self) -> None:
-        """190010: one busy resource. Retry this item soon, without slowing the others."""
-        wait = self.options.contention_backoff_s * self._rng.uniform(1, 2)
-        await self.until_stop(self._sleep(wait))
 
     async def send(
         self,
@@ -245,14 +273,17 @@ class Pool(Generic[T]):
             raise Stopped
         return True
 
-    def note_outcome(self, code: str | None) -> None:
-        """Feed the circuit breaker: None for an item done, else the code it failed with.
+    def _feed_breaker(self, final: Final) -> None:
+        """The circuit breaker: an item done ends a streak, one failed with a code extends it.
 
         A long streak of items failing the same way means something is wrong for all of them
         (a shifted column, a tenant rule): stop rather than burn through the file.
         """
-        if code is None:
+        if final.done:
             self._streak = ("", 0)
+            return
+        code = final.failed_with
+        if code is None:  # not sent: says nothing about the streak
             return
         last, n = self._streak
         n = n + 1 if code == last else 1
@@ -286,19 +317,6 @@ class Pool(Generic[T]):
             )
         return None
 
-    async def until_final(
-        self,
-        endpoint: str,
-        call: Callable[[], Awaitable[Answer]],
-        handle: Callable[[Answer], Awaitable[bool]],
-    ) -> None:
-        """Send `call` through `endpoint`'s pacer until `handle` says its answer is final."""
-        while True:
-            if self.stopping:
-                raise Stopped
-            if await handle(await self.send(endpoint, call)):
-                return
-
     def stop_if_run_wide(self, answer: Answer, meaning: Meaning) -> None:
         """Stop the pool, and this worker (`Stopped`), when the answer concerns the whole run."""
         stop = self.run_wide_stop(answer, meaning)
@@ -306,21 +324,57 @@ class Pool(Generic[T]):
             self.request_stop(stop)
             raise Stopped
 
-    async def try_again(self, item: Attempted, kind: Kind) -> bool:
-        """Whether to send `item` again, after the wait its answer asks for.
+    # -- the retry rule -------------------------------------------------------------------------
 
-        Yes when throttled (the pacer has paused everyone) and on contention (soon), neither
-        an attempt; and on a transient error while the item has attempts left (one is spent,
-        then a backoff). No for every other answer, and once the attempts are spent.
+    def retry_wait(self, item: Attempted, kind: Kind) -> float | None:
+        """The retry rule: how long to wait before sending `item` again after an answer of
+        `kind`, or None when that answer is final.
+
+        Throttled: at once (the pacer has paused every worker as the server asked); contention:
+        soon, without slowing the others; neither is an attempt. A transient error spends an
+        attempt, and is retried after the retry helper's backoff while attempts and time are
+        left. Every other answer is final.
         """
         if kind is Kind.THROTTLED:
-            return True
+            return 0.0
         if kind is Kind.CONTENTION:
-            await self.wait_contention()
-            return True
-        if kind is Kind.TRANSIENT:
-            item.attempts += 1
-            if item.attempts < self.options.max_attempts:
-                await self.wait_backoff(item.attempts)
-                return True
-        return False
+            return self.options.contention_backoff_s * self._rng.uniform(1, 2)
+        if kind is not Kind.TRANSIENT:
+            return None
+        item.attempts += 1
+        now = self._clock()
+        if item.retry_since is None:
+            item.retry_since = now
+        return self._retrying.next_wait(item.attempts, elapsed=now - item.retry_since)
+
+    async def pause(self, seconds: float) -> None:
+        """Wait before sending again (cut short, with `Stopped`, if the run stops)."""
+        if seconds > 0:
+            await self.until_stop(self._sleep(seconds))
+
+    async def until_final(
+        self,
+        endpoint: str,
+        call: Callable[[], Awaitable[Answer]],
+        step: Step,
+        *,
+        before: Callable[[], None] | None = None,
+    ) -> Final:
+        """Send `call` through `endpoint`'s pacer until `step` says its answer is final, and feed
+        the circuit breaker with that final answer."""
+        while True:
+            if self.stopping:
+                raise Stopped
+            final = await step(await self.send(endpoint, call, before=before))
+            if final is not None:
+                self._feed_breaker(final)
+                return final
+
+    async def try_again(self, item: Attempted, kind: Kind) -> bool:
+        """For steps with nothing to record before a retry: whether to send `item` again (after
+        the wait the retry rule asks for)."""
+        wait = self.retry_wait(item, kind)
+        if wait is None:
+            return False
+        await self.pause(wait)
+        return True

@@ -48,7 +48,8 @@ class Work:
     binding: Binding
     row: int  # the physical row of its first occurrence, for messages
     ambiguous: bool = False  # an earlier request may have reached Feishu unanswered
-    attempts: int = 0
+    attempts: int = 0  # transient failures, this run and earlier ones
+    retry_since: float | None = None  # its first transient failure this run
 
 
 @dataclass(slots=True)

@@ -11,7 +11,6 @@ Lookups change nothing in Feishu and nothing in the journal, so a re-run simply 
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 from collections import Counter
@@ -29,8 +28,9 @@ from batchbind.feishu.pacing import Budget, Pacers
 from batchbind.feishu.retry import ONE_CHECK, Retrying, unanswered
 from batchbind.input.cleaning import clean_value, normalise_header
 from batchbind.input.headers import HEADER_ALIASES, HEADER_SCAN_ROWS
-from batchbind.jobs.engine import Pool, PoolOptions, PoolStats
-from batchbind.jobs.signals import install_signals
+from batchbind.jobs.engine import DONE, Final, Pool, PoolOptions, PoolStats, failed
+from batchbind.jobs.exit_codes import exit_code
+from batchbind.jobs.harness import run_pool
 from batchbind.model import Field, UserIdType
 from batchbind.output import i18n
 from batchbind.output.progress import progress_bar
@@ -76,6 +76,7 @@ class ResolveSettings:
     rate_per_minute: float = 1000.0
     concurrency: int = 8
     max_attempts: int = 5
+    circuit_breaker: int = 50
     lang: str = "en"
     progress: bool = True
 
@@ -161,6 +162,7 @@ def _person(entry: dict[str, Any]) -> Person:
 class Batch:
     emails: list[str]
     attempts: int = 0
+    retry_since: float | None = None
 
 
 class Resolver(Pool[Batch]):
@@ -172,10 +174,10 @@ class Resolver(Pool[Batch]):
 
     async def carry(self, item: Batch) -> None:
         call = functools.partial(self.client.batch_get_id, item.emails)
-        await self.until_final("lookup", call, functools.partial(self._handle, item))
+        await self.until_final("lookup", call, functools.partial(self._step, item))
         self.progress.advance(bound=len(item.emails))
 
-    async def _handle(self, item: Batch, answer: Answer) -> bool:
+    async def _step(self, item: Batch, answer: Answer) -> Final | None:
         meaning = answer.meaning
         self.stop_if_run_wide(answer, meaning)
         if meaning.kind is Kind.OK:
@@ -188,12 +190,10 @@ class Resolver(Pool[Batch]):
             for email in item.emails:
                 key = email.casefold()
                 self.people[key] = answered.get(key, Person("", Status.NOT_FOUND))
-            self.stats.done += 1
-            return True
+            return DONE
         if await self.try_again(item, meaning.kind):
-            return False
-        self.stats.failed += 1  # no usable answer: these stay pending, a re-run asks again
-        return True
+            return None
+        return failed(answer)  # no usable answer: these stay pending, a re-run asks again
 
 
 async def _tenant_token(client: FeishuClient, pacers: Pacers, settings: ResolveSettings) -> str:
@@ -215,37 +215,41 @@ async def _tenant_token(client: FeishuClient, pacers: Pacers, settings: ResolveS
     )
 
 
-async def _look_up(
+def _look_up(
     settings: ResolveSettings, emails: list[str], notify: Callable[[str], None]
 ) -> Resolver:
     token = [""]
-    pacers = Pacers(
-        Budget(per_second=settings.rate_per_second, per_minute=settings.rate_per_minute)
-    )
-    async with FeishuClient(
-        settings.base_url,
-        lambda: token[0],
-        user_id_type=settings.user_id_type.value,
-        max_connections=settings.concurrency,
-    ) as client:
+
+    async def start(client: FeishuClient, pacers: Pacers, _lang: str) -> list[str]:
         token[0] = await _tenant_token(client, pacers, settings)
-        batches = [Batch(emails[i : i + BATCH]) for i in range(0, len(emails), BATCH)]
-        with progress_bar(len(emails), desc="looking up", enabled=settings.progress) as bar:
-            resolver = Resolver(
-                client,
-                pacers,
-                PoolOptions(
-                    concurrency=settings.concurrency,
-                    max_attempts=settings.max_attempts,
-                    lang=settings.lang,
-                ),
-                progress=bar,
-            )
-            restore = install_signals(resolver, settings.lang, notify)
-            try:
-                await resolver.run(batches)
-            finally:
-                restore()
+        return []
+
+    def client() -> FeishuClient:
+        return FeishuClient(
+            settings.base_url,
+            lambda: token[0],
+            user_id_type=settings.user_id_type.value,
+            max_connections=settings.concurrency,
+        )
+
+    resolver = Resolver(
+        Pacers(Budget(per_second=settings.rate_per_second, per_minute=settings.rate_per_minute)),
+        PoolOptions(
+            concurrency=settings.concurrency,
+            max_attempts=settings.max_attempts,
+            circuit_breaker=settings.circuit_breaker,
+            lang=settings.lang,
+        ),
+    )
+    batches = [Batch(emails[i : i + BATCH]) for i in range(0, len(emails), BATCH)]
+    run_pool(
+        resolver,
+        client,
+        functools.partial(resolver.run, batches),
+        start=start,
+        progress=lambda: progress_bar(len(emails), desc="looking up", enabled=settings.progress),
+        notify=notify,
+    )
     return resolver
 
 
@@ -302,12 +306,9 @@ def resolve_job(
 
     resolver: Resolver | None = None
     stats: PoolStats | None = None
-    if wanted:
-        try:
-            resolver = asyncio.run(_look_up(settings, list(wanted.values()), notify))
-            stats = resolver.stats
-        except RunStopped as exc:  # the app's credentials were refused: nothing was looked up
-            stats = PoolStats(stopped=exc)
+    if wanted:  # credentials refused: nothing is looked up, and the stop is in the stats
+        resolver = _look_up(settings, list(wanted.values()), notify)
+        stats = resolver.stats
     people = resolver.people if resolver else {}
 
     counts: Counter[str] = Counter()
@@ -335,9 +336,11 @@ def resolve_job(
     if grid.kind == "xlsx" and out.suffix.lower() == ".xlsx":
         sheets = grid.sheets
     path = write_grid(grid, sheets, out)
-    exit_code = _exit_code(counts, stats, settings.include_resigned)
+    unfilled = counts[Status.NOT_FOUND] + counts[Status.PENDING]
+    if not settings.include_resigned:
+        unfilled += counts[Status.RESIGNED]
     return ResolveResult(
-        exit_code=exit_code,
+        exit_code=exit_code("resolve", {"unfilled": unfilled}, stats),
         counts=counts,
         path=path,
         wanted=out,
@@ -348,17 +351,6 @@ def resolve_job(
         not_found_rows=not_found,
         duration_s=time.time() - started,
     )
-
-
-def _exit_code(counts: Counter[str], stats: PoolStats | None, include_resigned: bool) -> int:
-    if stats is not None and stats.interrupted is not None:
-        return 128 + stats.interrupted
-    if stats is not None and stats.stopped is not None:
-        return 3
-    unfilled = counts[Status.NOT_FOUND] + counts[Status.PENDING]
-    if not include_resigned:
-        unfilled += counts[Status.RESIGNED]
-    return 1 if unfilled else 0
 
 
 def _get(cells: list[str], index: int) -> str:

@@ -9,21 +9,21 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from batchbind.errors import InputError, RunStopped
 from batchbind.feishu.client import tenant_host
-from batchbind.feishu.preflight import preflight
 from batchbind.input.load import load_table
 from batchbind.input.validation import validate
 from batchbind.jobs.binding import BindSender
-from batchbind.jobs.engine import Pool, PoolOptions, PoolStats
+from batchbind.jobs.engine import Pool, PoolStats
+from batchbind.jobs.exit_codes import exit_code
+from batchbind.jobs.harness import run_pool
 from batchbind.jobs.plan import Plan, make_plan
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
-from batchbind.jobs.signals import install_signals
 from batchbind.model import Checked, ResultRow, RunInfo, Table
 from batchbind.output.progress import progress_bar
 from batchbind.output.render import (
@@ -48,19 +48,14 @@ log = logging.getLogger(__name__)
 class RunSettings(ConnectionSettings):
     retry_failed: bool = False
     rebind: bool = False
-    circuit_breaker: int = 50
 
     def public(self) -> dict[str, str]:
         return {
             **super().public(),
-            "circuit_breaker": str(self.circuit_breaker),
             "retry_failed": str(self.retry_failed).lower(),
             "rebind": str(self.rebind).lower(),
             "allow_multiple_per_user": str(self.allow_multiple_per_user).lower(),
         }
-
-    def pool_options(self) -> PoolOptions:
-        return replace(super().pool_options(), circuit_breaker=self.circuit_breaker)
 
 
 @dataclass(kw_only=True)
@@ -77,7 +72,6 @@ class JobResult:
     stopped: RunStopped | None = None
     started_at: str = ""
     duration_s: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
 
 def _iso(ts: float) -> str:
@@ -99,17 +93,14 @@ def read_and_check(settings: ReadSettings) -> tuple[Table, Checked]:
     return table, checked
 
 
-def run_exit_code(counts: Counts, stats: PoolStats | None) -> int:
-    """The contract's exit codes for `run` (duplicates never change them)."""
-    if stats is not None and stats.interrupted is not None:
-        return 128 + stats.interrupted
-    if stats is not None and stats.stopped is not None:
-        return 3
-    if counts.pending or counts.transient_failures:
-        return 4
-    if counts.by_outcome["invalid"] or counts.by_outcome["failed"]:
-        return 1
-    return 0
+def run_exit_counts(counts: Counts) -> dict[str, int]:
+    """The counts `run`'s exit code reads (duplicates never change it: their original decides)."""
+    return {
+        "pending": counts.pending,
+        "transient": counts.transient_failures,
+        "invalid": counts.by_outcome["invalid"],
+        "failed": counts.by_outcome["failed"],
+    }
 
 
 class _RunRowsSaver:
@@ -146,34 +137,29 @@ class _RunRowsSaver:
         self.save()
 
 
-async def _send_all(
+def _send_all(
     settings: RunSettings,
     plan: Plan,
     journal: Journal,
     notify: Callable[[str], None],
     saver: _RunRowsSaver,
-) -> tuple[PoolStats, list[str]]:
-    pacers = settings.pacers()
-    async with settings.client() as client:
-        notes = await preflight(client, pacers, settings.lang)
-        for note in notes:
-            notify(note)
-        with progress_bar(len(plan.work), enabled=settings.progress) as bar:
-            sender = BindSender(
-                client,
-                pacers,
-                settings.pool_options(),
-                progress=bar,
-                journal=journal,
-            )
-            restore = install_signals(sender, settings.lang, notify)
-            saving = asyncio.create_task(saver.save_after_first_request(sender))
-            try:
-                stats = await sender.run(plan.work)
-            finally:
-                restore()
-                saving.cancel()
-    return stats, notes
+) -> PoolStats:
+    sender = BindSender(settings.pacers(), settings.pool_options(), journal=journal)
+
+    async def work() -> None:
+        saving = asyncio.create_task(saver.save_after_first_request(sender))
+        try:
+            await sender.run(plan.work)
+        finally:
+            saving.cancel()
+
+    return run_pool(
+        sender,
+        settings.client,
+        work,
+        progress=lambda: progress_bar(len(plan.work), enabled=settings.progress),
+        notify=notify,
+    )
 
 
 def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m: None) -> JobResult:
@@ -184,7 +170,6 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
     tenant = tenant_host(settings.base_url)
     out = settings.out or default_results(settings.input)
     stats: PoolStats | None = None
-    notes: list[str] = []
     with Journal(settings.state, tenant=tenant) as journal:
         journal.start_run("run", input_name=str(settings.input), settings=settings.public())
         plan = make_plan(
@@ -199,11 +184,7 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
         saver = _RunRowsSaver(journal, table.columns, frames, out, settings.lang)
         stopped: RunStopped | None = None
         if plan.work:
-            try:
-                stats, notes = asyncio.run(_send_all(settings, plan, journal, notify, saver))
-            except RunStopped as exc:  # the preflight refused: nothing was sent
-                stopped = exc
-                stats = PoolStats(stopped=exc)
+            stats = _send_all(settings, plan, journal, notify, saver)
             stopped = stats.stopped
         saver.save()
         log.debug("saved the run's rows at %.2fs", time.time() - started)
@@ -230,10 +211,10 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
         rendered = render_from_journal(frames, journal, lang=settings.lang, tally=tally)
         written = write_results(out, table.columns, rendered, info, lang=settings.lang)
         counts = tally.counts()
-        exit_code = run_exit_code(counts, stats)
-        journal.end_run(counts=counts.by_outcome, exit_code=exit_code)
+        code = exit_code("run", run_exit_counts(counts), stats)
+        journal.end_run(counts=counts.by_outcome, exit_code=code)
     return JobResult(
-        exit_code=exit_code,
+        exit_code=code,
         table=table,
         results=[],
         rows=tally.rows,
@@ -245,7 +226,6 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
         stopped=stopped,
         started_at=info.started_at,
         duration_s=info.duration_s,
-        notes=notes,
     )
 
 
@@ -261,7 +241,6 @@ def validate_job(
     frames = frames_for(checked, None, lang=lang)
     results = list(render_frames(frames, {}, lang=lang))
     counts = count_frames(results, {}, frames)
-    invalid = counts.by_outcome["invalid"]
     written = None
     if out is not None:
         ended = time.time()
@@ -275,7 +254,7 @@ def validate_job(
         )
         written = write_results(out, table.columns, results, info, lang=lang)
     return JobResult(
-        exit_code=1 if invalid else 0,
+        exit_code=exit_code("validate", counts.by_outcome),
         table=table,
         results=results,
         rows=len(results),

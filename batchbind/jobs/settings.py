@@ -1,7 +1,7 @@
 """What a job needs to know: how to read the sheet, and how to talk to Feishu.
 
 `run`, `status` and `unbind` share the connection settings (origin, token, journal, budget,
-pool); each job adds its own on top.
+pool, circuit breaker); each job adds its own on top.
 """
 
 from __future__ import annotations
@@ -38,6 +38,8 @@ class ConnectionSettings(ReadSettings):
     rate_per_minute: float = 1000.0
     concurrency: int = 32
     max_attempts: int = 5
+    # Stop after this many items in a row failing with the same code (0: never).
+    circuit_breaker: int = 50
     lang: str = "en"
     progress: bool = True
 
@@ -51,11 +53,15 @@ class ConnectionSettings(ReadSettings):
             "rate_per_minute": f"{self.rate_per_minute:g}",
             "concurrency": str(self.concurrency),
             "max_attempts": str(self.max_attempts),
+            "circuit_breaker": str(self.circuit_breaker),
         }
 
     def pool_options(self) -> PoolOptions:
         return PoolOptions(
-            concurrency=self.concurrency, max_attempts=self.max_attempts, lang=self.lang
+            concurrency=self.concurrency,
+            max_attempts=self.max_attempts,
+            circuit_breaker=self.circuit_breaker,
+            lang=self.lang,
         )
 
     def pacers(self) -> Pacers:

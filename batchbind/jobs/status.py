@@ -20,20 +20,19 @@ from typing import Any
 
 from tqdm import tqdm
 
-from batchbind.errors import RunStopped
 from batchbind.feishu.client import Answer, tenant_host
-from batchbind.feishu.codes import Kind
-from batchbind.feishu.preflight import preflight
-from batchbind.jobs.engine import Pool, PoolStats, Stopped
-from batchbind.jobs.signals import install_signals
+from batchbind.feishu.codes import BINDING_GONE, Kind
+from batchbind.jobs.engine import DONE, Final, Pool, PoolStats, Stopped, failed
+from batchbind.jobs.exit_codes import exit_code
+from batchbind.jobs.harness import run_pool
 from batchbind.jobs.view import (
     FINAL_STATUSES,
     BoundRow,
     LifecycleSettings,
+    Target,
     View,
     Written,
     read_view,
-    stats_exit,
     write_view,
 )
 from batchbind.output import i18n
@@ -41,15 +40,6 @@ from batchbind.store.journal import Journal, State
 
 #: The first pause between two rounds of `--wait`; each pause doubles, up to `max_interval`.
 FIRST_INTERVAL_S = 0.5
-GONE_CODE = 195103
-
-
-@dataclass(slots=True)
-class Target:
-    key: str
-    row: int
-    binding_id: str
-    attempts: int = 0
 
 
 class FinalBar:
@@ -83,14 +73,15 @@ class StatusPoller(Pool[Target]):
         self.gone: set[str] = set()  # bindings Feishu no longer has (now unbound)
         self.unchecked: dict[str, str] = {}  # key -> why its status is not known this round
         self.on_answer: Callable[[], None] = lambda: None
+        self.timed_out = False  # `--wait` ran out of time
 
     async def carry(self, item: Target) -> None:
-        item.attempts = 0
+        item.attempts, item.retry_since = 0, None  # every round starts afresh
         call = functools.partial(self.client.get, item.binding_id)
-        await self.until_final("get", call, functools.partial(self._handle, item))
+        await self.until_final("get", call, functools.partial(self._step, item))
         self.on_answer()
 
-    async def _handle(self, item: Target, answer: Answer) -> bool:
+    async def _step(self, item: Target, answer: Answer) -> Final | None:
         meaning = answer.meaning
         self.stop_if_run_wide(answer, meaning)  # the row keeps what the journal knew
         if meaning.kind is Kind.OK:
@@ -98,15 +89,14 @@ class StatusPoller(Pool[Target]):
             self._journal.set_binding_status(item.key, status)
             self.statuses[item.key] = status
             self.unchecked.pop(item.key, None)
-            self.stats.done += 1
-            return True
+            return DONE
         if await self.try_again(item, meaning.kind):
-            return False
+            return None
         if meaning.kind is Kind.TRANSIENT:  # its attempts are spent
             self.unchecked[item.key] = answer.msg or answer.error
         elif meaning.kind not in (Kind.ROW, Kind.ADMIN):  # pragma: no cover
             raise AssertionError(f"unhandled answer kind {meaning.kind}")
-        elif answer.code == GONE_CODE:
+        elif answer.code == BINDING_GONE:  # a true answer about the row, not a failure
             self._journal.record(
                 item.key,
                 state=State.UNBOUND,
@@ -120,10 +110,10 @@ class StatusPoller(Pool[Target]):
                 note="status: the binding no longer exists",
             )
             self.gone.add(item.key)
+            return DONE
         else:
             self.unchecked[item.key] = f"{answer.code}: {answer.msg}"
-        self.stats.failed += 1
-        return True
+        return failed(answer)
 
 
 @dataclass(kw_only=True)
@@ -138,7 +128,6 @@ class StatusResult:
     timed_out: bool = False
     unknown_rows: int = 0
     duration_s: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
 
 def _tally(scope: list[BoundRow], journal: Journal, poller: StatusPoller | None) -> Counter[str]:
@@ -156,77 +145,62 @@ def _tally(scope: list[BoundRow], journal: Journal, poller: StatusPoller | None)
     return tally
 
 
-def status_exit_code(tally: Counter[str], stats: PoolStats | None) -> int:
-    """0 all bound rows done, 1 some err, 4 some still syncing (or unknown), 3 stopped."""
-    stopped = stats_exit(stats)
-    if stopped is not None:
-        return stopped
-    if any(n for s, n in tally.items() if s not in FINAL_STATUSES and s != "unbound"):
-        return 4
-    return 1 if tally["err"] else 0
+def _exit_counts(tally: Counter[str]) -> dict[str, int]:
+    """The status counts the exit code reads: rows with a sync error, rows not final yet."""
+    syncing = sum(n for s, n in tally.items() if s not in FINAL_STATUSES and s != "unbound")
+    return {"err": tally["err"], "syncing": syncing}
 
 
-async def _poll(
-    settings: LifecycleSettings,
-    journal: Journal,
-    scope: list[BoundRow],
+async def _rounds(
+    poller: StatusPoller,
+    targets: list[Target],
     *,
     wait: bool,
     timeout_s: float,
     max_interval_s: float,
-    notify: Callable[[str], None],
-) -> tuple[StatusPoller, bool, list[str]]:
+    progress: bool,
+) -> None:
+    """Ask for every target's status; with `wait`, again for those not final, until all are or
+    the time is up (then `poller.timed_out`)."""
     loop = asyncio.get_running_loop()
-    timed_out = False
-    async with settings.client() as client:
-        pacers = settings.pacers()
-        notes = await preflight(client, pacers, settings.lang)
-        for note in notes:
-            notify(note)
-        poller = StatusPoller(client, pacers, settings.pool_options(), journal=journal)
-        bar = FinalBar(len(scope), enabled=settings.progress)
+    bar = FinalBar(len(targets), enabled=progress)
 
-        def show() -> None:
-            final = sum(1 for s in poller.statuses.values() if s in FINAL_STATUSES)
-            err = sum(1 for s in poller.statuses.values() if s == "err")
-            bar.show(final + len(poller.gone), err)
+    def show() -> None:
+        final = sum(1 for s in poller.statuses.values() if s in FINAL_STATUSES)
+        err = sum(1 for s in poller.statuses.values() if s == "err")
+        bar.show(final + len(poller.gone), err)
 
-        poller.on_answer = show
+    poller.on_answer = show
 
-        def time_up() -> None:
-            nonlocal timed_out
-            timed_out = True
-            poller.request_stop()
+    def time_up() -> None:
+        poller.timed_out = True
+        poller.request_stop()
 
-        restore = install_signals(poller, settings.lang, notify)
-        timer = loop.call_later(timeout_s, time_up) if wait else None
-        deadline = loop.time() + timeout_s
-        targets = [Target(b.key, b.row, b.state.binding_id) for b in scope]
-        interval = FIRST_INTERVAL_S
-        try:
-            while targets:
-                await poller.run(targets)
-                if poller.stopping:
-                    break
-                targets = [
-                    t
-                    for t in targets
-                    if t.key not in poller.gone and poller.statuses.get(t.key) not in FINAL_STATUSES
-                ]
-                remaining = deadline - loop.time()
-                if not wait or not targets or remaining <= 0:
-                    break
-                try:
-                    await poller.until_stop(asyncio.sleep(min(interval, remaining)))
-                except Stopped:
-                    break
-                interval = min(interval * 2, max_interval_s)
-        finally:
-            if timer is not None:
-                timer.cancel()
-            restore()
-            bar.close()
-    return poller, timed_out, notes
+    timer = loop.call_later(timeout_s, time_up) if wait else None
+    deadline = loop.time() + timeout_s
+    interval = FIRST_INTERVAL_S
+    try:
+        while targets:
+            await poller.run(targets)
+            if poller.stopping:
+                break
+            targets = [
+                t
+                for t in targets
+                if t.key not in poller.gone and poller.statuses.get(t.key) not in FINAL_STATUSES
+            ]
+            remaining = deadline - loop.time()
+            if not wait or not targets or remaining <= 0:
+                break
+            try:
+                await poller.until_stop(asyncio.sleep(min(interval, remaining)))
+            except Stopped:
+                break
+            interval = min(interval * 2, max_interval_s)
+    finally:
+        if timer is not None:
+            timer.cancel()
+        bar.close()
 
 
 def status_job(
@@ -247,26 +221,22 @@ def status_job(
         scope = view.bound(states)
         poller: StatusPoller | None = None
         timed_out = False
-        notes: list[str] = []
         stats: PoolStats | None = None
         if scope:
-            try:
-                poller, timed_out, notes = asyncio.run(
-                    _poll(
-                        settings,
-                        journal,
-                        scope,
-                        wait=wait,
-                        timeout_s=timeout_s,
-                        max_interval_s=max_interval_s,
-                        notify=notify,
-                    )
-                )
-                stats = poller.stats
-            except RunStopped as exc:  # the preflight refused: nothing was asked
-                stats = PoolStats(stopped=exc)
+            poller = StatusPoller(settings.pacers(), settings.pool_options(), journal=journal)
+            work = functools.partial(
+                _rounds,
+                poller,
+                [b.target() for b in scope],
+                wait=wait,
+                timeout_s=timeout_s,
+                max_interval_s=max_interval_s,
+                progress=settings.progress,
+            )
+            stats = run_pool(poller, settings.client, work, notify=notify)
+            timed_out = poller.timed_out
         tally = _tally(scope, journal, poller)
-        exit_code = status_exit_code(tally, stats)
+        code = exit_code("status", _exit_counts(tally), stats)
         written = write_view(
             view,
             journal,
@@ -276,11 +246,11 @@ def status_job(
             stats=stats,
             extra={"wait": str(wait).lower()},
         )
-        journal.end_run(counts=dict(tally), exit_code=exit_code)
+        journal.end_run(counts=dict(tally), exit_code=code)
     rows = {b.key: b.row for b in scope}
     unchecked = {rows[k]: why for k, why in (poller.unchecked if poller else {}).items()}
     return StatusResult(
-        exit_code=exit_code,
+        exit_code=code,
         view=view,
         written=written,
         scope=scope,
@@ -290,5 +260,4 @@ def status_job(
         timed_out=timed_out,
         unknown_rows=view.unknown_rows(states),
         duration_s=time.time() - started,
-        notes=notes,
     )

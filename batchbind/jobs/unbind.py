@@ -13,7 +13,6 @@ until the next `unbind`, which then meets 195103 and records it.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 from collections.abc import Callable
@@ -21,19 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batchbind.errors import InputError, RunStopped
+from batchbind.errors import InputError
 from batchbind.feishu.client import Answer, tenant_host
-from batchbind.feishu.codes import Kind
-from batchbind.feishu.preflight import preflight
-from batchbind.jobs.engine import Pool, PoolStats
+from batchbind.feishu.codes import BINDING_GONE, Kind
+from batchbind.jobs.engine import DONE, Final, Pool, PoolStats, failed
+from batchbind.jobs.exit_codes import exit_code
+from batchbind.jobs.harness import run_pool
 from batchbind.jobs.selection import keys_of
-from batchbind.jobs.signals import install_signals
-from batchbind.jobs.view import BoundRow, LifecycleSettings, View, Written, stats_exit, write_view
+from batchbind.jobs.view import BoundRow, LifecycleSettings, Target, View, Written, write_view
 from batchbind.output import i18n
 from batchbind.output.progress import progress_bar
 from batchbind.store.journal import Journal, RowState, State
-
-GONE_CODE = 195103
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,14 +79,6 @@ def choose(
     return Choice(bound)
 
 
-@dataclass(slots=True)
-class Target:
-    key: str
-    row: int
-    binding_id: str
-    attempts: int = 0
-
-
 class Unbinder(Pool[Target]):
     """Deletes each binding and journals the answer before moving on."""
 
@@ -111,11 +100,11 @@ class Unbinder(Pool[Target]):
         return text
 
     async def carry(self, item: Target) -> None:
-        item.attempts = 0
+        item.attempts, item.retry_since = 0, None
         call = functools.partial(self.client.delete, item.binding_id)
-        await self.until_final("delete", call, functools.partial(self._handle, item))
+        await self.until_final("delete", call, functools.partial(self._step, item))
 
-    def _unbound(self, item: Target, answer: Answer, msg: str, note: str) -> None:
+    def _unbound(self, item: Target, answer: Answer, msg: str, note: str) -> Final:
         self._journal.record(
             item.key,
             state=State.UNBOUND,
@@ -129,10 +118,10 @@ class Unbinder(Pool[Target]):
             note=self._note(note),
         )
         self.undone.add(item.key)
-        self.stats.done += 1
         self.progress.advance(bound=1)
+        return DONE
 
-    def _still_bound(self, item: Target, answer: Answer) -> None:
+    def _still_bound(self, item: Target, answer: Answer) -> Final:
         msg = answer.msg or answer.error
         code = "" if answer.code is None else str(answer.code)
         text = i18n.text("unbind_failed", self.options.lang, msg=msg, code=code or "-")
@@ -148,25 +137,23 @@ class Unbinder(Pool[Target]):
             note=self._note("unbind failed"),
         )
         self.failed[item.key] = text
-        self.stats.failed += 1
         self.progress.advance(failed=1)
+        return failed(answer)
 
-    async def _handle(self, item: Target, answer: Answer) -> bool:
+    async def _step(self, item: Target, answer: Answer) -> Final | None:
         meaning = answer.meaning
         self.stop_if_run_wide(answer, meaning)  # nothing more is sent; this row stays bound
         if meaning.kind is Kind.OK:
-            self._unbound(item, answer, self._msg("unbound_msg"), "unbind")
-            return True
+            return self._unbound(item, answer, self._msg("unbound_msg"), "unbind")
         if await self.try_again(item, meaning.kind):
-            return False
+            return None
         if meaning.kind not in (Kind.TRANSIENT, Kind.ROW, Kind.ADMIN):  # pragma: no cover
             raise AssertionError(f"unhandled answer kind {meaning.kind}")
-        if meaning.kind is not Kind.TRANSIENT and answer.code == GONE_CODE:
+        if meaning.kind is not Kind.TRANSIENT and answer.code == BINDING_GONE:
             msg = self._msg("unbind_gone")
-            self._unbound(item, answer, msg, "unbind: the binding no longer existed")
-        else:  # refused, or its attempts are spent: the binding is still there
-            self._still_bound(item, answer)
-        return True
+            return self._unbound(item, answer, msg, "unbind: the binding no longer existed")
+        # Refused, or its attempts are spent: the binding is still there.
+        return self._still_bound(item, answer)
 
 
 @dataclass(kw_only=True)
@@ -177,34 +164,6 @@ class UnbindResult:
     failed: dict[int, str]  # physical row -> message
     stats: PoolStats | None
     duration_s: float
-
-
-async def _send_all(
-    settings: LifecycleSettings,
-    journal: Journal,
-    targets: list[Target],
-    reason: str,
-    notify: Callable[[str], None],
-) -> Unbinder:
-    async with settings.client() as client:
-        pacers = settings.pacers()
-        for note in await preflight(client, pacers, settings.lang):
-            notify(note)
-        with progress_bar(len(targets), desc="unbinding", enabled=settings.progress) as bar:
-            unbinder = Unbinder(
-                client,
-                pacers,
-                settings.pool_options(),
-                progress=bar,
-                journal=journal,
-                reason=reason,
-            )
-            restore = install_signals(unbinder, settings.lang, notify)
-            try:
-                await unbinder.run(targets)
-            finally:
-                restore()
-    return unbinder
 
 
 def unbind_job(
@@ -223,15 +182,22 @@ def unbind_job(
         journal.start_run("unbind", input_name=str(settings.input), settings=public)
         # Chosen again under the lock: another process may have changed the journal meanwhile.
         choice = choose(view, journal.states(), selection, settings)
-        targets = [Target(b.key, b.row, b.state.binding_id) for b in choice.targets]
+        targets = [b.target() for b in choice.targets]
         unbinder: Unbinder | None = None
         stats: PoolStats | None = None
         if targets:
-            try:
-                unbinder = asyncio.run(_send_all(settings, journal, targets, reason, notify))
-                stats = unbinder.stats
-            except RunStopped as exc:  # the preflight refused: nothing was sent
-                stats = PoolStats(stopped=exc)
+            unbinder = Unbinder(
+                settings.pacers(), settings.pool_options(), journal=journal, reason=reason
+            )
+            stats = run_pool(
+                unbinder,
+                settings.client,
+                functools.partial(unbinder.run, targets),
+                progress=lambda: progress_bar(
+                    len(targets), desc="unbinding", enabled=settings.progress
+                ),
+                notify=notify,
+            )
         written = write_view(
             view,
             journal,
@@ -241,19 +207,18 @@ def unbind_job(
             stats=stats,
             extra={"reason": reason},
         )
-        failed = {
+        not_undone = {
             t.row: unbinder.failed[t.key] for t in targets if unbinder and t.key in unbinder.failed
         }
-        exit_code = stats_exit(stats)
-        if exit_code is None:
-            exit_code = 1 if failed else 0
         undone = len(unbinder.undone) if unbinder else 0
-        journal.end_run(counts={"unbound": undone, "failed": len(failed)}, exit_code=exit_code)
+        counts = {"unbound": undone, "failed": len(not_undone)}
+        code = exit_code("unbind", counts, stats)
+        journal.end_run(counts=counts, exit_code=code)
     return UnbindResult(
-        exit_code=exit_code,
+        exit_code=code,
         written=written,
         unbound=undone,
-        failed=failed,
+        failed=not_undone,
         stats=stats,
         duration_s=time.time() - started,
     )

@@ -64,6 +64,20 @@ class BoundRow:
         binding = self.checked.binding
         return binding.user_id if binding else ""
 
+    def target(self) -> Target:
+        return Target(self.key, self.row, self.state.binding_id)
+
+
+@dataclass(slots=True)
+class Target:
+    """A bound row to act on (`status` asks about it, `unbind` deletes it), by its binding id."""
+
+    key: str
+    row: int
+    binding_id: str
+    attempts: int = 0
+    retry_since: float | None = None
+
 
 @dataclass(slots=True)
 class View:
@@ -209,14 +223,3 @@ def write_view(
     )
     path = write_results(out, view.table.columns, results, info, lang=settings.lang)
     return Written(results, counts, path, out)
-
-
-def stats_exit(stats: PoolStats | None) -> int | None:
-    """The exit code a stop imposes (interrupted, run-wide stop), if any."""
-    if stats is None:
-        return None
-    if stats.interrupted is not None:
-        return 128 + stats.interrupted
-    if stats.stopped is not None:
-        return 3
-    return None
