@@ -177,3 +177,36 @@ def test_results_file_is_updated_in_place_and_an_input_sheet_never(
     assert {r["binding_status"] for r in read_results(custom)} == {"done"}
     assert source.read_bytes() == original
     assert {r["binding_status"] for r in read_results(tmp_path / "input.results.xlsx")} == {"done"}
+
+
+def test_the_circuit_breaker_stops_a_streak_of_identical_failures(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    failing = ["s0@corp.example", "s1@corp.example"]
+    rules = [
+        {"exchange_account": e, "fault": "error_500", "times": 10, "endpoint": "get"}
+        for e in failing
+    ]
+    sandbox = make_sandbox(
+        {"limits": FAST_LIMITS, "sync": {"seconds": 0.0}, "faults": {"rules": rules}}
+    )
+    source = write_input(tmp_path / "people.csv", ROWS)
+    state = tmp_path / "journal.sqlite"
+    out = tmp_path / "people.results.csv"
+    assert bb("run", source, *conn(sandbox, state), *FAST_RATES, "--out", out).exit_code == 0
+    before = read_results(out)
+    args = [*conn(sandbox, state), "--max-attempts", "1", "--concurrency", "1"]
+
+    result = bb("status", out, *args, "--circuit-breaker", "2")
+
+    assert result.exit_code == 3, result.output
+    assert "2 rows in a row failed with the same answer (190003)" in result.output
+    asked = [r for r in gets(sandbox) if r["binding_id"] != "batchbind-preflight-check"]
+    assert len(asked) == 2  # then nothing more
+    after = read_results(out)  # every row as it was
+    assert [r["binding_status"] for r in after] == [r["binding_status"] for r in before]
+    assert [r["outcome"] for r in after] == [r["outcome"] for r in before]
+
+    off = bb("status", out, *args, "--circuit-breaker", "0")
+    assert off.exit_code == 4, off.output  # never stops: two statuses are unknown
+    assert Counter(r["binding_status"] for r in read_results(out))["done"] == 4

@@ -25,9 +25,9 @@ from batchbind.cli.common import (
 from batchbind.errors import InputError
 from batchbind.feishu.client import resolve_base_url, tenant_host
 from batchbind.jobs.resolve import ResolveSettings, resolve_job
-from batchbind.jobs.selection import parse_rows
+from batchbind.jobs.selection import Selection, choose, parse_rows
 from batchbind.jobs.status import status_job
-from batchbind.jobs.unbind import Selection, choose, unbind_job
+from batchbind.jobs.unbind import unbind_job
 from batchbind.jobs.view import LifecycleSettings, Written, read_view
 from batchbind.model import UserIdType
 from batchbind.output import i18n

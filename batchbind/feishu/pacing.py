@@ -90,7 +90,6 @@ class Pacer:
         # Grant times of the last second and the last minute, for the window guard.
         self._last_second: deque[float] = deque()
         self._last_minute: deque[float] = deque()
-        self.granted = 0
         self.throttle_events = 0  # distinct throttling episodes (not individual 429s)
 
     # -- the rate -----------------------------------------------------------------------------
@@ -173,7 +172,6 @@ class Pacer:
                 self._tokens = max(0.0, self._tokens - 1.0)
                 self._last_second.append(now)
                 self._last_minute.append(now)
-                self.granted += 1
                 return
 
     # -- what the server said -----------------------------------------------------------------

@@ -109,6 +109,9 @@ MAX_FRUITLESS_REFRESHES = 3
 
 
 class Pool(Generic[T]):
+    """The workers, their shared pacers and the rules they obey; a job subclasses it with its
+    `carry` (what carrying one item to a final state means)."""
+
     #: Set by the harness once it has opened the client (`jobs.harness.run_pool`).
     client: FeishuClient
 

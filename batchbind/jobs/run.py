@@ -74,7 +74,8 @@ class JobResult:
     duration_s: float = 0.0
 
 
-def _iso(ts: float) -> str:
+def iso_utc(ts: float) -> str:
+    """A timestamp as the results file shows it: UTC, to the second."""
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
@@ -191,8 +192,8 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
         ended = time.time()
         info = RunInfo(
             command="run",
-            started_at=_iso(started),
-            ended_at=_iso(ended),
+            started_at=iso_utc(started),
+            ended_at=iso_utc(ended),
             duration_s=ended - started,
             settings=settings.public(),
             journal=str(settings.state),
@@ -246,8 +247,8 @@ def validate_job(
         ended = time.time()
         info = RunInfo(
             command="validate",
-            started_at=_iso(started),
-            ended_at=_iso(ended),
+            started_at=iso_utc(started),
+            ended_at=iso_utc(ended),
             duration_s=ended - started,
             settings={"input": str(settings.input)},
             lang=lang,

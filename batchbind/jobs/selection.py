@@ -2,17 +2,21 @@
 
 `--rows 12,15-20` names rows as the user sees them in Excel (the `row` column). `--only FILE`
 names rows by content, so a short sheet of "the ones to undo" finds its rows in a long results
-file whatever their order.
+file whatever their order. `choose` picks the bound rows a `Selection` names (for `unbind`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from batchbind.errors import InputError
+from batchbind.feishu.client import tenant_host
 from batchbind.jobs.plan import valid_keys
 from batchbind.jobs.run import read_and_check
 from batchbind.jobs.settings import ReadSettings
+from batchbind.jobs.view import BoundRow, LifecycleSettings, View
+from batchbind.store.journal import RowState
 
 #: A range wider than this is a typo (a sheet holds at most 1,048,576 rows).
 MAX_ROW = 1_048_576
@@ -52,3 +56,49 @@ def keys_of(path: Path, settings: ReadSettings, tenant: str) -> set[str]:
     )
     _, checked = read_and_check(only)
     return set(valid_keys(checked, tenant, settings.user_id_type.value).values())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Selection:
+    """Which rows to undo: all bound rows, some physical rows, or the rows of another sheet."""
+
+    rows: frozenset[int] | None = None
+    only: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.rows is not None and self.only is not None:
+            raise InputError("Use --rows or --only, not both.")
+
+
+@dataclass(slots=True)
+class Choice:
+    """The bound rows chosen, and the chosen rows that are not bound (left as they are)."""
+
+    targets: list[BoundRow]
+    not_bound: list[int] = field(default_factory=list)  # physical rows
+
+
+def choose(
+    view: View, states: dict[str, RowState], selection: Selection, settings: LifecycleSettings
+) -> Choice:
+    bound = view.bound(states)
+    if selection.rows is not None:
+        present = set(view.table.numbers)
+        missing = sorted(selection.rows - present)
+        if missing:
+            shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+            raise InputError(
+                f"--rows: {view.table.source} has no data row {shown}.",
+                hint="Use the numbers of the `row` column of the results file.",
+            )
+        keys = {view.keys[r] for r in selection.rows if r in view.keys}
+        chosen = [b for b in bound if b.key in keys]
+        done = {b.key for b in chosen}
+        return Choice(chosen, sorted(r for r in selection.rows if view.keys.get(r) not in done))
+    if selection.only is not None:
+        wanted = keys_of(selection.only, settings, tenant_host(settings.base_url))
+        chosen = [b for b in bound if b.key in wanted]
+        found = {b.key for b in chosen}
+        not_bound = sorted(r for r, k in view.keys.items() if k in wanted and k not in found)
+        return Choice(chosen, not_bound)
+    return Choice(bound)

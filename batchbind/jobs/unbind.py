@@ -16,67 +16,22 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from batchbind.errors import InputError
 from batchbind.feishu.client import Answer, tenant_host
 from batchbind.feishu.codes import BINDING_GONE, Kind
 from batchbind.jobs.engine import DONE, Final, Pool, PoolStats, failed
 from batchbind.jobs.exit_codes import exit_code
 from batchbind.jobs.harness import run_pool
-from batchbind.jobs.selection import keys_of
-from batchbind.jobs.view import BoundRow, LifecycleSettings, Target, View, Written, write_view
+from batchbind.jobs.selection import Selection, choose
+from batchbind.jobs.view import LifecycleSettings, Target, View, Written, write_view
 from batchbind.output import i18n
 from batchbind.output.progress import progress_bar
-from batchbind.store.journal import Journal, RowState, State
+from batchbind.store.journal import Journal, State
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Selection:
-    """Which rows to undo: all bound rows, some physical rows, or the rows of another sheet."""
-
-    rows: frozenset[int] | None = None
-    only: Path | None = None
-
-    def __post_init__(self) -> None:
-        if self.rows is not None and self.only is not None:
-            raise InputError("Use --rows or --only, not both.")
-
-
-@dataclass(slots=True)
-class Choice:
-    """The bound rows chosen, and the chosen rows that are not bound (left as they are)."""
-
-    targets: list[BoundRow]
-    not_bound: list[int] = field(default_factory=list)  # physical rows
-
-
-def choose(
-    view: View, states: dict[str, RowState], selection: Selection, settings: LifecycleSettings
-) -> Choice:
-    bound = view.bound(states)
-    if selection.rows is not None:
-        present = set(view.table.numbers)
-        missing = sorted(selection.rows - present)
-        if missing:
-            shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
-            raise InputError(
-                f"--rows: {view.table.source} has no data row {shown}.",
-                hint="Use the numbers of the `row` column of the results file.",
-            )
-        keys = {view.keys[r] for r in selection.rows if r in view.keys}
-        chosen = [b for b in bound if b.key in keys]
-        done = {b.key for b in chosen}
-        return Choice(chosen, sorted(r for r in selection.rows if view.keys.get(r) not in done))
-    if selection.only is not None:
-        wanted = keys_of(selection.only, settings, tenant_host(settings.base_url))
-        chosen = [b for b in bound if b.key in wanted]
-        found = {b.key for b in chosen}
-        not_bound = sorted(r for r, k in view.keys.items() if k in wanted and k not in found)
-        return Choice(chosen, not_bound)
-    return Choice(bound)
+# `Selection` is part of `unbind_job`'s signature (and of the public API, by this module).
+__all__ = ["Selection", "UnbindResult", "Unbinder", "choose", "unbind_job"]
 
 
 class Unbinder(Pool[Target]):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import python_calamine
@@ -21,7 +20,7 @@ from batchbind.input.csvfile import DELIMITERS, read_text, records
 from batchbind.input.headers import HEADER_SCAN_ROWS, match_header
 from batchbind.jobs.engine import PoolStats
 from batchbind.jobs.plan import Disposition, Plan, valid_keys
-from batchbind.jobs.run import read_and_check
+from batchbind.jobs.run import iso_utc, read_and_check
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
 from batchbind.model import Checked, CheckedRow, Outcome, ResultRow, RunInfo, Table
 from batchbind.output import i18n
@@ -168,10 +167,6 @@ def _top_rows(path: Path) -> Iterator[list[str]]:
 # -- writing the view -------------------------------------------------------------------------
 
 
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def annotate(results: list[ResultRow], lang: str) -> None:
     """Hints for what `status` and `unbind` leave behind: sync errors, syncing, unbound rows."""
     for result in results:
@@ -212,8 +207,8 @@ def write_view(
     ended = time.time()
     info = RunInfo(
         command=command,
-        started_at=_iso(started),
-        ended_at=_iso(ended),
+        started_at=iso_utc(started),
+        ended_at=iso_utc(ended),
         duration_s=ended - started,
         settings={**settings.public(), **(extra or {})},
         journal=str(settings.state),
