@@ -1,4 +1,4 @@
-"""The one retry helper, on a fake clock: nothing here really sleeps."""
+"""The one retry helper, on a fake clock (nothing here really sleeps), and the preflight on it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import random
 
 import pytest
 
+from batchbind.errors import RunStopped
 from batchbind.feishu.client import Answer
+from batchbind.feishu.pacing import Budget, Pacers
+from batchbind.feishu.preflight import preflight
 from batchbind.feishu.retry import ONE_CHECK, Backoff, Retrying, Verdict, unanswered
 
 
@@ -154,3 +157,54 @@ def test_one_check_retries_only_a_missing_answer() -> None:
     assert unanswered(Answer(http_status=200, code=0)) is False
     assert unanswered(Answer(http_status=500, code=190003)) is False
     assert ONE_CHECK.attempts == 3 and ONE_CHECK.timeout_s is not None
+
+
+class StubTokens:
+    """A token that never needs renewing."""
+
+    refreshes = 0
+
+    async def ensure_fresh(self) -> None:
+        pass
+
+    def current(self) -> str:
+        return "u-stub"
+
+
+class PreflightClient:
+    """Answers the preflight's status query from a list, without a network."""
+
+    base_url = "http://127.0.0.1:9"
+
+    def __init__(self, *answers: Answer) -> None:
+        self.tokens = StubTokens()
+        self._answers = list(answers)
+        self.asked = 0
+
+    async def get(self, _binding_id: str) -> Answer:
+        self.asked += 1
+        return self._answers.pop(0)
+
+
+def check(client: PreflightClient) -> list[str]:
+    pacers = Pacers(Budget(per_second=1e6, per_minute=1e8))
+    quick = Retrying(ONE_CHECK, waiting=False)
+    return asyncio.run(preflight(client, pacers, "en", retrying=quick))  # type: ignore[arg-type]
+
+
+def test_the_preflight_asks_again_when_no_answer_came_back() -> None:
+    client = PreflightClient(
+        Answer(error="Timeout"), Answer(error="Timeout"), Answer(http_status=400, code=195103)
+    )
+
+    assert check(client) == []  # the token may bind: no note
+    assert client.asked == 3
+
+
+def test_the_preflight_gives_up_after_its_attempts() -> None:
+    never = Answer(error="ConnectionRefused", maybe_sent=False)
+    client = PreflightClient(never, never, never, never)
+
+    with pytest.raises(RunStopped, match=r"127\.0\.0\.1:9"):
+        check(client)
+    assert client.asked == 3
