@@ -11,23 +11,6 @@ import pytest
 
 import batchbind
 
-#: Public names whose own docstring still lives in a module another part of issue 11 is
-#: rewriting (batchbind/jobs/): strict, so the mark must go as soon as the docstring lands.
-_DOCSTRING_PENDING = {
-    "ConnectionSettings",
-    "JobResult",
-    "ReadSettings",
-    "ReportResult",
-    "ResolveResult",
-    "ResolveSettings",
-    "RunSettings",
-    "StatusResult",
-    "UnbindResult",
-    "read_and_check",
-    "read_view",
-    "resolve_job",
-}
-
 
 def _own_doc(obj: object, name: str) -> str:
     doc = inspect.getdoc(obj) or ""
@@ -43,16 +26,7 @@ def test_every_public_name_imports_and_is_described(name: str) -> None:
     assert f"`{name}`" in (batchbind.__doc__ or ""), f"{name} is not in the package docstring"
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n, marks=pytest.mark.xfail(n in _DOCSTRING_PENDING, reason="jobs/*", strict=True)
-        )
-        for n in batchbind.__all__
-        if n != "__version__"
-    ],
-)
+@pytest.mark.parametrize("name", [n for n in batchbind.__all__ if n != "__version__"])
 def test_every_public_name_has_its_own_docstring(name: str) -> None:
     assert _own_doc(getattr(batchbind, name), name)
 

@@ -61,6 +61,8 @@ class Status(StrEnum):
 
 @dataclass(kw_only=True)
 class ResolveSettings:
+    """What `resolve` reads, which app's credentials it looks people up with, and how fast."""
+
     input: Path
     base_url: str
     app_id: str
@@ -258,6 +260,8 @@ def _look_up(
 
 @dataclass(kw_only=True)
 class ResolveResult:
+    """What `resolve` did: rows per `resolve_status`, the copy written, and its exit code."""
+
     exit_code: int
     counts: Counter[str]
     path: Path
@@ -273,6 +277,7 @@ class ResolveResult:
 def resolve_job(
     settings: ResolveSettings, *, notify: Callable[[str], None] = lambda _m: None
 ) -> ResolveResult:
+    """Fill in the missing user_ids of the input from people's e-mail, and write the copy."""
     started = time.time()
     grid = read_grid(settings.input, encoding=settings.encoding, delimiter=settings.delimiter)
     layout = _find_layout(grid, settings)

@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(kw_only=True)
 class RunSettings(ConnectionSettings):
+    """What `run` reads, whom it talks to, and its re-run rules (`--retry-failed`, `--rebind`)."""
+
     retry_failed: bool = False
     rebind: bool = False
 
@@ -60,6 +62,8 @@ class RunSettings(ConnectionSettings):
 
 @dataclass(kw_only=True)
 class JobResult:
+    """What `run` or `validate` did: the counts, the results file written, and the exit code."""
+
     exit_code: int
     table: Table
     results: list[ResultRow]  # validate keeps them (it prints the problems); run streams them
@@ -80,6 +84,7 @@ def iso_utc(ts: float) -> str:
 
 
 def read_and_check(settings: ReadSettings) -> tuple[Table, Checked]:
+    """Read the sheet and check every row (nothing is sent)."""
     table = load_table(
         settings.input,
         sheet=settings.sheet,
@@ -267,6 +272,8 @@ def validate_job(
 
 @dataclass(kw_only=True)
 class ReportResult:
+    """A run's results file rendered again from the journal (`batchbind report`)."""
+
     run: RunRecord
     results: list[ResultRow]
     counts: Counts

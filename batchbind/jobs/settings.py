@@ -18,6 +18,8 @@ from batchbind.model import UserIdType
 
 @dataclass(kw_only=True)
 class ReadSettings:
+    """How to read the input sheet, and what its user_id column holds."""
+
     input: Path
     sheet: str | None = None
     encoding: str | None = None
@@ -28,6 +30,8 @@ class ReadSettings:
 
 @dataclass(kw_only=True)
 class ConnectionSettings(ReadSettings):
+    """Whom a job talks to (origin, token, journal) and how (budget, pool, circuit breaker)."""
+
     base_url: str
     token: str = field(repr=False)
     # Where the token comes from when it can be renewed (a profile); else `token` is used as is.

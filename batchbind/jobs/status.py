@@ -118,6 +118,8 @@ class StatusPoller(Pool[Target]):
 
 @dataclass(kw_only=True)
 class StatusResult:
+    """What `status` found: rows per sync status, the rows it could not check, its exit code."""
+
     exit_code: int
     view: View
     written: Written

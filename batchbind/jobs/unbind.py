@@ -113,6 +113,8 @@ class Unbinder(Pool[Target]):
 
 @dataclass(kw_only=True)
 class UnbindResult:
+    """What `unbind` did: rows undone, rows it could not undo (and why), its exit code."""
+
     exit_code: int
     written: Written
     unbound: int

@@ -127,6 +127,7 @@ class View:
 
 
 def read_view(settings: ReadSettings, tenant: str) -> View:
+    """Read a results file (or any input sheet) back, with each valid row's journal key."""
     table, checked = read_and_check(settings)
     return View(table, checked, valid_keys(checked, tenant, settings.user_id_type.value))
 
