@@ -51,9 +51,10 @@ class PoolOptions:
     max_attempts: int = 5  # for transient errors; waiting out a 429 is not an attempt
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0
-    # No new attempt this long after an item's first transient failure (throttling pauses are
-    # counted too: a row does not wait forever).
-    retry_timeout_s: float = 300.0
+    # No new attempt this long after an item's first transient failure. Off by default: the
+    # contract bounds a row by --max-attempts, and a time bound would also count the pauses of a
+    # long throttling episode (someone else using the app), which must never cost a row.
+    retry_timeout_s: float | None = None
     contention_backoff_s: float = 0.25
     # Stop after this many consecutive items failing with the same code (0: never).
     circuit_breaker: int = 50
