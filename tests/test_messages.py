@@ -4,14 +4,17 @@ every table that names a key finds it, and errors speak the user's --lang at the
 from __future__ import annotations
 
 import string
+import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import run_cli, write_input
 
 from batchbind.cli import cli
 from batchbind.errors import InputError, JournalError, ScenarioError
 from batchbind.feishu import codes
+from batchbind.input.load import load_table
 from batchbind.output import i18n
 from batchbind.output.problems import PROBLEM_CODES
 
@@ -83,3 +86,48 @@ def test_a_journal_error_speaks_chinese_and_calls_the_journal_by_its_name(tmp_pa
         result.stderr
         == f"错误：{missing} 处没有绑定记录：请用 --state 指定某次运行所用的绑定记录。\n"
     )
+
+
+def _stops_in_chinese(result: subprocess.CompletedProcess[str], *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("错误："), result.stderr
+    first = result.stderr.splitlines()[0]
+    assert _is_chinese(first.removeprefix("错误：")), first
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+def test_a_missing_column_stops_in_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("admin_account,exchange_account\na@x.com,b@x.com\n", encoding="utf-8")
+    result = run_cli("validate", path, "--lang", "zh")
+    _stops_in_chinese(result, "缺少 user_id 列", "管理员账号")
+
+
+def test_an_unreadable_file_stops_in_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"%PDF-1.7 not a spreadsheet")
+    result = run_cli("validate", path, "--lang", "zh")
+    _stops_in_chinese(result, "PDF 文档，不是电子表格")
+
+
+def test_a_file_not_found_stops_in_chinese(tmp_path: Path) -> None:
+    result = run_cli("validate", tmp_path / "nope.xlsx", "--lang", "zh")
+    _stops_in_chinese(result, "nope.xlsx 不存在", "请检查路径和文件名")
+
+
+def test_no_token_stops_in_chinese(tmp_path: Path) -> None:
+    path = write_input(tmp_path / "b.csv", [("admin@x.com", "a@x.com", "ou_1")])
+    result = run_cli("run", path, "--lang", "zh", "--state", tmp_path / "j.db")
+    _stops_in_chinese(result, "没有访问令牌")
+
+
+def test_an_error_inside_a_sheet_name_speaks_chinese_and_english_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "b.csv"
+    path.write_text("admin,admin_account,exchange_account,user_id\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_table(path)
+    assert str(caught.value).startswith("b.csv: columns A (admin) and B (admin_account) on row 1")
+    message, hint = caught.value.render("zh")
+    assert message.startswith("b.csv：第 1 行的 A (admin) 和 B (admin_account) 列都表示")
+    assert _is_chinese(hint)

@@ -92,17 +92,17 @@ def parse_import(text: str) -> Grant:
     """
     text = text.strip()
     if not text:
-        raise OAuthError("nothing on stdin: pipe a token or the token endpoint's JSON into it")
+        raise OAuthError.of("stdin_empty")
     if text.startswith("{"):
         try:
             data = json.loads(text)
         except ValueError:
-            raise OAuthError("stdin starts like JSON but is not valid JSON") from None
+            raise OAuthError.of("stdin_bad_json") from None
         if not isinstance(data, dict):
-            raise OAuthError("stdin holds JSON but not the token endpoint's answer (an object)")
+            raise OAuthError.of("stdin_not_object")
         grant = oauth.parse_grant(data)
     elif any(c.isspace() for c in text):
-        raise OAuthError("stdin holds more than one word: give the token alone, or the JSON")
+        raise OAuthError.of("stdin_several_words")
     else:
         grant = oauth.parse_grant({"access_token": text})
     clean_token(grant.access_token, origin="stdin")

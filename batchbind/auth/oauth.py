@@ -21,6 +21,8 @@ import httpx
 from batchbind.auth import redact
 from batchbind.errors import OAuthError as OAuthError  # re-exported: callers import it from here
 from batchbind.feishu.network import TRANSPORT_ERRORS, json_object, no_answer
+from batchbind.output import i18n
+from batchbind.output.i18n import Phrase
 
 TOKEN_PATH = "/open-apis/authen/v2/oauth/token"
 AUTHORIZE_PATH = "/open-apis/authen/v1/authorize"
@@ -35,11 +37,7 @@ ACCOUNTS = {
 
 #: Refresh can never succeed again: the user must authorize anew.
 DEAD_REFRESH = {
-    20026: "the refresh token is invalid",
-    20037: "the refresh token expired (they last 365 days)",
-    20064: "the refresh token was revoked",
-    20073: "the refresh token was already used (another process or tool refreshed it)",
-    20074: "refresh is not enabled for this app (add offline_access to the app)",
+    code: Phrase(f"dead_refresh_{code}") for code in (20026, 20037, 20064, 20073, 20074)
 }
 #: Feishu's own trouble: try again shortly.
 RETRYABLE = frozenset({20050, 20072})
@@ -82,7 +80,7 @@ def parse_grant(data: dict[str, Any]) -> Grant:
         data = inner
     token = data.get("access_token")
     if not isinstance(token, str) or not token.strip():
-        raise OAuthError("the answer holds no access_token")
+        raise OAuthError.of("oauth_no_access_token")
     refresh = data.get("refresh_token")
     grant = Grant(
         access_token=token.strip(),
@@ -143,26 +141,34 @@ async def _token_call(http: httpx.AsyncClient, base_url: str, body: dict[str, st
             headers={"Content-Type": "application/json; charset=utf-8"},
         )
     except TRANSPORT_ERRORS as exc:
-        raise OAuthError(
-            f"no answer from {base_url} ({no_answer(exc).kind})", retryable=True
+        raise _refused(
+            "oauth_no_answer", retryable=True, host=base_url, kind=no_answer(exc).kind
         ) from None
     data = json_object(response.content)
     if data is None:
-        raise OAuthError(
-            f"HTTP {response.status_code} from the token endpoint, not a JSON answer",
+        raise _refused(
+            "oauth_not_json",
             retryable=response.status_code >= 500 or response.status_code == 429,
+            status=response.status_code,
         )
     code = data.get("code")
     if (isinstance(code, int) and code != 0) or "error" in data:
         number = code if isinstance(code, int) else None
         description = str(data.get("error_description") or data.get("msg") or data.get("error"))
-        known = DEAD_REFRESH.get(number or 0)
-        raise OAuthError(
-            f"{number}: {known or description}" if number is not None else description,
-            code=number,
-            retryable=number in RETRYABLE or response.status_code >= 500,
-        )
+        retryable = number in RETRYABLE or response.status_code >= 500
+        if number is None:  # the server's own words, as it said them
+            raise OAuthError(description, retryable=retryable)
+        reason = DEAD_REFRESH.get(number) or description
+        raise _refused("oauth_refused", code=number, retryable=retryable, reason=reason)
     return parse_grant(data)
+
+
+def _refused(key: str, *, retryable: bool, code: int | None = None, **params: object) -> OAuthError:
+    """An OAuthError whose sentence is catalogue entry `key` (`code`: Feishu's, if any)."""
+    params = {"code": code, **params} if code is not None else params
+    return OAuthError(
+        i18n.text(key, "en", **params), code=code, retryable=retryable, key=key, params=params
+    )
 
 
 async def exchange_code(

@@ -27,7 +27,7 @@ import httpx
 from batchbind.auth import oauth, redact
 from batchbind.auth.oauth import AppCredentials, Grant, OAuthError
 from batchbind.auth.profiles import Profile, ProfileStore
-from batchbind.errors import RunStopped
+from batchbind.errors import BatchbindError, RunStopped
 from batchbind.feishu.network import client_options
 from batchbind.output import i18n
 
@@ -49,10 +49,16 @@ def login_hint(lang: str, profile: str = "default") -> str:
     return i18n.text("refresh_login_hint", lang, option=option)
 
 
-def refresh_failed(reason: str, lang: str, profile: str = "default") -> RefreshFailed:
+def refresh_failed(reason: object, lang: str, profile: str = "default") -> RefreshFailed:
+    """The stop for a token that cannot be renewed; `reason` (a refusal too) speaks `lang`."""
     return RefreshFailed(
-        i18n.text("refresh_impossible", lang, reason=reason), hint=login_hint(lang, profile)
+        i18n.text("refresh_impossible", lang, reason=_spoken(reason, lang)),
+        hint=login_hint(lang, profile),
     )
+
+
+def _spoken(reason: object, lang: str) -> object:
+    return reason.render(lang)[0] if isinstance(reason, BatchbindError) else reason
 
 
 class TokenSource:
@@ -200,7 +206,7 @@ class ProfileTokens(TokenSource):
     def _adopt(self, profile: Profile) -> None:
         self.profile = profile
 
-    def _die(self, reason: str) -> RefreshFailed:
+    def _die(self, reason: object) -> RefreshFailed:
         self._dead = refresh_failed(reason, self.lang, self.profile.name)
         return self._dead
 
@@ -232,8 +238,9 @@ class ProfileTokens(TokenSource):
                     return await oauth.refresh(http, profile.host, app, profile.refresh_token)
             except OAuthError as exc:
                 if not exc.retryable:
-                    raise self._die(str(exc)) from None
+                    raise self._die(exc) from None
                 last = exc
                 log.info("token refresh failed (%s); retrying", exc)
         # Not marked dead: a later refresh may still work (Feishu's trouble, or the network's).
-        raise refresh_failed(i18n.text("refresh_unavailable", lang, error=last), lang)
+        error = _spoken(last, lang)
+        raise refresh_failed(i18n.text("refresh_unavailable", lang, error=error), lang)

@@ -111,7 +111,7 @@ def _refresh_state(profile: Profile, lang: str) -> tuple[bool, str]:
     if not profile.refresh_token:
         reason = i18n.text("refresh_no_token", lang)
     elif profile.refresh_expired(now):
-        reason = oauth.DEAD_REFRESH[20037]
+        reason = oauth.DEAD_REFRESH[20037].text(lang)
     elif not (app_id and secret):
         reason = i18n.text("refresh_no_app", lang)
     else:
@@ -238,7 +238,7 @@ def import_cmd(**kw: Any) -> None:
     host = _host(kw, previous)
     secret = _app_secret(kw, lang)
     if sys.stdin.isatty():
-        text = click.prompt("Access token or token JSON", hide_input=True, err=True)
+        text = click.prompt(i18n.text("import_prompt", lang), hide_input=True, err=True)
     else:
         text = sys.stdin.read()
     grant = parse_import(text)

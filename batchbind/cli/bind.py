@@ -89,7 +89,7 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
             total=result.rows,
             source=settings.input.name,
         ),
-        "  " + counts_line(result),
+        "  " + counts_line(result, lang),
     ]
     if plan is not None:
         skipped = plan.counts(sending=False)
@@ -137,7 +137,7 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
     if stats is not None and stats.interrupted is not None:
         say(i18n.text("interrupted", lang))
     if result.stopped is not None:
-        say(f"Error: {result.stopped.message}")
+        say(i18n.text("error", lang, message=result.stopped.message))
         if result.stopped.hint:
             say(result.stopped.hint)
     if as_json:
@@ -167,7 +167,7 @@ def validate_cmd(input_path: Path, **kw: Any) -> None:
     invalid = [r for r in result.results if r.outcome is Outcome.INVALID]
     if not kw["quiet"]:
         for r in invalid:
-            say(f"row {r.row}: {r.msg}", err=not out)
+            say(i18n.text("row_msg", lang, row=r.row, msg=r.msg), err=not out)
             if r.hint:
                 say(f"    {r.hint}", err=not out)
     total = len(result.results)
@@ -176,7 +176,7 @@ def validate_cmd(input_path: Path, **kw: Any) -> None:
         if invalid
         else i18n.text("validate_ok", lang, valid=total)
     )
-    say(summary + (f" ({counts_line(result)})" if total else ""), err=not out)
+    say(summary + (f" ({counts_line(result, lang)})" if total else ""), err=not out)
     if result.results_path is not None:
         say(i18n.text("results_written", lang, path=result.results_path), err=not out)
     if kw["as_json"]:
@@ -203,7 +203,8 @@ def template(path: Path, force: bool, lang: str | None) -> None:
     from batchbind.output.template import write_template
 
     harden_streams()
+    lang = lang or i18n.default_lang()
     if path.exists() and not force:
-        raise InputError(f"{path} already exists: pass --force to overwrite it.")
-    written = write_template(path, lang=lang or i18n.default_lang())
-    say(f"template written: {written}", err=False)
+        raise InputError.of("file_exists_force", path=path)
+    written = write_template(path, lang=lang)
+    say(i18n.text("template_written", lang, path=written), err=False)

@@ -93,6 +93,9 @@ def setup_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:
     # httpx logs every request line at INFO: useful with -v only.
     logging.getLogger("httpx").setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("httpx").addFilter(redact.RedactingFilter())
+    # httpcore traces each request's connection steps at DEBUG (about ten lines a request): noise.
+    logging.getLogger("httpcore").setLevel(logging.INFO)
+    logging.getLogger("httpcore").addFilter(redact.RedactingFilter())
 
 
 def say_error(exc: BatchbindError, lang: str | None = None) -> None:
@@ -222,9 +225,10 @@ def read_settings(input_path: Path, kw: dict[str, Any]) -> ReadSettings:
     )
 
 
-def counts_line(result: JobResult) -> str:
+def counts_line(result: JobResult, lang: str) -> str:
+    # The outcomes by name, as the results file's outcome column spells them, in any language.
     parts = [f"{name} {n}" for name, n in result.counts.by_outcome.items() if n]
-    return ", ".join(parts) if parts else "no rows"
+    return ", ".join(parts) if parts else i18n.text("no_rows_counted", lang)
 
 
 def print_json(command: str, result: JobResult, extra: dict[str, Any]) -> None:

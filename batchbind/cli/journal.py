@@ -70,7 +70,8 @@ def report(**kw: Any) -> None:
         say(json.dumps(payload, ensure_ascii=False), err=False)
     elif not kw["quiet"]:
         counts = ", ".join(f"{k} {v}" for k, v in result.counts.by_outcome.items() if v)
-        say(f"run {result.run.id} ({result.run.started_at}): {counts}", err=False)
+        run, started = result.run.id, result.run.started_at
+        say(i18n.text("report_line", lang, run=run, started=started, counts=counts), err=False)
         if result.results_path != result.wanted_path:
             say(
                 i18n.text(

@@ -228,7 +228,7 @@ def _say_stop(stats: Any, lang: str) -> None:
     if stats.interrupted is not None:
         say(i18n.text("lifecycle_interrupted", lang))
     if stats.stopped is not None:
-        say(f"Error: {stats.stopped.message}")
+        say(i18n.text("error", lang, message=stats.stopped.message))
         if stats.stopped.hint:
             say(stats.stopped.hint)
 
@@ -320,9 +320,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
         sys.exit(0)
     if not kw["yes"]:
         if not has_terminal():
-            raise InputError(
-                i18n.text("unbind_no_terminal", lang), hint=i18n.text("unbind_yes_hint", lang)
-            )
+            raise InputError.of("unbind_no_terminal", hint_key="unbind_yes_hint")
         try:
             confirmed = click.confirm(
                 i18n.text("unbind_confirm", lang, count=len(targets)), err=True
@@ -330,11 +328,11 @@ def unbind(results_path: Path, **kw: Any) -> None:
         except click.Abort:  # Ctrl-C or end of input at the question: nothing was done
             confirmed = False
         if not confirmed:
-            raise InputError(i18n.text("unbind_declined", lang))
+            raise InputError.of("unbind_declined")
     result = unbind_job(settings, view, selection, reason=kw["reason"], notify=say)
     lines = [i18n.text("unbind_done", lang, unbound=result.unbound, failed=len(result.failed))]
     for row, msg in sorted(result.failed.items())[:EXAMPLES]:
-        lines.append(f"  row {row}: {msg}")
+        lines.append("  " + i18n.text("row_msg", lang, row=row, msg=msg))
     _print_summary(lines, result, settings, quiet=kw["quiet"], out=out, lang=lang)
     if kw["as_json"]:
         _echo_json(
@@ -433,7 +431,7 @@ def resolve(input_path: Path, **kw: Any) -> None:
         base_url = resolve_base_url(kw["base_url"], kw["domain"])
     redact.register(secret)
     if not app_id or not secret:
-        raise InputError(i18n.text("no_app_credentials", lang))
+        raise InputError.of("no_app_credentials")
     settings = ResolveSettings(
         input=input_path,
         base_url=base_url,
@@ -491,7 +489,7 @@ def resolve(input_path: Path, **kw: Any) -> None:
     if result.stats is not None and result.stats.interrupted is not None:
         say(i18n.text("resolve_interrupted", lang))
     if result.stats is not None and result.stats.stopped is not None:
-        say(f"Error: {result.stats.stopped.message}")
+        say(i18n.text("error", lang, message=result.stats.stopped.message))
         if result.stats.stopped.hint:
             say(result.stats.stopped.hint)
     if kw["as_json"]:

@@ -9,6 +9,7 @@ import click
 
 from batchbind.cli.common import friendly_errors, harden_streams, say
 from batchbind.errors import InputError
+from batchbind.output import i18n
 
 SANDBOX_EXAMPLE = """
 
@@ -53,9 +54,10 @@ def sandbox(
     loaded = load_scenario(scenario) if scenario else None  # a ScenarioError is exit 2
 
     def ready(base_url: str) -> None:
-        say(f"Feishu sandbox listening on {base_url}", err=False)
-        say(f"token: {SANDBOX_TOKEN}", err=False)
-        say(f"try:   batchbind run FILE --base-url {base_url} --token {SANDBOX_TOKEN}", err=False)
+        lang = i18n.default_lang()
+        say(i18n.text("sandbox_listening", lang, url=base_url), err=False)
+        say(i18n.text("sandbox_token", lang, token=SANDBOX_TOKEN), err=False)
+        say(i18n.text("sandbox_try", lang, url=base_url, token=SANDBOX_TOKEN), err=False)
         sys.stdout.flush()
 
     try:

@@ -79,18 +79,13 @@ def resolve_base_url(base_url: str | None, domain: str = "feishu") -> str:
     """The origin to talk to: `--base-url`, else the `--domain`'s. https unless loopback."""
     if not base_url:
         if domain not in DOMAINS:
-            raise InputError(f"Unknown --domain {domain!r}: use feishu or lark.")
+            raise InputError.of("unknown_domain", domain=repr(domain))
         return DOMAINS[domain]
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(
-            f"--base-url {base_url!r} is not an http(s) URL such as https://open.feishu.cn."
-        )
+        raise InputError.of("base_url_not_http", url=repr(base_url))
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise InputError(
-            f"--base-url {base_url!r} uses plain http: batchbind sends tokens only over https "
-            "(plain http is allowed for loopback addresses only)."
-        )
+        raise InputError.of("base_url_plain_http", url=repr(base_url))
     return f"{parts.scheme}://{parts.netloc}"
 
 

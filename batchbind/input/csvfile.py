@@ -23,7 +23,6 @@ from pathlib import Path
 
 from batchbind.errors import InputError
 from batchbind.input.headers import (
-    CONVERT_HINT,
     HEADER_SCAN_ROWS,
     Header,
     Rows,
@@ -32,6 +31,7 @@ from batchbind.input.headers import (
     find_header,
 )
 from batchbind.model import Field, Table
+from batchbind.output.i18n import Phrase
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -62,10 +62,7 @@ def load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
 
 def check_delimiter(delimiter: str | None) -> None:
     if delimiter is not None and len(delimiter) != 1:
-        raise InputError(
-            f"--delimiter must be one character, not {delimiter!r}.",
-            hint="For tab-separated files, pass a literal tab or leave --delimiter out.",
-        )
+        raise InputError.of("delimiter_not_one", value=repr(delimiter))
 
 
 def read_text(path: Path, encoding: str | None) -> str:
@@ -73,15 +70,11 @@ def read_text(path: Path, encoding: str | None) -> str:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path} cannot be read: {exc.strerror or exc}.") from None
+        raise InputError.of("file_unreadable", path=path, error=exc.strerror or exc) from None
     text = decode(raw, path.name, encoding)
     # Only a NUL byte decodes to NUL in the encodings batchbind detects; --encoding may differ.
     if (encoding is not None or b"\x00" in raw) and "\x00" in text:
-        raise InputError(
-            f"{path.name} contains NUL bytes: it is not a text CSV file.",
-            hint="If it is UTF-16 text without a byte-order mark, pass --encoding utf-16-le; "
-            "otherwise " + CONVERT_HINT[0].lower() + CONVERT_HINT[1:],
-        )
+        raise InputError.of("csv_nul", name=path.name)
     return text
 
 
@@ -129,15 +122,11 @@ def records(text: str, delimiter: str, name: str, limit: int | None = None) -> l
                 found.append(record)
                 start_line, end_line = end_line, reader.line_num + 1
         except csv.Error as exc:
-            raise InputError(
-                f"{name} cannot be read as CSV at line {reader.line_num}: {exc}.",
-                hint='Look for an unclosed quote (") near that line.',
+            raise InputError.of(
+                "csv_unreadable_at", name=name, line=reader.line_num, error=exc
             ) from None
     if "end of data" in strict_error:
-        raise InputError(
-            f"{name}: the quoted value that starts on line {start_line} is never closed.",
-            hint='Add the missing closing quote (") on that line, or remove the opening one.',
-        )
+        raise InputError.of("csv_unclosed_quote", name=name, line=start_line)
     # Other strict complaints (text after a closing quote, `"a"b`) read as Excel reads them.
     return found
 
@@ -170,14 +159,13 @@ def decode(raw: bytes, name: str, encoding: str | None) -> str:
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise InputError(
-                f"--encoding {encoding} is not an encoding Python knows.",
-                hint="Try utf-8, gb18030, utf-16 or cp1252.",
-            ) from None
-        return _strict(raw, encoding, name, f"--encoding {encoding}").removeprefix("\ufeff")
+            raise InputError.of("encoding_unknown", encoding=encoding) from None
+        how = Phrase("decode_as_option", {"encoding": encoding})
+        return _strict(raw, encoding, name, how).removeprefix("\ufeff")
     for bom, codec in _BOMS:
         if raw.startswith(bom):
-            return _strict(raw[len(bom) :], codec, name, f"its byte-order mark ({codec})")
+            how = Phrase("decode_as_bom", {"codec": codec})
+            return _strict(raw[len(bom) :], codec, name, how)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -188,27 +176,19 @@ def decode(raw: bytes, name: str, encoding: str | None) -> str:
     except UnicodeDecodeError:
         pass
     line = _line_of(raw, utf8_error.start, "utf-8")
-    raise InputError(
-        f"{name} is neither UTF-8 nor GB18030 (GBK) text: line {line} has bytes that neither "
-        "can read.",
-        hint="Pass --encoding with the file's encoding (for example --encoding cp1252 or "
-        "--encoding big5), or save it from Excel as CSV UTF-8.",
-    )
+    raise InputError.of("encoding_neither", name=name, line=line)
 
 
-def _strict(raw: bytes, codec: str, name: str, how: str) -> str:
+def _strict(raw: bytes, codec: str, name: str, how: Phrase) -> str:
     try:
         return raw.decode(codec)
     except UnicodeDecodeError as exc:
         line = _line_of(raw, exc.start, codec)
-        raise InputError(
-            f"{name} cannot be decoded as {how}: line {line} has bytes that are not "
-            f"{exc.encoding}.",
-            hint="Pass --encoding with the file's real encoding (utf-8, gb18030, utf-16, cp1252), "
-            "or save it from Excel as CSV UTF-8.",
+        raise InputError.of(
+            "decode_failed_at", name=name, how=how, line=line, encoding=exc.encoding
         ) from None
     except UnicodeError as exc:  # e.g. a codec that cannot decode at all
-        raise InputError(f"{name} cannot be decoded as {how}: {exc}.") from None
+        raise InputError.of("decode_failed", name=name, how=how, error=exc) from None
 
 
 def _line_of(raw: bytes, offset: int, codec: str) -> int:

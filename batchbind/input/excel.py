@@ -24,9 +24,7 @@ import python_calamine
 from batchbind.errors import InputError
 from batchbind.input.cleaning import cell_text
 from batchbind.input.headers import (
-    CONVERT_HINT,
     HEADER_SCAN_ROWS,
-    HEADERS_HINT,
     Header,
     Rows,
     assemble,
@@ -34,6 +32,7 @@ from batchbind.input.headers import (
     find_header,
 )
 from batchbind.model import Field, Table
+from batchbind.output.i18n import Phrase
 
 # What calamine hands back for a cell.
 _CellValue = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
@@ -53,13 +52,10 @@ def load_workbook(path: Path, sheet: str | None) -> Table:
     except InputError:
         raise
     except python_calamine.PasswordError:
-        raise InputError(
-            f"{path.name} is password-protected.",
-            hint="Open it in Excel, remove the password, and save it as .xlsx or as CSV UTF-8.",
-        ) from None
+        raise InputError.of("xlsx_password", name=path.name) from None
     except Exception as exc:  # calamine reports damaged files with several exception types
-        raise InputError(
-            f"{path.name} is a damaged Excel file ({exc}).", hint=CONVERT_HINT
+        raise InputError.of(
+            "xlsx_damaged", name=path.name, error=exc, hint_key="convert_hint"
         ) from None
     body = values[header.row :]
     data = Rows(list(range(header.row + 1, len(values) + 1)))
@@ -127,29 +123,33 @@ def _choose_sheet(
     book: _Sheets, names: list[str], wanted: str | None, name: str
 ) -> tuple[str, Header]:
     """The named sheet, or the first whose headers match (an instructions sheet is skipped)."""
-    listed = ", ".join(repr(n) for n in names) or "none"
+    listed: str | Phrase = ", ".join(repr(n) for n in names) or Phrase("none_found")
     if wanted is not None:
         matches = [n for n in names if n == wanted] or [
             n for n in names if n.strip().casefold() == wanted.strip().casefold()
         ]
         if len(matches) != 1:
-            raise InputError(
-                f"{name} has no sheet named {wanted!r}; its sheets are {listed}.",
-                hint="Pass one of those names to --sheet (quote names with spaces).",
-            )
+            raise InputError.of("no_such_sheet", name=name, sheet=repr(wanted), listed=listed)
         header = _sheet_header(book, matches[0])
-        return matches[0], check_header(header, f"{name}, sheet {matches[0]!r}")
+        return matches[0], check_header(header, _where(name, matches[0]))
     best: tuple[str, Header | None] | None = None
     for sheet in names:
         header = _sheet_header(book, sheet)
         if header is not None and header.score == len(Field):
-            return sheet, check_header(header, f"{name}, sheet {sheet!r}")
+            return sheet, check_header(header, _where(name, sheet))
         if header is not None and (best is None or best[1] is None or header.score > best[1].score):
             best = (sheet, header)
     if best is None:
-        raise InputError(f"{name} has no worksheet with rows.", hint=HEADERS_HINT)
-    where = f"{name}, sheet {best[0]!r}" + (f" (sheets: {listed})" if len(names) > 1 else "")
+        raise InputError.of("no_worksheet_rows", name=name, hint_key="headers_hint")
+    where = _where(name, best[0], listed if len(names) > 1 else None)
     return best[0], check_header(best[1], where)
+
+
+def _where(name: str, sheet: str, listed: str | Phrase | None = None) -> Phrase:
+    """ "book.xlsx, sheet 'Data'" (and the other sheets' names) in the user's language."""
+    if listed is None:
+        return Phrase("where_sheet", {"name": name, "sheet": repr(sheet)})
+    return Phrase("where_sheets", {"name": name, "sheet": repr(sheet), "listed": listed})
 
 
 def _sheet_header(book: _Sheets, sheet: str) -> Header | None:

@@ -17,6 +17,7 @@ from batchbind.errors import InputError
 from batchbind.input.cleaning import normalise_header
 from batchbind.model import RESULT_COLUMNS, Field, Table, transpose
 from batchbind.output.cells import unescape_csv_cell
+from batchbind.output.i18n import Phrase
 
 #: Header names recognised for each field (compared with `normalise_header`).
 HEADER_ALIASES: dict[Field, tuple[str, ...]] = {
@@ -41,13 +42,6 @@ HEADER_ALIASES: dict[Field, tuple[str, ...]] = {
 
 #: How many rows (physical) are searched for the header row, below title lines.
 HEADER_SCAN_ROWS = 10
-
-# The two sentences the readers end their errors with.
-CONVERT_HINT = "Open it in Excel and save it as .xlsx or as CSV UTF-8, then run again."
-HEADERS_HINT = (
-    "Name the columns admin_account, exchange_account and user_id (or 管理员账号, Exchange 账号, "
-    "用户ID); `batchbind template` writes a ready-to-fill file."
-)
 
 _FIELD_BY_NAME: dict[str, Field] = {
     normalise_header(alias): f for f, aliases in HEADER_ALIASES.items() for alias in aliases
@@ -109,24 +103,29 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def check_header(header: Header | None, where: str) -> Header:
+def check_header(header: Header | None, where: str | Phrase) -> Header:
+    """The header, or the InputError that says why it cannot be used (`where`: the file, sheet)."""
     if header is None:
-        raise InputError(f"{where} has no rows.", hint=HEADERS_HINT)
+        raise InputError.of("no_rows", where=where, hint_key="headers_hint")
     for name, columns in header.fields.items():
         if len(columns) > 1:
-            both = " and ".join(f"{column_letter(i)} ({header.cells[i].strip()})" for i in columns)
-            raise InputError(
-                f"{where}: columns {both} on row {header.row} both name {name.value}.",
-                hint="Rename or delete one of them, so that each of admin_account, "
-                "exchange_account and user_id appears once.",
+            named = [f"{column_letter(i)} ({header.cells[i].strip()})" for i in columns]
+            both: str | Phrase = named[0]
+            for column in named[1:]:  # "A (x) and B (y) and C (z)", in the user's language
+                both = Phrase("column_pair", {"first": both, "second": column})
+            raise InputError.of(
+                "column_twice", where=where, columns=both, row=header.row, field=name.value
             )
     missing = [f.value for f in Field if f not in header.fields]
     if missing:
-        found = ", ".join(repr(c.strip()) for c in header.cells if c.strip()) or "none"
-        raise InputError(
-            f"{where} has no column for {', '.join(missing)} (looked at row {header.row}, "
-            f"columns found: {found}).",
-            hint=HEADERS_HINT,
+        found: str | Phrase = ", ".join(repr(c.strip()) for c in header.cells if c.strip())
+        raise InputError.of(
+            "missing_column",
+            where=where,
+            missing=", ".join(missing),
+            row=header.row,
+            found=found or Phrase("none_found"),
+            hint_key="headers_hint",
         )
     return header
 

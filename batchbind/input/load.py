@@ -19,21 +19,22 @@ from batchbind.errors import InputError
 from batchbind.input.csvfile import load_csv
 from batchbind.input.excel import load_workbook
 from batchbind.input.gc_pause import paused_gc
-from batchbind.input.headers import CONVERT_HINT, HEADER_ALIASES, HEADERS_HINT
+from batchbind.input.headers import HEADER_ALIASES
 from batchbind.model import Table
+from batchbind.output.i18n import Phrase
 
 __all__ = ["HEADER_ALIASES", "load_table"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NOT_SPREADSHEETS: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "a PDF document"),
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"Rar!", "a RAR archive"),
-    (b"7z\xbc\xaf", "a 7-Zip archive"),
-    (b"SQLite format 3", "an SQLite database"),
+    (b"%PDF", "kind_pdf"),
+    (b"\x89PNG", "kind_png"),
+    (b"\xff\xd8\xff", "kind_jpeg"),
+    (b"GIF8", "kind_gif"),
+    (b"\x1f\x8b", "kind_gzip"),
+    (b"Rar!", "kind_rar"),
+    (b"7z\xbc\xaf", "kind_7z"),
+    (b"SQLite format 3", "kind_sqlite"),
 )
 
 
@@ -51,10 +52,7 @@ def load_table(
         with paused_gc():
             return load_workbook(path, sheet)
     if sheet is not None:
-        raise InputError(
-            f"--sheet only applies to Excel workbooks, and {path.name} is a CSV file.",
-            hint="Leave out --sheet, or point at the .xlsx file.",
-        )
+        raise InputError.of("sheet_not_for_csv", name=path.name)
     with paused_gc():
         return load_csv(path, encoding, delimiter)
 
@@ -64,55 +62,42 @@ def _read_head(path: Path) -> bytes:
         with path.open("rb") as stream:
             return stream.read(16)
     except FileNotFoundError:
-        raise InputError(
-            f"{path} does not exist.", hint="Check the path and the file name."
-        ) from None
+        raise InputError.of("file_not_found", path=path) from None
     except IsADirectoryError:
-        raise InputError(
-            f"{path} is a folder, not a spreadsheet.",
-            hint=_numbers_hint(path) or "Give the path of a .xlsx or .csv file.",
-        ) from None
+        raise InputError.of("input_is_folder", path=path, hint_key=_folder_hint(path)) from None
     except OSError as exc:
-        raise InputError(
-            f"{path} cannot be opened: {exc.strerror or exc}.",
-            hint="Check that the file is readable, and close it in other programs.",
-        ) from None
+        raise InputError.of("file_unopenable", path=path, error=exc.strerror or exc) from None
 
 
-def _numbers_hint(path: Path) -> str:
-    if path.suffix.lower() == ".numbers":
-        return "It looks like an Apple Numbers document: " + CONVERT_HINT
-    return ""
+def _folder_hint(path: Path) -> str:
+    # A Numbers document is a folder on disk when it is not a single-file package.
+    return "numbers_folder_hint" if path.suffix.lower() == ".numbers" else "input_is_folder_hint"
 
 
 def _kind(path: Path, head: bytes) -> str:
     """'xlsx' or 'csv', or an InputError for everything batchbind does not read."""
     name, suffix = path.name, path.suffix.lower()
     if not head:
-        raise InputError(f"{name} is empty.", hint="Fill in the rows, or use `batchbind template`.")
+        raise InputError.of("file_empty", name=name)
     if head.startswith(_OLE2):
         # Legacy .xls and password-protected .xlsx are both OLE2 containers; the bytes do not say
         # which without decrypting, so the message names both.
-        raise InputError(
-            f"{name} is a password-protected workbook or a legacy .xls file, which batchbind "
-            "cannot read.",
-            hint="Open it in Excel, remove the password if there is one, and save it as .xlsx "
-            "or as CSV UTF-8.",
-        )
+        raise InputError.of("file_ole2", name=name)
     for magic, what in _NOT_SPREADSHEETS:
         if head.startswith(magic):
-            raise InputError(f"{name} is {what}, not a spreadsheet.", hint=HEADERS_HINT)
+            raise _not_spreadsheet(name, what)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         _check_zip(path)
         return "xlsx"
     if suffix in (".xlsx", ".xlsm", ".xlsb"):
-        raise InputError(
-            f"{name} is named like an Excel workbook but is not one.",
-            hint="If it is really a CSV file, rename it to .csv; otherwise " + CONVERT_HINT,
-        )
+        raise InputError.of("fake_xlsx", name=name)
     if suffix in (".xls", ".ods", ".numbers"):
-        raise InputError(f"{name} is not in a format batchbind reads.", hint=CONVERT_HINT)
+        raise InputError.of("unreadable_format", name=name, hint_key="convert_hint")
     return "csv"
+
+
+def _not_spreadsheet(name: str, what: str) -> InputError:
+    return InputError.of("not_spreadsheet", name=name, what=Phrase(what), hint_key="headers_hint")
 
 
 def _check_zip(path: Path) -> None:
@@ -122,24 +107,13 @@ def _check_zip(path: Path) -> None:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError) as exc:
-        raise InputError(
-            f"{name} is a damaged zip or Excel file ({exc}).", hint=CONVERT_HINT
-        ) from None
+        raise InputError.of("damaged_zip", name=name, error=exc, hint_key="convert_hint") from None
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
         return
     if b"opendocument.spreadsheet" in mimetype or path.suffix.lower() == ".ods":
-        raise InputError(
-            f"{name} is an OpenDocument spreadsheet (.ods), which batchbind does not read.",
-            hint="Open it in LibreOffice or Excel and save it as .xlsx or as CSV UTF-8.",
-        )
+        raise InputError.of("ods_file", name=name)
     if any(n.startswith("Index/") for n in names) or path.suffix.lower() == ".numbers":
-        raise InputError(
-            f"{name} is an Apple Numbers document, which batchbind does not read.",
-            hint="In Numbers, choose File > Export To > Excel (or CSV), then run again.",
-        )
+        raise InputError.of("numbers_file", name=name)
     if "word/document.xml" in names:
-        raise InputError(f"{name} is a Word document, not a spreadsheet.", hint=HEADERS_HINT)
-    raise InputError(
-        f"{name} is a zip archive, not an Excel workbook.",
-        hint="Extract the spreadsheet from it, or " + CONVERT_HINT[0].lower() + CONVERT_HINT[1:],
-    )
+        raise _not_spreadsheet(name, "kind_word")
+    raise InputError.of("zip_not_xlsx", name=name)

@@ -111,7 +111,9 @@ def _find_layout(grid: Grid, settings: ResolveSettings) -> Layout:
         sheets = [s for s in sheets if s.name.casefold() == settings.sheet.casefold()]
         if not sheets:
             listed = ", ".join(repr(s.name) for s in grid.sheets)
-            raise InputError(f"{grid.path.name} has no sheet named {settings.sheet!r} ({listed}).")
+            raise InputError.of(
+                "resolve_no_sheet", name=grid.path.name, sheet=repr(settings.sheet), listed=listed
+            )
     for sheet in sheets:
         for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
             cells = [normalise_header(c) for c in row]
@@ -130,12 +132,12 @@ def _find_layout(grid: Grid, settings: ResolveSettings) -> Layout:
                 # `run` would see two Exchange account columns: the copy names this one apart.
                 layout.renamed = row[column]
             return layout
-    what = repr(settings.email_column) if settings.email_column else "of people's e-mail"
-    raise InputError(
-        f"{grid.path.name} has no column {what} in its first {HEADER_SCAN_ROWS} rows.",
-        hint="Name the column email (or 邮箱), or pass --email-column NAME "
-        "(--email-column exchange_account when the addresses are the same).",
+    what = (
+        repr(settings.email_column)
+        if settings.email_column
+        else i18n.Phrase("resolve_email_column")
     )
+    raise InputError.of("resolve_no_column", name=grid.path.name, what=what, count=HEADER_SCAN_ROWS)
 
 
 # -- looking people up ----------------------------------------------------------------------------

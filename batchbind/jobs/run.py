@@ -288,12 +288,10 @@ def report_job(
     with Journal(state, tenant="", exclusive=False) as journal:
         chosen = run_id if run_id is not None else journal.last_run_id("run")
         if chosen is None:
-            raise InputError(f"The journal {state} holds no run to report on.")
+            raise InputError.of("report_no_run", state=state)
         record, stored = journal.load_run_rows(chosen)
         if not stored:
-            raise InputError(
-                f"Run {chosen} in {state} has no rows to report on (see batchbind journal)."
-            )
+            raise InputError.of("report_no_rows", run=chosen, state=state)
         journal.tenant = record.tenant
         states = journal.states()
     frames = [from_run_row(r) for r in stored]

@@ -33,17 +33,12 @@ def parse_rows(spec: str) -> set[int]:
             low = int(first)
             high = int(last) if dash else low
         except ValueError:
-            raise InputError(
-                f"--rows {spec!r}: {part!r} is not a row number or a range such as 15-20."
-            ) from None
+            raise InputError.of("rows_not_number", spec=repr(spec), part=repr(part)) from None
         if low < 1 or high > MAX_ROW or low > high:
-            raise InputError(
-                f"--rows {spec!r}: {part!r} is not a range of row numbers (1 to {MAX_ROW}, "
-                "smaller first)."
-            )
+            raise InputError.of("rows_bad_range", spec=repr(spec), part=repr(part), max=MAX_ROW)
         rows.update(range(low, high + 1))
     if not rows:
-        raise InputError(f"--rows {spec!r} names no rows.", hint="For example: --rows 12,15-20")
+        raise InputError.of("rows_none", spec=repr(spec))
     return rows
 
 
@@ -67,7 +62,7 @@ class Selection:
 
     def __post_init__(self) -> None:
         if self.rows is not None and self.only is not None:
-            raise InputError("Use --rows or --only, not both.")
+            raise InputError.of("rows_or_only")
 
 
 @dataclass(slots=True)
@@ -87,10 +82,7 @@ def choose(
         missing = sorted(selection.rows - present)
         if missing:
             shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
-            raise InputError(
-                f"--rows: {view.table.source} has no data row {shown}.",
-                hint="Use the numbers of the `row` column of the results file.",
-            )
+            raise InputError.of("rows_missing", source=view.table.source, rows=shown)
         keys = {view.keys[r] for r in selection.rows if r in view.keys}
         chosen = [b for b in bound if b.key in keys]
         done = {b.key for b in chosen}

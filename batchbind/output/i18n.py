@@ -20,6 +20,13 @@ from dataclasses import dataclass, field
 
 LANGS = ("en", "zh")
 
+# Words a sentence quotes in Chinese whatever its language (header names the reader accepts):
+# every sentence may name them, and an English entry stays free of Chinese characters.
+_CONSTANTS: dict[str, str] = {
+    "zh_headers": "管理员账号, Exchange 账号, 用户ID",
+    "zh_email": "邮箱",
+}
+
 _MESSAGES: dict[str, tuple[str, str]] = {
     # how the CLI shows a run-wide error (a BatchbindError)
     "error": ("Error: {message}", "错误：{message}"),
@@ -870,6 +877,373 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "The sandbox cannot listen on port {port}: {error}. Choose another with --port.",
         "沙箱无法监听端口 {port}：{error}。请用 --port 另选一个端口。",
     ),
+    # reading the input (input/load.py, csvfile.py, excel.py, headers.py; output/sheetcopy.py)
+    "convert_hint": (
+        "Open it in Excel and save it as .xlsx or as CSV UTF-8, then run again.",
+        "请用 Excel 打开，另存为 .xlsx 或“CSV UTF-8”格式，然后重新运行。",
+    ),
+    "headers_hint": (
+        "Name the columns admin_account, exchange_account and user_id (or {zh_headers}); "
+        "`batchbind template` writes a ready-to-fill file.",
+        "请将各列命名为 admin_account、exchange_account 和 user_id（或 {zh_headers}）；"
+        "`batchbind template` 可生成一个可直接填写的文件。",
+    ),
+    "none_found": ("none", "无"),
+    "file_not_found": ("{path} does not exist.", "{path} 不存在。"),
+    "file_not_found_hint": ("Check the path and the file name.", "请检查路径和文件名。"),
+    "sheet_not_for_csv": (
+        "--sheet only applies to Excel workbooks, and {name} is a CSV file.",
+        "--sheet 只适用于 Excel 工作簿，而 {name} 是 CSV 文件。",
+    ),
+    "sheet_not_for_csv_hint": (
+        "Leave out --sheet, or point at the .xlsx file.",
+        "请去掉 --sheet，或改为指定 .xlsx 文件。",
+    ),
+    "input_is_folder": (
+        "{path} is a folder, not a spreadsheet.",
+        "{path} 是一个文件夹，不是电子表格。",
+    ),
+    "input_is_folder_hint": (
+        "Give the path of a .xlsx or .csv file.",
+        "请给出 .xlsx 或 .csv 文件的路径。",
+    ),
+    "numbers_folder_hint": (
+        "It looks like an Apple Numbers document: Open it in Excel and save it as .xlsx or as "
+        "CSV UTF-8, then run again.",
+        "它看起来是 Apple Numbers 文稿：请用 Excel 打开，另存为 .xlsx 或“CSV UTF-8”格式，"
+        "然后重新运行。",
+    ),
+    "file_unopenable": ("{path} cannot be opened: {error}.", "无法打开 {path}：{error}。"),
+    "file_unopenable_hint": (
+        "Check that the file is readable, and close it in other programs.",
+        "请确认文件可读，并在其他程序中关闭它。",
+    ),
+    "file_unreadable": ("{path} cannot be read: {error}.", "无法读取 {path}：{error}。"),
+    "file_empty": ("{name} is empty.", "{name} 是空文件。"),
+    "file_empty_hint": (
+        "Fill in the rows, or use `batchbind template`.",
+        "请填写数据行，或使用 `batchbind template` 生成模板。",
+    ),
+    "file_ole2": (
+        "{name} is a password-protected workbook or a legacy .xls file, which batchbind cannot "
+        "read.",
+        "{name} 是受密码保护的工作簿或旧版 .xls 文件，batchbind 无法读取。",
+    ),
+    "file_ole2_hint": (
+        "Open it in Excel, remove the password if there is one, and save it as .xlsx or as CSV "
+        "UTF-8.",
+        "请用 Excel 打开，如有密码请先移除，然后另存为 .xlsx 或“CSV UTF-8”格式。",
+    ),
+    "not_spreadsheet": ("{name} is {what}, not a spreadsheet.", "{name} 是{what}，不是电子表格。"),
+    "kind_pdf": ("a PDF document", "PDF 文档"),
+    "kind_png": ("a PNG image", "PNG 图片"),
+    "kind_jpeg": ("a JPEG image", "JPEG 图片"),
+    "kind_gif": ("a GIF image", "GIF 图片"),
+    "kind_gzip": ("a gzip archive", "gzip 压缩包"),
+    "kind_rar": ("a RAR archive", "RAR 压缩包"),
+    "kind_7z": ("a 7-Zip archive", "7-Zip 压缩包"),
+    "kind_sqlite": ("an SQLite database", "SQLite 数据库"),
+    "kind_word": ("a Word document", "Word 文档"),
+    "fake_xlsx": (
+        "{name} is named like an Excel workbook but is not one.",
+        "{name} 的文件名像 Excel 工作簿，但它并不是。",
+    ),
+    "fake_xlsx_hint": (
+        "If it is really a CSV file, rename it to .csv; otherwise open it in Excel and save it "
+        "as .xlsx or as CSV UTF-8, then run again.",
+        "如果它其实是 CSV 文件，请将扩展名改为 .csv；否则请用 Excel 打开，另存为 .xlsx 或"
+        "“CSV UTF-8”格式，然后重新运行。",
+    ),
+    "unreadable_format": (
+        "{name} is not in a format batchbind reads.",
+        "{name} 的格式 batchbind 无法读取。",
+    ),
+    "damaged_zip": (
+        "{name} is a damaged zip or Excel file ({error}).",
+        "{name} 是损坏的 zip 或 Excel 文件（{error}）。",
+    ),
+    "ods_file": (
+        "{name} is an OpenDocument spreadsheet (.ods), which batchbind does not read.",
+        "{name} 是 OpenDocument 电子表格（.ods），batchbind 不读取这种格式。",
+    ),
+    "ods_file_hint": (
+        "Open it in LibreOffice or Excel and save it as .xlsx or as CSV UTF-8.",
+        "请用 LibreOffice 或 Excel 打开，另存为 .xlsx 或“CSV UTF-8”格式。",
+    ),
+    "numbers_file": (
+        "{name} is an Apple Numbers document, which batchbind does not read.",
+        "{name} 是 Apple Numbers 文稿，batchbind 不读取这种格式。",
+    ),
+    "numbers_file_hint": (
+        "In Numbers, choose File > Export To > Excel (or CSV), then run again.",
+        "请在 Numbers 中选择“文件 > 导出为 > Excel”（或 CSV），然后重新运行。",
+    ),
+    "zip_not_xlsx": (
+        "{name} is a zip archive, not an Excel workbook.",
+        "{name} 是 zip 压缩包，不是 Excel 工作簿。",
+    ),
+    "zip_not_xlsx_hint": (
+        "Extract the spreadsheet from it, or open it in Excel and save it as .xlsx or as CSV "
+        "UTF-8, then run again.",
+        "请从中解压出电子表格，或用 Excel 打开后另存为 .xlsx 或“CSV UTF-8”格式，然后重新运行。",
+    ),
+    "delimiter_not_one": (
+        "--delimiter must be one character, not {value}.",
+        "--delimiter 必须是单个字符，而不是 {value}。",
+    ),
+    "delimiter_not_one_hint": (
+        "For tab-separated files, pass a literal tab or leave --delimiter out.",
+        "对于制表符分隔的文件，请传入一个真正的制表符，或不使用 --delimiter。",
+    ),
+    "csv_nul": (
+        "{name} contains NUL bytes: it is not a text CSV file.",
+        "{name} 含有 NUL 字节：它不是文本 CSV 文件。",
+    ),
+    "csv_nul_hint": (
+        "If it is UTF-16 text without a byte-order mark, pass --encoding utf-16-le; otherwise "
+        "open it in Excel and save it as .xlsx or as CSV UTF-8, then run again.",
+        "如果它是不带字节顺序标记的 UTF-16 文本，请传入 --encoding utf-16-le；否则请用 Excel "
+        "打开，另存为 .xlsx 或“CSV UTF-8”格式，然后重新运行。",
+    ),
+    "csv_unreadable_at": (
+        "{name} cannot be read as CSV at line {line}: {error}.",
+        "{name} 无法按 CSV 读取，第 {line} 行：{error}。",
+    ),
+    "csv_unreadable_at_hint": (
+        'Look for an unclosed quote (") near that line.',
+        '请检查该行附近是否有未闭合的引号（"）。',
+    ),
+    "csv_unclosed_quote": (
+        "{name}: the quoted value that starts on line {line} is never closed.",
+        "{name}：从第 {line} 行开始的带引号的值没有闭合。",
+    ),
+    "csv_unclosed_quote_hint": (
+        'Add the missing closing quote (") on that line, or remove the opening one.',
+        '请在该行补上缺少的右引号（"），或删除左引号。',
+    ),
+    "encoding_unknown": (
+        "--encoding {encoding} is not an encoding Python knows.",
+        "--encoding {encoding} 不是 Python 认识的编码。",
+    ),
+    "encoding_unknown_hint": (
+        "Try utf-8, gb18030, utf-16 or cp1252.",
+        "可以试试 utf-8、gb18030、utf-16 或 cp1252。",
+    ),
+    "encoding_neither": (
+        "{name} is neither UTF-8 nor GB18030 (GBK) text: line {line} has bytes that neither can "
+        "read.",
+        "{name} 既不是 UTF-8 也不是 GB18030（GBK）文本：第 {line} 行有两者都无法读取的字节。",
+    ),
+    "encoding_neither_hint": (
+        "Pass --encoding with the file's encoding (for example --encoding cp1252 or --encoding "
+        "big5), or save it from Excel as CSV UTF-8.",
+        "请用 --encoding 指定文件的编码（例如 --encoding cp1252 或 --encoding big5），"
+        "或在 Excel 中另存为“CSV UTF-8”格式。",
+    ),
+    "decode_failed_at": (
+        "{name} cannot be decoded as {how}: line {line} has bytes that are not {encoding}.",
+        "{name} 无法按{how}解码：第 {line} 行有不属于 {encoding} 的字节。",
+    ),
+    "decode_failed_at_hint": (
+        "Pass --encoding with the file's real encoding (utf-8, gb18030, utf-16, cp1252), or save "
+        "it from Excel as CSV UTF-8.",
+        "请用 --encoding 指定文件的真实编码（utf-8、gb18030、utf-16、cp1252），"
+        "或在 Excel 中另存为“CSV UTF-8”格式。",
+    ),
+    "decode_failed": (
+        "{name} cannot be decoded as {how}: {error}.",
+        "{name} 无法按{how}解码：{error}。",
+    ),
+    "decode_as_option": ("--encoding {encoding}", " --encoding {encoding} 指定的编码"),
+    "decode_as_bom": ("its byte-order mark ({codec})", "其字节顺序标记（{codec}）"),
+    "xlsx_password": ("{name} is password-protected.", "{name} 受密码保护。"),
+    "xlsx_password_hint": (
+        "Open it in Excel, remove the password, and save it as .xlsx or as CSV UTF-8.",
+        "请用 Excel 打开，移除密码，然后另存为 .xlsx 或“CSV UTF-8”格式。",
+    ),
+    "copy_password_hint": (
+        "Open it in Excel, remove the password, and save it as .xlsx.",
+        "请用 Excel 打开，移除密码，然后另存为 .xlsx。",
+    ),
+    "xlsx_damaged": (
+        "{name} is a damaged Excel file ({error}).",
+        "{name} 是损坏的 Excel 文件（{error}）。",
+    ),
+    "xlsx_unreadable": (
+        "{name} is not a readable Excel file ({error}).",
+        "{name} 不是可读取的 Excel 文件（{error}）。",
+    ),
+    "no_such_sheet": (
+        "{name} has no sheet named {sheet}; its sheets are {listed}.",
+        "{name} 中没有名为 {sheet} 的工作表；它的工作表有：{listed}。",
+    ),
+    "no_such_sheet_hint": (
+        "Pass one of those names to --sheet (quote names with spaces).",
+        "请将其中一个名称传给 --sheet（含空格的名称请加引号）。",
+    ),
+    "no_worksheet_rows": (
+        "{name} has no worksheet with rows.",
+        "{name} 中没有含数据行的工作表。",
+    ),
+    "where_sheet": ("{name}, sheet {sheet}", "{name} 的工作表 {sheet}"),
+    "where_sheets": (
+        "{name}, sheet {sheet} (sheets: {listed})",
+        "{name} 的工作表 {sheet}（所有工作表：{listed}）",
+    ),
+    "no_rows": ("{where} has no rows.", "{where} 中没有任何行。"),
+    "column_pair": ("{first} and {second}", "{first} 和 {second}"),
+    "column_twice": (
+        "{where}: columns {columns} on row {row} both name {field}.",
+        "{where}：第 {row} 行的 {columns} 列都表示 {field}。",
+    ),
+    "column_twice_hint": (
+        "Rename or delete one of them, so that each of admin_account, exchange_account and "
+        "user_id appears once.",
+        "请重命名或删除其中一列，使 admin_account、exchange_account 和 user_id 各只出现一次。",
+    ),
+    "missing_column": (
+        "{where} has no column for {missing} (looked at row {row}, columns found: {found}).",
+        "{where} 中缺少 {missing} 列（查看的是第 {row} 行，找到的列：{found}）。",
+    ),
+    "copy_out_suffix": (
+        "--out {name}: write a .xlsx or a .csv file.",
+        "--out {name}：请写入 .xlsx 或 .csv 文件。",
+    ),
+    # choosing rows (jobs/selection.py)
+    "rows_not_number": (
+        "--rows {spec}: {part} is not a row number or a range such as 15-20.",
+        "--rows {spec}：{part} 不是行号，也不是 15-20 这样的范围。",
+    ),
+    "rows_bad_range": (
+        "--rows {spec}: {part} is not a range of row numbers (1 to {max}, smaller first).",
+        "--rows {spec}：{part} 不是有效的行号范围（1 到 {max}，小的在前）。",
+    ),
+    "rows_none": ("--rows {spec} names no rows.", "--rows {spec} 没有指定任何行。"),
+    "rows_none_hint": ("For example: --rows 12,15-20", "例如：--rows 12,15-20"),
+    "rows_or_only": ("Use --rows or --only, not both.", "--rows 和 --only 只能使用其中一个。"),
+    "rows_missing": (
+        "--rows: {source} has no data row {rows}.",
+        "--rows：{source} 中没有第 {rows} 行数据。",
+    ),
+    "rows_missing_hint": (
+        "Use the numbers of the `row` column of the results file.",
+        "请使用结果文件中 `row` 列的行号。",
+    ),
+    # resolve (jobs/resolve.py) and report (jobs/run.py)
+    "resolve_no_sheet": (
+        "{name} has no sheet named {sheet} ({listed}).",
+        "{name} 中没有名为 {sheet} 的工作表（{listed}）。",
+    ),
+    "resolve_no_column": (
+        "{name} has no column {what} in its first {count} rows.",
+        "{name} 的前 {count} 行中没有{what}列。",
+    ),
+    "resolve_no_column_hint": (
+        "Name the column email (or {zh_email}), or pass --email-column NAME (--email-column "
+        "exchange_account when the addresses are the same).",
+        "请将该列命名为 email（或 {zh_email}），或传入 --email-column 列名（若地址相同，可用 "
+        "--email-column exchange_account）。",
+    ),
+    "resolve_email_column": ("of people's e-mail", "人员邮箱"),
+    "report_no_run": (
+        "The journal {state} holds no run to report on.",
+        "绑定记录 {state} 中没有可以报告的运行。",
+    ),
+    "report_no_rows": (
+        "Run {run} in {state} has no rows to report on (see batchbind journal).",
+        "{state} 中的第 {run} 次运行没有可以报告的行（见 batchbind journal）。",
+    ),
+    # where to send (feishu/client.py)
+    "unknown_domain": (
+        "Unknown --domain {domain}: use feishu or lark.",
+        "未知的 --domain {domain}：请使用 feishu 或 lark。",
+    ),
+    "base_url_not_http": (
+        "--base-url {url} is not an http(s) URL such as https://open.feishu.cn.",
+        "--base-url {url} 不是 http(s) 地址（例如 https://open.feishu.cn）。",
+    ),
+    "base_url_plain_http": (
+        "--base-url {url} uses plain http: batchbind sends tokens only over https (plain http "
+        "is allowed for loopback addresses only).",
+        "--base-url {url} 使用的是明文 http：batchbind 只通过 https 发送令牌（明文 http "
+        "仅允许用于本机回环地址）。",
+    ),
+    # the background sandbox (sandbox/background.py, sandbox/state.py)
+    "sandbox_port_taken": (
+        "Port {port} on 127.0.0.1 is used by another program, not the batchbind sandbox: set "
+        "BATCHBIND_SANDBOX_PORT to another port.",
+        "127.0.0.1 的端口 {port} 已被其他程序（而不是 batchbind 沙箱）占用：请将 "
+        "BATCHBIND_SANDBOX_PORT 设为其他端口。",
+    ),
+    "sandbox_not_started": (
+        "The background sandbox did not start on port {port}; see {log} for why.",
+        "后台沙箱未能在端口 {port} 上启动；原因见 {log}。",
+    ),
+    "sandbox_state_unreadable": (
+        "{path}: the sandbox state file cannot be read ({error}); move it aside to start empty",
+        "{path}：无法读取沙箱状态文件（{error}）；请将其移走，以空状态启动",
+    ),
+    "sandbox_state_version": (
+        "not a batchbind sandbox state file of a version this one reads",
+        "不是本版本能读取的 batchbind 沙箱状态文件",
+    ),
+    "sandbox_listening": ("Feishu sandbox listening on {url}", "飞书沙箱正在监听 {url}"),
+    "sandbox_token": ("token: {token}", "令牌：{token}"),
+    "sandbox_try": (
+        "try:   batchbind run FILE --base-url {url} --token {token}",
+        "试试：batchbind run FILE --base-url {url} --token {token}",
+    ),
+    # logging in (auth/login.py, auth/oauth.py)
+    "stdin_empty": (
+        "nothing on stdin: pipe a token or the token endpoint's JSON into it",
+        "标准输入为空：请通过管道传入令牌或令牌接口返回的 JSON",
+    ),
+    "stdin_bad_json": (
+        "stdin starts like JSON but is not valid JSON",
+        "标准输入看起来像 JSON，但不是有效的 JSON",
+    ),
+    "stdin_not_object": (
+        "stdin holds JSON but not the token endpoint's answer (an object)",
+        "标准输入是 JSON，但不是令牌接口的应答（应为一个对象）",
+    ),
+    "stdin_several_words": (
+        "stdin holds more than one word: give the token alone, or the JSON",
+        "标准输入包含不止一个词：请只给出令牌本身，或完整的 JSON",
+    ),
+    "import_prompt": ("Access token or token JSON", "访问令牌或令牌 JSON"),
+    "oauth_no_access_token": (
+        "the answer holds no access_token",
+        "应答中没有 access_token",
+    ),
+    "oauth_no_answer": ("no answer from {host} ({kind})", "{host} 没有应答（{kind}）"),
+    "oauth_not_json": (
+        "HTTP {status} from the token endpoint, not a JSON answer",
+        "令牌接口返回 HTTP {status}，不是 JSON 应答",
+    ),
+    "oauth_refused": ("{code}: {reason}", "{code}：{reason}"),
+    "dead_refresh_20026": ("the refresh token is invalid", "刷新令牌无效"),
+    "dead_refresh_20037": (
+        "the refresh token expired (they last 365 days)",
+        "刷新令牌已过期（有效期 365 天）",
+    ),
+    "dead_refresh_20064": ("the refresh token was revoked", "刷新令牌已被撤销"),
+    "dead_refresh_20073": (
+        "the refresh token was already used (another process or tool refreshed it)",
+        "刷新令牌已被使用（另一个进程或工具已刷新过它）",
+    ),
+    "dead_refresh_20074": (
+        "refresh is not enabled for this app (add offline_access to the app)",
+        "此应用未启用刷新（请为应用添加 offline_access 权限）",
+    ),
+    # what the CLI prints around the summaries (cli/*)
+    "row_msg": ("row {row}: {msg}", "第 {row} 行：{msg}"),
+    "no_rows_counted": ("no rows", "没有行"),
+    "report_line": ("run {run} ({started}): {counts}", "第 {run} 次运行（{started}）：{counts}"),
+    "file_exists_force": (
+        "{path} already exists: pass --force to overwrite it.",
+        "{path} 已存在：如需覆盖，请加 --force。",
+    ),
+    "template_written": ("template written: {path}", "模板已写入：{path}"),
     # the template (output/template.py): its Instructions sheet
     "template_title": ("How to fill in this template", "如何填写本模板"),
     "template_columns": ("Columns", "各列说明"),
@@ -989,7 +1363,7 @@ def template(key: str, lang: str) -> str:
 def text(key: str, lang: str, **params: object) -> str:
     """The text of `key` in `lang`, its `{placeholders}` filled in from `params`."""
     found = template(key, lang)
-    if not params:
+    if not params and "{" not in found:
         return found
     shown = {k: v.text(lang) if isinstance(v, Phrase) else v for k, v in params.items()}
-    return found.format(**shown)
+    return found.format(**{**_CONSTANTS, **shown})

@@ -24,7 +24,6 @@ import xlsxwriter
 from batchbind.errors import InputError
 from batchbind.input.cleaning import cell_text
 from batchbind.input.csvfile import DELIMITERS, check_delimiter, read_text, records
-from batchbind.input.headers import CONVERT_HINT
 from batchbind.output.cells import xlsx_safe
 from batchbind.output.writers import WORKBOOK_OPTIONS, write_atomically
 
@@ -42,18 +41,15 @@ class Grid:
     sheets: list[Sheet] = field(default_factory=list)
     delimiter: str = ","
 
-    def sheet(self, name: str) -> Sheet:
-        return next(s for s in self.sheets if s.name == name)
-
 
 def read_grid(path: Path, *, encoding: str | None = None, delimiter: str | None = None) -> Grid:
     """Every sheet of a workbook, or the one table of a CSV file (one delimiter per candidate)."""
     if not path.is_file():
-        raise InputError(f"{path} does not exist.", hint="Check the path and the file name.")
+        raise InputError.of("file_not_found", path=path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     if path.suffix.lower() in (".xls", ".ods", ".numbers", ".xlsb"):
-        raise InputError(f"{path.name} is not in a format batchbind reads.", hint=CONVERT_HINT)
+        raise InputError.of("unreadable_format", name=path.name, hint_key="convert_hint")
     check_delimiter(delimiter)
     text = read_text(path, encoding)
     grid = Grid(path, "csv", delimiter=delimiter or ",")
@@ -76,13 +72,12 @@ def _read_xlsx(path: Path) -> Grid:
                 values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 grid.sheets.append(Sheet(name, [[cell_text(v)[0] for v in row] for row in values]))
     except python_calamine.PasswordError:
-        raise InputError(
-            f"{path.name} is password-protected.",
-            hint="Open it in Excel, remove the password, and save it as .xlsx.",
+        raise InputError.of(
+            "xlsx_password", name=path.name, hint_key="copy_password_hint"
         ) from None
     except Exception as exc:  # calamine reports damaged files with several exception types
-        raise InputError(
-            f"{path.name} is not a readable Excel file ({exc}).", hint=CONVERT_HINT
+        raise InputError.of(
+            "xlsx_unreadable", name=path.name, error=exc, hint_key="convert_hint"
         ) from None
     return grid
 
@@ -99,7 +94,7 @@ def write_grid(grid: Grid, sheets: Iterable[Sheet], out: Path) -> Path:
 
         return write_atomically(out, write_csv)
     if out.suffix.lower() != ".xlsx":
-        raise InputError(f"--out {out.name}: write a .xlsx or a .csv file.")
+        raise InputError.of("copy_out_suffix", name=out.name)
 
     def write_xlsx(tmp: Path) -> None:
         book = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)

@@ -20,7 +20,7 @@ import httpx
 
 from batchbind.errors import InputError
 from batchbind.feishu.network import TRANSPORT_ERRORS, client_options, json_object
-from batchbind.sandbox import SANDBOX_TOKEN, Scenario, ScenarioError, load_scenario
+from batchbind.sandbox import SANDBOX_TOKEN, Scenario, load_scenario
 from batchbind.store.paths import data_dir
 
 __all__ = ["DEFAULT_PORT", "SANDBOX_TOKEN", "default_state_file", "ensure_sandbox"]
@@ -58,10 +58,7 @@ def _port_answers(base_url: str) -> bool:
 
 def ensure_sandbox(scenario_path: Path | None, *, port: int = DEFAULT_PORT) -> str:
     """The base URL of a running sandbox with this scenario, starting one if needed."""
-    try:
-        scenario = load_scenario(scenario_path) if scenario_path else Scenario()
-    except ScenarioError as exc:
-        raise InputError(str(exc)) from None
+    scenario = load_scenario(scenario_path) if scenario_path else Scenario()
     base_url = f"http://127.0.0.1:{port}"
     info = _info(base_url)
     if info is not None and info.get("name") == "batchbind-sandbox":
@@ -76,10 +73,7 @@ def ensure_sandbox(scenario_path: Path | None, *, port: int = DEFAULT_PORT) -> s
         while _port_answers(base_url) and time.monotonic() < deadline:
             time.sleep(0.1)
     elif _port_answers(base_url):
-        raise InputError(
-            f"Port {port} on 127.0.0.1 is used by another program, not the batchbind sandbox: "
-            "set BATCHBIND_SANDBOX_PORT to another port."
-        )
+        raise InputError.of("sandbox_port_taken", port=port)
     _start(scenario_path, port)
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -87,9 +81,7 @@ def ensure_sandbox(scenario_path: Path | None, *, port: int = DEFAULT_PORT) -> s
         if info is not None and info.get("scenario") == scenario.digest():
             return base_url
         time.sleep(0.1)
-    raise InputError(
-        f"The background sandbox did not start on port {port}; see {_log_file()} for why."
-    )
+    raise InputError.of("sandbox_not_started", port=port, log=_log_file())
 
 
 def _log_file() -> Path:

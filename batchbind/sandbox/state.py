@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from batchbind.output.i18n import Phrase
 from batchbind.sandbox.scenario import ScenarioError
 
 STATE_FORMAT = "batchbind-sandbox-state"
@@ -129,12 +130,11 @@ def _read_state(path: Path) -> list[StoredBinding]:
     try:
         document: Any = json.loads(path.read_text(encoding="utf-8"))
         if document.get("format") != STATE_FORMAT or document.get("version") != STATE_VERSION:
-            raise ValueError("not a batchbind sandbox state file of a version this one reads")
+            error = Phrase("sandbox_state_version")
+            raise ScenarioError.of("sandbox_state_unreadable", path=path, error=error)
         return [_binding(item) for item in document["bindings"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ScenarioError(
-            f"{path}: the sandbox state file cannot be read ({exc}); move it aside to start empty"
-        ) from exc
+        raise ScenarioError.of("sandbox_state_unreadable", path=path, error=exc) from exc
 
 
 def _binding(item: dict[str, Any]) -> StoredBinding:
