@@ -326,7 +326,8 @@ def pacing_options(func: F) -> F:
                 type=click.IntRange(min=0),
                 default=50,
                 show_default=True,
-                help="Stop after this many rows in a row fail with the same code (0: never).",
+                help="Stop (exit 3) after this many rows in a row fail with the same code; rows "
+                "not yet sent stay as they were (0: never).",
             ),
         ]
     ):

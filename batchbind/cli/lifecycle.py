@@ -151,7 +151,8 @@ def status(results_path: Path, **kw: Any) -> None:
     """Ask Feishu for the sync status of every bound row of RESULTS and update it.
 
     Exit codes: 0 every bound row is done, 1 some are err, 4 some are still syncing, 2 bad
-    input, 3 stopped on a token or permission problem.
+    input, 3 stopped on a token or permission problem or by the circuit breaker (rows not asked
+    yet are left as they were).
     """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     settings = _settings(results_path, kw, lang)
@@ -270,7 +271,8 @@ def unbind(results_path: Path, **kw: Any) -> None:
     """Undo the bindings of the bound rows of RESULTS (a rollback), after confirmation.
 
     Exit codes: 0 all undone, 1 some could not be undone, 2 not confirmed or bad input (nothing
-    done), 3 stopped on a token or permission problem.
+    done), 3 stopped on a token or permission problem or by the circuit breaker (rows not undone
+    yet stay bound).
     """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     settings = _settings(results_path, kw, lang)
@@ -414,7 +416,8 @@ def resolve(input_path: Path, **kw: Any) -> None:
 
     Writes a copy with user_id filled and a resolve_status column (found, not_found, resigned,
     frozen). Exit codes: 0 all found, 1 some not found, 2 bad input, 3 the app's credentials or
-    permissions were refused.
+    permissions were refused, or the circuit breaker stopped it (rows not looked up yet are
+    pending).
     """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     sandbox = kw["sandbox"] or kw["sandbox_scenario"]
