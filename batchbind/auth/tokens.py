@@ -29,6 +29,7 @@ from batchbind.auth.oauth import AppCredentials, Grant, OAuthError
 from batchbind.auth.profiles import Profile, ProfileStore
 from batchbind.errors import BatchbindError, RunStopped
 from batchbind.feishu.network import client_options
+from batchbind.feishu.retry import Backoff, Retrying
 from batchbind.output import i18n
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 MAX_MARGIN_S = 300.0
 #: ...or this share of the token's lifetime, whichever is shorter (short-lived sandbox tokens).
 MARGIN_SHARE = 0.1
-REFRESH_ATTEMPTS = 3
+REFRESH_ATTEMPTS = 3  # tries in all when the token endpoint is in trouble (or does not answer)
 
 
 class RefreshFailed(RunStopped):
@@ -226,10 +227,8 @@ class ProfileTokens(TokenSource):
         app = self._app_for(profile)
         if app is None:
             raise self._die(i18n.text("refresh_no_app", lang))
-        last: OAuthError | None = None
-        for attempt in range(REFRESH_ATTEMPTS):
-            if attempt:
-                await self._sleep(self._retry_wait_s * 2 ** (attempt - 1))
+
+        async def send() -> Grant | OAuthError:
             try:
                 # A client of its own, not the run's: the refresh is shielded so that a
                 # single-use refresh token is never abandoned mid-call, and must not die with the
@@ -237,10 +236,28 @@ class ProfileTokens(TokenSource):
                 async with httpx.AsyncClient(**client_options(profile.host)) as http:
                     return await oauth.refresh(http, profile.host, app, profile.refresh_token)
             except OAuthError as exc:
-                if not exc.retryable:
-                    raise self._die(exc) from None
-                last = exc
-                log.info("token refresh failed (%s); retrying", exc)
+                if exc.retryable:
+                    log.info("token refresh failed (%s)", exc)
+                return exc
+
+        # Sent again only when the endpoint said it was in trouble or did not answer. If an
+        # answer was lost after Feishu had used the refresh token, the next try cannot get a
+        # second pair: it meets 20073 (already used), the stop that the lost pair means anyway.
+        # No jitter and no time bound: one refresh at a time per profile, waits of 1 s then 2 s.
+        backoff = Backoff(
+            attempts=REFRESH_ATTEMPTS,
+            timeout_s=None,
+            wait_initial_s=self._retry_wait_s,
+            wait_max_s=self._retry_wait_s * 2 ** (REFRESH_ATTEMPTS - 2),
+            jitter=0.0,
+        )
+        answer = await Retrying(backoff, sleep=self._sleep).call(
+            send, lambda got: isinstance(got, OAuthError) and got.retryable
+        )
+        if isinstance(answer, Grant):
+            return answer
+        if not answer.retryable:
+            raise self._die(answer)
         # Not marked dead: a later refresh may still work (Feishu's trouble, or the network's).
-        error = _spoken(last, lang)
+        error = _spoken(answer, lang)
         raise refresh_failed(i18n.text("refresh_unavailable", lang, error=error), lang)

@@ -20,9 +20,10 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from batchbind.feishu.client import Answer
+if TYPE_CHECKING:  # annotations only: the token refresh (imported by the client) uses this module
+    from batchbind.feishu.client import Answer
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
