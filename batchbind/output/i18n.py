@@ -270,10 +270,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "FEISHU_USER_ACCESS_TOKEN.",
         "警告：--token 会出现在进程列表中，建议改用环境变量 FEISHU_USER_ACCESS_TOKEN。",
     ),
-    "no_token": (
-        "No access token: pass --token, set FEISHU_USER_ACCESS_TOKEN, or use --sandbox to rehearse.",
-        "缺少访问令牌：请使用 --token、设置 FEISHU_USER_ACCESS_TOKEN，或使用 --sandbox 演练。",
-    ),
     "validate_ok": ("all {valid} rows are valid", "全部 {valid} 行有效"),
     "validate_problems": (
         "{invalid} of {total} rows have problems",
