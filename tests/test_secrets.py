@@ -10,6 +10,7 @@ to crash with a secret in its exception, so a traceback in `-v` output is search
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import zipfile
@@ -139,3 +140,20 @@ def test_no_secret_is_written_anywhere_but_the_profile(
         for secret in secrets:
             assert secret not in text, f"a secret leaked into {where}"
         assert not TOKEN_SHAPE.findall(text), f"a token leaked into {where}"
+
+
+def test_with_v_and_a_log_file_httpcore_traces_nothing_and_its_records_are_redacted(
+    tmp_path: Path,
+) -> None:
+    from batchbind.auth import redact
+    from batchbind.cli.common import setup_logging
+
+    setup_logging(verbose=True, quiet=False, log_file=tmp_path / "log.txt")
+    try:
+        httpcore = logging.getLogger("httpcore")
+        assert not httpcore.isEnabledFor(logging.DEBUG)  # ~10 trace lines a request otherwise
+        assert any(isinstance(f, redact.RedactingFilter) for f in httpcore.filters)
+    finally:
+        for handler in logging.getLogger("batchbind").handlers:
+            handler.close()
+        logging.getLogger("batchbind").handlers.clear()
