@@ -251,7 +251,9 @@ def _look_up(
         client,
         functools.partial(resolver.run, batches),
         start=start,
-        progress=lambda: progress_bar(len(emails), desc="looking up", enabled=settings.progress),
+        progress=lambda: progress_bar(
+            len(emails), desc="progress_looking_up", lang=settings.lang, enabled=settings.progress
+        ),
         notify=notify,
     )
     return resolver

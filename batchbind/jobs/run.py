@@ -163,7 +163,9 @@ def _send_all(
         sender,
         settings.client,
         work,
-        progress=lambda: progress_bar(len(plan.work), enabled=settings.progress),
+        progress=lambda: progress_bar(
+            len(plan.work), lang=settings.lang, enabled=settings.progress
+        ),
         notify=notify,
     )
 

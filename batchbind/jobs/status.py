@@ -45,9 +45,15 @@ FIRST_INTERVAL_S = 0.5
 class FinalBar:
     """How many bound rows are final, on a terminal; nothing otherwise."""
 
-    def __init__(self, total: int, *, enabled: bool) -> None:
+    def __init__(self, total: int, *, enabled: bool, lang: str = "en") -> None:
         self._bar = (
-            tqdm(total=total, desc="final", unit="row", file=sys.stderr, dynamic_ncols=True)
+            tqdm(
+                total=total,
+                desc=i18n.text("progress_final", lang),
+                unit=i18n.text("progress_unit", lang),
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
             if enabled and sys.stderr.isatty()
             else None
         )
@@ -165,7 +171,7 @@ async def _rounds(
     """Ask for every target's status; with `wait`, again for those not final, until all are or
     the time is up (then `poller.timed_out`)."""
     loop = asyncio.get_running_loop()
-    bar = FinalBar(len(targets), enabled=progress)
+    bar = FinalBar(len(targets), enabled=progress, lang=poller.options.lang)
 
     def show() -> None:
         final = sum(1 for s in poller.statuses.values() if s in FINAL_STATUSES)

@@ -151,7 +151,10 @@ def unbind_job(
                 settings.client,
                 functools.partial(unbinder.run, targets),
                 progress=lambda: progress_bar(
-                    len(targets), desc="unbinding", enabled=settings.progress
+                    len(targets),
+                    desc="progress_unbinding",
+                    lang=settings.lang,
+                    enabled=settings.progress,
                 ),
                 notify=notify,
             )

@@ -1240,6 +1240,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{path} 已存在：如需覆盖，请加 --force。",
     ),
     "template_written": ("template written: {path}", "模板已写入：{path}"),
+    # the progress bars on a terminal (output/progress.py, jobs/status.py)
+    "progress_binding": ("binding", "绑定中"),
+    "progress_unbinding": ("unbinding", "解绑中"),
+    "progress_looking_up": ("looking up", "查找中"),
+    "progress_final": ("final", "已完成"),
+    "progress_unit": ("row", "行"),
     # the template (output/template.py): its Instructions sheet
     "template_title": ("How to fill in this template", "如何填写本模板"),
     "template_columns": ("Columns", "各列说明"),

@@ -11,6 +11,8 @@ from typing import Protocol
 
 from tqdm import tqdm
 
+from batchbind.output import i18n
+
 
 class Progress(Protocol):
     def advance(self, *, bound: int = 0, failed: int = 0) -> None: ...
@@ -26,8 +28,8 @@ class SilentProgress:
 
 
 class BarProgress:
-    def __init__(self, total: int, *, desc: str) -> None:
-        self._bar = tqdm(total=total, desc=desc, unit="row", file=sys.stderr, dynamic_ncols=True)
+    def __init__(self, total: int, *, desc: str, unit: str = "row") -> None:
+        self._bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
         self._bound = 0
         self._failed = 0
 
@@ -44,10 +46,14 @@ class BarProgress:
 class progress_bar:
     """A bar when stderr is a terminal and output is wanted, else a silent stand-in."""
 
-    def __init__(self, total: int, *, desc: str = "binding", enabled: bool = True) -> None:
+    def __init__(
+        self, total: int, *, desc: str = "progress_binding", lang: str = "en", enabled: bool = True
+    ) -> None:
+        """`desc`: the catalogue key of the bar's label, said in `lang`."""
         self._progress: Progress
         if enabled and sys.stderr.isatty():
-            self._progress = BarProgress(total, desc=desc)
+            label, unit = i18n.text(desc, lang), i18n.text("progress_unit", lang)
+            self._progress = BarProgress(total, desc=label, unit=unit)
         else:
             self._progress = SilentProgress()
 
