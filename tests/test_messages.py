@@ -15,6 +15,7 @@ from batchbind.cli import cli
 from batchbind.errors import InputError, JournalError, ScenarioError
 from batchbind.feishu import codes
 from batchbind.input.load import load_table
+from batchbind.jobs.plan import Disposition
 from batchbind.output import i18n
 from batchbind.output.problems import PROBLEM_CODES
 
@@ -131,3 +132,11 @@ def test_an_error_inside_a_sheet_name_speaks_chinese_and_english_unchanged(tmp_p
     message, hint = caught.value.render("zh")
     assert message.startswith("b.csv：第 1 行的 A (admin) 和 B (admin_account) 列都表示")
     assert _is_chinese(hint)
+
+
+def test_every_reason_a_known_row_is_skipped_or_resent_is_said_as_the_plan_names_it() -> None:
+    for disposition in Disposition:
+        if disposition is not Disposition.NEW:  # a new row is neither skipped nor resent
+            key = f"disposition_{disposition.name.lower()}"
+            assert i18n.text(key, "en") == disposition.value
+            assert _is_chinese(i18n.text(key, "zh"))

@@ -77,7 +77,7 @@ def _host_options(func: F) -> F:
     return func
 
 
-def _when(epoch: float | None) -> str:
+def _when(epoch: float | None, lang: str) -> str:
     if epoch is None:
         return "?"
     stamp = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -85,7 +85,11 @@ def _when(epoch: float | None) -> str:
     if left <= 0:
         return stamp
     hours, rest = divmod(int(left), 3600)
-    return f"{stamp} (in {hours}h {rest // 60:02d}m)" if hours else f"{stamp} (in {rest // 60}m)"
+    if hours:
+        return i18n.text(
+            "auth_in_hours", lang, when=stamp, hours=hours, minutes=f"{rest // 60:02d}"
+        )
+    return i18n.text("auth_in_minutes", lang, when=stamp, minutes=rest // 60)
 
 
 def _app_secret(kw: dict[str, Any], lang: str) -> str:
@@ -115,12 +119,14 @@ def _refresh_state(profile: Profile, lang: str) -> tuple[bool, str]:
     elif not (app_id and secret):
         reason = i18n.text("refresh_no_app", lang)
     else:
-        return True, i18n.text("auth_refresh_yes", lang, when=_when(profile.refresh_expires_at))
+        return True, i18n.text(
+            "auth_refresh_yes", lang, when=_when(profile.refresh_expires_at, lang)
+        )
     return False, i18n.text("auth_refresh_no", lang, reason=reason)
 
 
 def _saved_lines(action: str, profile: Profile, path: str, lang: str) -> list[str]:
-    user = f" as {profile.user_name}" if profile.user_name else ""
+    user = i18n.text("auth_as_user", lang, user=profile.user_name) if profile.user_name else ""
     lines = [
         i18n.text(
             "auth_saved",
@@ -133,7 +139,7 @@ def _saved_lines(action: str, profile: Profile, path: str, lang: str) -> list[st
         )
     ]
     if profile.expires_at is not None:
-        lines.append(i18n.text("auth_expires", lang, when=_when(profile.expires_at)))
+        lines.append(i18n.text("auth_expires", lang, when=_when(profile.expires_at, lang)))
     lines.append(_refresh_state(profile, lang)[1])
     return lines
 
@@ -305,15 +311,17 @@ def status_cmd(**kw: Any) -> None:
     if profile.expires_at is None:
         expiry = i18n.text("auth_expiry_unknown", lang)
     elif profile.expired(now):
-        expiry = i18n.text("auth_expired", lang, when=_when(profile.expires_at))
+        expiry = i18n.text("auth_expired", lang, when=_when(profile.expires_at, lang))
     else:
-        expiry = i18n.text("auth_expires", lang, when=_when(profile.expires_at))
+        expiry = i18n.text("auth_expires", lang, when=_when(profile.expires_at, lang))
     user = profile.user_name or "?"
+    app = profile.app_id or os.environ.get("FEISHU_APP_ID", "") or "?"
     lines = [
-        f"profile: {name} ({store.path(name)})",
-        f"host: {profile.host}",
-        f"user: {user}" + (f" ({profile.open_id})" if profile.open_id else ""),
-        f"app: {profile.app_id or os.environ.get('FEISHU_APP_ID', '') or '?'}",
+        i18n.text("auth_line_profile", lang, profile=name, path=store.path(name)),
+        i18n.text("auth_line_host", lang, host=profile.host),
+        i18n.text("auth_line_user", lang, user=user)
+        + (f" ({profile.open_id})" if profile.open_id else ""),
+        i18n.text("auth_line_app", lang, app=app),
         expiry,
         refresh_line,
     ]

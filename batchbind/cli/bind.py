@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from batchbind.cli.common import (
     setup,
 )
 from batchbind.errors import InputError
+from batchbind.jobs.plan import Disposition
 from batchbind.jobs.run import JobResult, RunSettings, run_job, validate_job
 from batchbind.model import Outcome
 from batchbind.output import i18n
@@ -95,13 +97,13 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
         skipped = plan.counts(sending=False)
         resent = plan.counts(sending=True)
         if skipped:
-            detail = ", ".join(f"{d.value} {n}" for d, n in skipped.items())
+            detail = _dispositions(skipped, lang)
             lines.append(
                 "  "
                 + i18n.text("summary_skipped", lang, count=sum(skipped.values()), detail=detail)
             )
         if resent:
-            detail = ", ".join(f"{d.value} {n}" for d, n in resent.items())
+            detail = _dispositions(resent, lang)
             lines.append(
                 "  " + i18n.text("summary_resent", lang, count=sum(resent.values()), detail=detail)
             )
@@ -142,6 +144,13 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
             say(result.stopped.hint)
     if as_json:
         print_json("run", result, {"journal": str(settings.state)})
+
+
+def _dispositions(counts: Mapping[Disposition, int], lang: str) -> str:
+    """ "bound 3, failed permanently 1": why rows known from earlier runs were skipped or resent."""
+    return ", ".join(
+        f"{i18n.text(f'disposition_{d.name.lower()}', lang)} {n}" for d, n in counts.items()
+    )
 
 
 VALIDATE_EXAMPLE = """

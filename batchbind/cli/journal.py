@@ -114,11 +114,12 @@ def journal(
     if not runs:
         say(i18n.text("journal_no_runs", i18n.default_lang(), path=ctx.obj["path"]), err=False)
         return
-    say(i18n.text("journal_used", i18n.default_lang(), path=ctx.obj["path"]), err=False)
+    lang = i18n.default_lang()
+    say(i18n.text("journal_used", lang, path=ctx.obj["path"]), err=False)
     for r in runs:
         counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v)
-        ended = r.ended_at or "did not finish"
-        code = "" if r.exit_code is None else f"exit {r.exit_code}"
+        ended = r.ended_at or i18n.text("journal_unfinished", lang)
+        code = "" if r.exit_code is None else i18n.text("journal_exit", lang, code=r.exit_code)
         say(
             f"{r.id:>5}  {r.started_at}  {r.command:<8} {code:<8} {ended:<20}  {r.tenant}  "
             f"{Path(r.input).name}  {counts}",
