@@ -19,6 +19,7 @@ from conftest import (
     MakeSandbox,
     by_exchange,
     read_results,
+    run_cli,
     write_input,
 )
 
@@ -215,3 +216,18 @@ def test_the_circuit_breaker_stops_a_streak_of_identical_failures(
     assert off.exit_code == 1, off.output  # never stops: the rest is undone
     outcomes = [r["outcome"] for r in read_results(results)]
     assert outcomes == ["bound"] * 3 + ["unbound"] * 5
+
+
+@pytest.mark.parametrize("spec", ["", "  ", ","])
+def test_an_empty_row_selection_is_refused_and_undoes_nothing(
+    bound: tuple[SandboxServer, Path, Path], spec: str
+) -> None:
+    # A script whose $ROWS is empty must not roll back the whole tenant.
+    sandbox, state, results = bound
+
+    result = run_cli("unbind", results, *conn(sandbox, state), "--rows", spec, "--yes")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "names no rows" in result.stderr
+    assert deletes(sandbox) == []
+    assert len(sandbox.bindings()) == 8

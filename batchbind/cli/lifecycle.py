@@ -275,7 +275,8 @@ def unbind(results_path: Path, **kw: Any) -> None:
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     settings = _settings(results_path, kw, lang)
     selection = Selection(
-        rows=frozenset(parse_rows(kw["rows_spec"])) if kw["rows_spec"] else None,
+        # `--rows ""` (an empty $ROWS in a script) names no rows: refused, never "every row".
+        rows=frozenset(parse_rows(kw["rows_spec"])) if kw["rows_spec"] is not None else None,
         only=kw["only"],
     )
     tenant = tenant_host(settings.base_url)
