@@ -332,7 +332,11 @@ def unbind(results_path: Path, **kw: Any) -> None:
             confirmed = False
         if not confirmed:
             raise InputError(i18n.text("unbind_declined", lang))
-    result = unbind_job(settings, view, selection, reason=kw["reason"], notify=say)
+    # Exactly the rows listed above: the journal may have changed while the question waited.
+    listed = frozenset(b.key for b in targets)
+    result = unbind_job(
+        settings, view, selection, reason=kw["reason"], confirmed=listed, notify=say
+    )
     lines = [i18n.text("unbind_done", lang, unbound=result.unbound, failed=len(result.failed))]
     for row, msg in sorted(result.failed.items())[:EXAMPLES]:
         lines.append(f"  row {row}: {msg}")
