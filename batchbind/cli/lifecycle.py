@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from batchbind.auth import redact
+from batchbind.cli.bind import FORCE_HELP
 from batchbind.cli.common import (
     F,
     connect,
@@ -62,6 +63,7 @@ def results_options(func: F) -> F:
                 type=click.Path(dir_okay=False, path_type=Path),
                 help="Where to write the updated results (default: RESULTS itself).",
             ),
+            click.option("--force", is_flag=True, help=FORCE_HELP),
         ]
     ):
         func = option(func)
@@ -80,6 +82,7 @@ def _settings(path: Path, kw: dict[str, Any], lang: str) -> LifecycleSettings:
         tokens=found.tokens,
         state=kw["state"] or default_journal(kw["profile"]),
         out=kw["out"],
+        force=kw["force"],
         rate_per_second=kw["rate_per_second"],
         rate_per_minute=kw["rate_per_minute"],
         concurrency=kw["concurrency"],
@@ -281,6 +284,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
     )
     tenant = tenant_host(settings.base_url)
     view = read_view(settings, tenant)
+    settings.check_out()  # before the question: a "yes" must not end in "cannot write"
     # The journal is read, then released while a person thinks: a scheduled run is not blocked.
     with Journal(settings.state, tenant=tenant) as journal:
         choice = choose(view, journal.states(), selection, settings)

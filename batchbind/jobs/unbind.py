@@ -139,6 +139,7 @@ def unbind_job(
     """
     started = time.time()
     tenant = tenant_host(settings.base_url)
+    settings.check_out()
     with Journal(settings.state, tenant=tenant) as journal:
         public = {**settings.public(), "reason": reason}
         journal.start_run("unbind", input_name=str(settings.input), settings=public)
