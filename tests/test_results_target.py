@@ -130,6 +130,10 @@ def test_status_unbind_and_report_refuse_a_foreign_out_too(
     assert not [r for r in sandbox.requests() if r["endpoint"] in ("status", "delete")]
     assert len(sandbox.bindings()) == 4
 
+    dry = run_cli("unbind", results, *conn(sandbox, state), "--out", mine, "--dry-run")
+    assert dry.returncode == 0, dry.stderr  # a dry run writes nothing, so nothing to refuse
+    assert mine.read_bytes() == before
+
     report = run_cli("report", "--state", state, "--out", mine, "--force")
     assert report.returncode == 0, report.stderr
     assert len(read_results(mine)) == 4
@@ -180,3 +184,32 @@ def test_a_write_that_fails_at_the_end_keeps_the_run_and_says_how_to_render_agai
     report = run_cli("report", "--state", state)
     assert report.returncode == 0, report.stderr
     assert [r["outcome"] for r in read_results(tmp_path / "people.results.xlsx")] == ["bound"] * 4
+
+
+@pytest.mark.parametrize("command", ["status", "unbind"])
+def test_status_and_unbind_keep_their_outcome_when_the_write_fails_at_the_end(
+    sandbox: SandboxServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    source = write_input(tmp_path / "people.xlsx", ROWS)
+    state = tmp_path / "journal.sqlite"
+    assert run_cli("run", source, *conn(sandbox, state), *FAST_RATES).returncode == 0
+    results = tmp_path / "people.results.xlsx"
+
+    def disk_full(path: Path, *_args: object, **_kw: object) -> Path:
+        raise OutputError.of("cannot_write", path=path, error="No space left on device")
+
+    monkeypatch.setattr("batchbind.jobs.view.write_results", disk_full)
+    extra = ["--yes", "--rows", "2"] if command == "unbind" else []
+
+    result = CliRunner().invoke(
+        cli, [command, str(results), *map(str, conn(sandbox, state)), *extra]
+    )
+
+    assert result.exit_code == 0, result.output  # the command's own code, not "cannot write"
+    assert "No space left on device" in result.output
+    assert f"batchbind status {results} --state {state}" in result.output
+    monkeypatch.undo()
+    again = run_cli("status", results, *conn(sandbox, state))
+    assert again.returncode == 0, again.stderr
+    outcomes = [r["outcome"] for r in read_results(results)]
+    assert outcomes == (["unbound"] + ["bound"] * 3 if command == "unbind" else ["bound"] * 4)

@@ -23,7 +23,7 @@ from batchbind.cli.common import (
     say,
     setup,
 )
-from batchbind.errors import InputError
+from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu.client import resolve_base_url, tenant_host
 from batchbind.jobs.resolve import ResolveSettings, resolve_job
 from batchbind.jobs.selection import Selection, choose, parse_rows
@@ -102,15 +102,22 @@ def _print_summary(
 ) -> None:
     """The end of every lifecycle command's summary: where the results and the journal are, and
     why the run stopped early (if it did). Quiet runs print it only when something needs a look."""
-    lines.append("  " + _written_line(result.written, lang))
+    lines.append("  " + _written_line(result.written, settings, lang))
     lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
-    if not quiet or result.exit_code != 0:
+    if not quiet or result.exit_code != 0 or result.written.error is not None:
         for line in lines:
             say(line, err=not out)
     _say_stop(result.stats, lang)
 
 
-def _written_line(written: Written, lang: str) -> str:
+def _written_line(written: Written, settings: LifecycleSettings, lang: str) -> str:
+    error = written.error
+    if error is not None:
+        shown = error.render(lang)[0] if isinstance(error, BatchbindError) else str(error)
+        command = f"batchbind status {settings.input} --state {settings.state}"
+        if settings.out is not None:
+            command += f" --out {settings.out}"
+        return i18n.text("results_not_written", lang, error=redact.scrub(shown), command=command)
     if written.path != written.wanted:
         return i18n.text("results_moved", lang, wanted=written.wanted, path=written.path)
     return i18n.text("results_written", lang, path=written.path)
@@ -203,7 +210,7 @@ def status(results_path: Path, **kw: Any) -> None:
                 "command": "status",
                 "exit_code": result.exit_code,
                 "input": str(results_path),
-                "results": str(result.written.path),
+                "results": None if result.written.error else str(result.written.path),
                 "bound_rows": len(result.scope),
                 "statuses": dict(tally),
                 "timed_out": result.timed_out,
@@ -284,7 +291,6 @@ def unbind(results_path: Path, **kw: Any) -> None:
     )
     tenant = tenant_host(settings.base_url)
     view = read_view(settings, tenant)
-    settings.check_out()  # before the question: a "yes" must not end in "cannot write"
     # The journal is read, then released while a person thinks: a scheduled run is not blocked.
     with Journal(settings.state, tenant=tenant) as journal:
         choice = choose(view, journal.states(), selection, settings)
@@ -323,6 +329,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
                 }
             )
         sys.exit(0)
+    settings.check_out()  # before the question: a "yes" must not end in "cannot write"
     if not kw["yes"]:
         if not has_terminal():
             raise InputError(
@@ -351,7 +358,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
                 "command": "unbind",
                 "exit_code": result.exit_code,
                 "input": str(results_path),
-                "results": str(result.written.path),
+                "results": None if result.written.error else str(result.written.path),
                 "unbound": result.unbound,
                 "failed": len(result.failed),
                 "requests": result.stats.requests if result.stats else 0,

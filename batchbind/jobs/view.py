@@ -7,10 +7,12 @@ journal, exactly as `run` does. The journal stays the truth; the file is only re
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from batchbind.errors import BatchbindError, OutputError
 from batchbind.jobs.engine import PoolStats
 from batchbind.jobs.plan import Disposition, Plan, valid_keys
 from batchbind.jobs.run import iso_utc, read_and_check
@@ -22,6 +24,8 @@ from batchbind.output.render import Counts, count, render
 from batchbind.output.writers import write_results
 from batchbind.store.journal import Journal, RowState, State
 from batchbind.store.paths import default_results
+
+log = logging.getLogger(__name__)
 
 #: The sync statuses after which a binding's status no longer changes.
 FINAL_STATUSES = frozenset({"done", "err"})
@@ -151,6 +155,8 @@ class Written:
     counts: Counts
     path: Path
     wanted: Path
+    # Why the file could not be written (the journal has everything: it can be written again).
+    error: BatchbindError | OSError | None = None
 
 
 def write_view(
@@ -182,5 +188,11 @@ def write_view(
         throttled=stats.throttled if stats else 0,
         lang=settings.lang,
     )
-    path = write_results(out, view.table.columns, results, info, lang=settings.lang)
+    try:
+        path = write_results(out, view.table.columns, results, info, lang=settings.lang)
+    except (OSError, OutputError) as exc:
+        # Checked before the first request, yet the disk filled up or the folder went away:
+        # what was done is journalled, and the command's own outcome stands.
+        log.debug("writing %s failed", out, exc_info=True)
+        return Written(results, counts, out, out, error=exc)
     return Written(results, counts, path, out)
