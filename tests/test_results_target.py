@@ -213,3 +213,29 @@ def test_status_and_unbind_keep_their_outcome_when_the_write_fails_at_the_end(
     assert again.returncode == 0, again.stderr
     outcomes = [r["outcome"] for r in read_results(results)]
     assert outcomes == (["unbound"] + ["bound"] * 3 if command == "unbind" else ["bound"] * 4)
+
+
+def test_resolve_replaces_only_its_own_copy_and_never_its_input(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    source = write_input(tmp_path / "people.csv", [("zoe@corp.example",)], header=("email",))
+    before = source.read_bytes()
+    mine = own_workbook(tmp_path / "budget.xlsx")
+    mine_before = mine.read_bytes()
+    app = ["--base-url", sandbox.base_url, "--app-id", "cli_sandbox"]
+    env = {"FEISHU_APP_SECRET": "sandbox-secret"}
+
+    for extra in (["--out", mine], ["--out", source, "--force"]):
+        result = run_cli("resolve", source, *app, *extra, env=env)
+        assert result.returncode == 2, (extra, result.stderr)
+    assert source.read_bytes() == before and mine.read_bytes() == mine_before
+    assert not [r for r in sandbox.requests() if r["endpoint"] == "lookup"]
+
+    # Its own copy is replaced on the next resolve, and resolved further in place.
+    copy = tmp_path / "people.resolved.csv"
+    assert run_cli("resolve", source, *app, env=env).returncode == 0
+    assert run_cli("resolve", source, *app, env=env).returncode == 0
+    assert run_cli("resolve", copy, *app, env=env).returncode == 0
+    forced = run_cli("resolve", source, *app, "--out", mine, "--force", env=env)
+    assert forced.returncode == 0, forced.stderr

@@ -393,6 +393,11 @@ SANDBOX_APP_SECRET = "sandbox-secret"
     help="The filled-in copy, .xlsx or .csv (default: <input name>.resolved.<ext>).",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing --out file even if resolve did not write it (never INPUT itself).",
+)
+@click.option(
     "--email-column",
     help="The column of people's Feishu e-mail (default: email, feishu_email, 邮箱, ...).",
 )
@@ -456,6 +461,7 @@ def resolve(input_path: Path, **kw: Any) -> None:
         app_id=app_id,
         app_secret=secret,
         out=kw["out"],
+        force=kw["force"],
         email_column=kw["email_column"],
         include_resigned=kw["include_resigned"],
         sheet=kw["sheet"],

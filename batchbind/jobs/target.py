@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import python_calamine
@@ -33,15 +33,40 @@ def check_results_path(
     """
     if path.suffix.lower() not in SUFFIXES:
         raise InputError.of("results_suffix", name=path.name)
+    _check_out(path, source, force, in_place, is_results_file, "out_not_results")
+
+
+def check_copy_path(path: Path, *, source: Path, force: bool = False) -> None:
+    """The same rule for `resolve`'s filled-in copy: it replaces only an earlier copy of its own
+    (a `resolve_status` column), which may be the input itself (resolved further, in place)."""
+    _check_out(path, source, force, True, is_resolved_copy, "out_not_resolved")
+
+
+def is_resolved_copy(path: Path) -> bool:
+    """Whether `path` is a copy `resolve` wrote (its `resolve_status` column is in the header)."""
+    return any(
+        any(cell.replace("_", "").replace(" ", "").casefold() == "resolvestatus" for cell in cells)
+        for cells in _top_rows(path)
+    )
+
+
+def _check_out(
+    path: Path,
+    source: Path | None,
+    force: bool,
+    in_place: bool,
+    ours: Callable[[Path], bool],
+    refusal: str,
+) -> None:
     if source is not None and _same_file(path, source):
-        if not (in_place and is_results_file(path)):
+        if not (in_place and ours(path)):
             raise OutputError.of("out_is_input", path=path)
-        return  # a results file updated in place: its folder was writable when it was made
+        return  # our own file updated in place: its folder was writable when it was made
     if path.is_dir():
         raise OutputError.of("out_is_folder", path=path)
     _try_folder(path)
-    if path.exists() and not force and not is_results_file(path):
-        raise OutputError.of("out_not_results", path=path)
+    if path.exists() and not force and not ours(path):
+        raise OutputError.of(refusal, path=path)
 
 
 def _same_file(a: Path, b: Path) -> bool:

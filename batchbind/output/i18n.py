@@ -726,6 +726,15 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{path} already exists and is not a batchbind results file: nothing was replaced.",
         "{path} 已存在，且不是 batchbind 的结果文件：未做任何替换。",
     ),
+    "out_not_resolved": (
+        "{path} already exists and is not a copy written by batchbind resolve: nothing was "
+        "replaced.",
+        "{path} 已存在，且不是 batchbind resolve 写出的副本：未做任何替换。",
+    ),
+    "out_not_resolved_hint": (
+        "Choose another file with --out, or pass --force to replace it.",
+        "请用 --out 另选一个文件，或加上 --force 以替换它。",
+    ),
     "out_not_results_hint": (
         "Choose another file with --out, or pass --force to replace it.",
         "请用 --out 另选一个文件，或加上 --force 以替换它。",
