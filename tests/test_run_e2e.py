@@ -33,6 +33,7 @@ from conftest import (
 
 from batchbind.cli import cli
 from batchbind.model import RESULT_COLUMNS
+from batchbind.output import i18n
 from batchbind.sandbox import SandboxServer, binding_id_for
 from batchbind.sandbox.server import request_shutdown
 
@@ -370,6 +371,64 @@ def test_lost_answer_then_error_is_confirmed_bound(
     ]
     stored = [b for b in sandbox.bindings() if b["exchange_account"] == "carol@corp.example"]
     assert len(stored) == 1
+
+
+@pytest.mark.parametrize(
+    ("tenant", "admin", "code", "msg"),
+    [
+        ({"missing_users": ["ou_carol"]}, ADMIN, "195100", "user has left or is not in the tenant"),
+        (
+            {"unknown_admin_accounts": ["gone@corp.example"]},
+            "gone@corp.example",
+            "195106",
+            "admin account not found",
+        ),
+    ],
+)
+def test_lost_answer_then_a_refusal_that_proves_it_unbound_fails_plainly(
+    make_sandbox: MakeSandbox,
+    tmp_path: Path,
+    tenant: dict[str, Any],
+    admin: str,
+    code: str,
+    msg: str,
+) -> None:
+    # The create's answer is lost (the connection drops before Feishu stores anything); the
+    # resend is refused with a code no earlier request could have got past; the confirming GET
+    # fails twice itself before it answers.
+    rules = [
+        {"exchange_account": "carol@corp.example", "fault": "drop"},
+        {
+            "exchange_account": "carol@corp.example",
+            "fault": "error_500",
+            "endpoint": "get",
+            "times": 2,
+        },
+    ]
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "tenant": tenant, "faults": {"rules": rules}})
+    source = write_input(tmp_path / "in.csv", [person("carol", admin), person("dave")])
+    out, journal = tmp_path / "r.csv", tmp_path / "j.sqlite"
+
+    result = bb_run(source, sandbox, journal, "--out", out, "--max-attempts", "5")
+
+    assert result.exit_code == 1, result.output  # a person must look: not "schedule again"
+    rows = by_exchange(read_results(out))
+    carol = rows["carol@corp.example"]
+    assert (carol["outcome"], carol["code"], carol["msg"]) == ("failed", code, msg)
+    assert carol["hint"] == i18n.text(f"code_{code}_hint", "en")
+    assert "Calendar > Exchange" not in carol["msg"] + carol["hint"]  # not "go and check"
+    assert_bound(rows["dave@corp.example"])
+    log = [q for q in sandbox.requests() if q["exchange_account"] == "carol@corp.example"]
+    assert [(q["endpoint"], q["fault"] or q["code"]) for q in log] == [
+        ("create", "drop"),
+        ("create", int(code)),
+        ("get", "error_500"),
+        ("get", "error_500"),
+        ("get", 195103),
+    ]
+    again = bb_run(source, sandbox, journal, "--out", out)
+    assert again.exit_code == 1, again.output
+    assert len(creates(sandbox, "carol@corp.example")) == 2  # failed for good: not sent again
 
 
 # -- 5. run-wide failures ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from conftest import (
     MakeSandbox,
     by_exchange,
     read_results,
+    run_cli,
     write_input,
 )
 
@@ -215,3 +216,60 @@ def test_the_circuit_breaker_stops_a_streak_of_identical_failures(
     assert off.exit_code == 1, off.output  # never stops: the rest is undone
     outcomes = [r["outcome"] for r in read_results(results)]
     assert outcomes == ["bound"] * 3 + ["unbound"] * 5
+
+
+@pytest.mark.parametrize("spec", ["", "  ", ","])
+def test_an_empty_row_selection_is_refused_and_undoes_nothing(
+    bound: tuple[SandboxServer, Path, Path], spec: str
+) -> None:
+    # A script whose $ROWS is empty must not roll back the whole tenant.
+    sandbox, state, results = bound
+
+    result = run_cli("unbind", results, *conn(sandbox, state), "--rows", spec, "--yes")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "names no rows" in result.stderr
+    assert deletes(sandbox) == []
+    assert len(sandbox.bindings()) == 8
+
+
+def test_unbind_undoes_only_the_rows_it_listed_and_the_user_confirmed(
+    make_sandbox: MakeSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # u7's create fails once: after the first run it is not bound, so unbind lists 7 rows.
+    late = "u7@corp.example"
+    sandbox = make_sandbox(
+        {
+            "limits": FAST_LIMITS,
+            "sync": {"seconds": 0},
+            "faults": {"rules": [{"exchange_account": late, "fault": "error_500"}]},
+        }
+    )
+    source = write_input(tmp_path / "people.xlsx", ROWS)
+    state = tmp_path / "journal.sqlite"
+    first = bb("run", source, *conn(sandbox, state), *FAST_RATES, "--max-attempts", "1")
+    assert first.exit_code == 4, first.output
+    results = tmp_path / "people.results.xlsx"
+    monkeypatch.setattr("batchbind.cli.lifecycle.has_terminal", lambda: True)
+    asked: list[str] = []
+
+    def answer_after_another_run(text: str, **_kw: object) -> bool:
+        # While the question waits, a scheduled run (another process) binds u7.
+        asked.append(text)
+        rerun = run_cli("run", source, *conn(sandbox, state), *FAST_RATES)
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert len(sandbox.bindings()) == 8
+        return True
+
+    monkeypatch.setattr("click.confirm", answer_after_another_run)
+
+    result = bb("unbind", results, *conn(sandbox, state))
+
+    assert result.exit_code == 0, result.output
+    assert asked and "7" in asked[0]
+    assert "unbind will undo 7 bindings" in result.output
+    assert sorted(r["exchange_account"] for r in deletes(sandbox)) == [
+        f"u{n}@corp.example" for n in range(7)
+    ]
+    assert [b["exchange_account"] for b in sandbox.bindings()] == [late]  # not confirmed: kept
+    assert by_exchange(read_results(results))[late]["outcome"] == "bound"

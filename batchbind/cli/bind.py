@@ -11,6 +11,7 @@ import click
 
 from batchbind.auth import redact
 from batchbind.cli.common import (
+    F,
     connect,
     connection_options,
     counts_line,
@@ -24,12 +25,23 @@ from batchbind.cli.common import (
     say,
     setup,
 )
-from batchbind.errors import InputError
+from batchbind.errors import BatchbindError, InputError
 from batchbind.jobs.plan import Disposition
 from batchbind.jobs.run import JobResult, RunSettings, run_job, validate_job
 from batchbind.model import Outcome
 from batchbind.output import i18n
 from batchbind.store.paths import default_journal, default_results
+
+#: `--force` on every command that writes a results file.
+FORCE_HELP = (
+    "Replace an existing --out file even if it is not a batchbind results file (the file being "
+    "read is never replaced)."
+)
+
+
+def force_option(func: F) -> F:
+    return click.option("--force", is_flag=True, help=FORCE_HELP)(func)
+
 
 RUN_EXAMPLE = """
 
@@ -47,6 +59,7 @@ Examples:
 @connection_options
 @click.option("--retry-failed", is_flag=True, help="Send rows that failed permanently again.")
 @click.option("--rebind", is_flag=True, help="Bind rows that were unbound (rolled back) again.")
+@force_option
 @pacing_options
 @global_options
 @friendly_errors
@@ -64,6 +77,7 @@ def run(input_path: Path, **kw: Any) -> None:
         tokens=found.tokens,
         state=kw["state"] or default_journal(kw["profile"]),
         out=kw["out"],
+        force=kw["force"],
         retry_failed=kw["retry_failed"],
         rebind=kw["rebind"],
         rate_per_second=kw["rate_per_second"],
@@ -122,7 +136,15 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
                 throttled=stats.throttled,
             )
         )
-    if result.results_path is not None:
+    if result.write_error is not None:
+        error = result.write_error
+        shown = error.render(lang)[0] if isinstance(error, BatchbindError) else str(error)
+        command = f"batchbind report --state {settings.state} --run {result.run_id}"
+        lines.append(
+            "  "
+            + i18n.text("results_not_written", lang, error=redact.scrub(shown), command=command)
+        )
+    elif result.results_path is not None:
         if result.wanted_path and result.results_path != result.wanted_path:
             lines.append(
                 "  "
@@ -133,7 +155,7 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
         else:
             lines.append("  " + i18n.text("results_written", lang, path=result.results_path))
     lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
-    if not quiet or result.exit_code not in (0,):
+    if not quiet or result.exit_code not in (0,) or result.write_error is not None:
         for line in lines:
             say(line, err=not out)
     if stats is not None and stats.interrupted is not None:
@@ -165,13 +187,14 @@ Examples:
 @click.command("validate", epilog=VALIDATE_EXAMPLE)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @input_options
+@force_option
 @global_options
 @friendly_errors
 def validate_cmd(input_path: Path, **kw: Any) -> None:
     """Check every row of INPUT and send nothing (a dry run)."""
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     out_path = kw["out"] or default_results(input_path)  # the contract: validate writes results too
-    result = validate_job(read_settings(input_path, kw), out=out_path, lang=lang)
+    result = validate_job(read_settings(input_path, kw), out=out_path, lang=lang, force=kw["force"])
     out = not kw["as_json"]
     invalid = [r for r in result.results if r.outcome is Outcome.INVALID]
     if not kw["quiet"]:

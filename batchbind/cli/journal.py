@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from batchbind.cli.bind import force_option
 from batchbind.cli.common import friendly_errors, global_options, say, setup
 from batchbind.errors import InputError
 from batchbind.jobs.run import report_job
@@ -53,12 +54,15 @@ Examples:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write (default: the results file that run wrote).",
 )
+@force_option
 @global_options
 @friendly_errors
 def report(**kw: Any) -> None:
     """Render a run's results file again from the journal (the rows as they are now)."""
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
-    result = report_job(_journal_path(kw), run_id=kw["run_id"], out=kw["out"], lang=lang)
+    result = report_job(
+        _journal_path(kw), run_id=kw["run_id"], out=kw["out"], lang=lang, force=kw["force"]
+    )
     if kw["as_json"]:
         payload = {
             "command": "report",

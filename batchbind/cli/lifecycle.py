@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from batchbind.auth import redact
+from batchbind.cli.bind import FORCE_HELP
 from batchbind.cli.common import (
     F,
     connect,
@@ -22,7 +23,7 @@ from batchbind.cli.common import (
     say,
     setup,
 )
-from batchbind.errors import InputError
+from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu.client import resolve_base_url, tenant_host
 from batchbind.jobs.resolve import ResolveSettings, resolve_job
 from batchbind.jobs.selection import Selection, choose, parse_rows
@@ -62,6 +63,7 @@ def results_options(func: F) -> F:
                 type=click.Path(dir_okay=False, path_type=Path),
                 help="Where to write the updated results (default: RESULTS itself).",
             ),
+            click.option("--force", is_flag=True, help=FORCE_HELP),
         ]
     ):
         func = option(func)
@@ -80,6 +82,7 @@ def _settings(path: Path, kw: dict[str, Any], lang: str) -> LifecycleSettings:
         tokens=found.tokens,
         state=kw["state"] or default_journal(kw["profile"]),
         out=kw["out"],
+        force=kw["force"],
         rate_per_second=kw["rate_per_second"],
         rate_per_minute=kw["rate_per_minute"],
         concurrency=kw["concurrency"],
@@ -99,15 +102,22 @@ def _print_summary(
 ) -> None:
     """The end of every lifecycle command's summary: where the results and the journal are, and
     why the run stopped early (if it did). Quiet runs print it only when something needs a look."""
-    lines.append("  " + _written_line(result.written, lang))
+    lines.append("  " + _written_line(result.written, settings, lang))
     lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
-    if not quiet or result.exit_code != 0:
+    if not quiet or result.exit_code != 0 or result.written.error is not None:
         for line in lines:
             say(line, err=not out)
     _say_stop(result.stats, lang)
 
 
-def _written_line(written: Written, lang: str) -> str:
+def _written_line(written: Written, settings: LifecycleSettings, lang: str) -> str:
+    error = written.error
+    if error is not None:
+        shown = error.render(lang)[0] if isinstance(error, BatchbindError) else str(error)
+        command = f"batchbind status {settings.input} --state {settings.state}"
+        if settings.out is not None:
+            command += f" --out {settings.out}"
+        return i18n.text("results_not_written", lang, error=redact.scrub(shown), command=command)
     if written.path != written.wanted:
         return i18n.text("results_moved", lang, wanted=written.wanted, path=written.path)
     return i18n.text("results_written", lang, path=written.path)
@@ -201,7 +211,7 @@ def status(results_path: Path, **kw: Any) -> None:
                 "command": "status",
                 "exit_code": result.exit_code,
                 "input": str(results_path),
-                "results": str(result.written.path),
+                "results": None if result.written.error else str(result.written.path),
                 "bound_rows": len(result.scope),
                 "statuses": dict(tally),
                 "timed_out": result.timed_out,
@@ -277,7 +287,8 @@ def unbind(results_path: Path, **kw: Any) -> None:
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     settings = _settings(results_path, kw, lang)
     selection = Selection(
-        rows=frozenset(parse_rows(kw["rows_spec"])) if kw["rows_spec"] else None,
+        # `--rows ""` (an empty $ROWS in a script) names no rows: refused, never "every row".
+        rows=frozenset(parse_rows(kw["rows_spec"])) if kw["rows_spec"] is not None else None,
         only=kw["only"],
     )
     tenant = tenant_host(settings.base_url)
@@ -320,6 +331,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
                 }
             )
         sys.exit(0)
+    settings.check_out()  # before the question: a "yes" must not end in "cannot write"
     if not kw["yes"]:
         if not has_terminal():
             raise InputError.of("unbind_no_terminal", hint_key="unbind_yes_hint")
@@ -331,7 +343,11 @@ def unbind(results_path: Path, **kw: Any) -> None:
             confirmed = False
         if not confirmed:
             raise InputError.of("unbind_declined")
-    result = unbind_job(settings, view, selection, reason=kw["reason"], notify=say)
+    # Exactly the rows listed above: the journal may have changed while the question waited.
+    listed = frozenset(b.key for b in targets)
+    result = unbind_job(
+        settings, view, selection, reason=kw["reason"], confirmed=listed, notify=say
+    )
     lines = [i18n.text("unbind_done", lang, unbound=result.unbound, failed=len(result.failed))]
     for row, msg in sorted(result.failed.items())[:EXAMPLES]:
         lines.append("  " + i18n.text("row_msg", lang, row=row, msg=msg))
@@ -342,7 +358,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
                 "command": "unbind",
                 "exit_code": result.exit_code,
                 "input": str(results_path),
-                "results": str(result.written.path),
+                "results": None if result.written.error else str(result.written.path),
                 "unbound": result.unbound,
                 "failed": len(result.failed),
                 "requests": result.stats.requests if result.stats else 0,
@@ -375,6 +391,11 @@ SANDBOX_APP_SECRET = "sandbox-secret"
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     help="The filled-in copy, .xlsx or .csv (default: <input name>.resolved.<ext>).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace an existing --out file even if resolve did not write it (never INPUT itself).",
 )
 @click.option(
     "--email-column",
@@ -441,6 +462,7 @@ def resolve(input_path: Path, **kw: Any) -> None:
         app_id=app_id,
         app_secret=secret,
         out=kw["out"],
+        force=kw["force"],
         email_column=kw["email_column"],
         include_resigned=kw["include_resigned"],
         sheet=kw["sheet"],

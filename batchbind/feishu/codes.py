@@ -48,6 +48,12 @@ BINDING_GONE = 195103
 #: The preflight's made-up binding id is refused this way only for a token that may bind.
 PREFLIGHT_PASSED = frozenset({BAD_BINDING_ID, BINDING_GONE})
 
+#: A create refused with one of these could not have been bound by an earlier request of the same
+#: row whose answer was lost: the user is not in the tenant (195100), the admin account cannot bind
+#: (195104, 195105, 195106), or the parameters are invalid (190002; a re-create that Feishu
+#: refuses as "already bound" is told apart by the confirming GET, which runs first).
+PROVES_NOT_BOUND = frozenset({190002, 195100, 195104, 195105, 195106})
+
 #: Feishu body codes, from the official error tables (see shared/docs/feishu-api.md).
 CODES: dict[int, Meaning] = {
     0: OK,

@@ -7,14 +7,23 @@ on, so the journal always knows the truth, whatever happens next.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from batchbind.feishu.client import Answer, derived_binding_id
-from batchbind.feishu.codes import Kind
+from batchbind.feishu.codes import PROVES_NOT_BOUND, Kind
 from batchbind.jobs.engine import DONE, NOT_SENT, Final, Pool, Stopped, failed
 from batchbind.jobs.plan import Work
 from batchbind.output import i18n
 from batchbind.store.journal import Journal, State
+
+
+@dataclass(slots=True)
+class _Check:
+    """The confirming GET's own attempts (the engine's retry rule counts them)."""
+
+    attempts: int = 0
+    retry_since: float | None = None
 
 
 class BindSender(Pool[Work]):
@@ -117,20 +126,37 @@ class BindSender(Pool[Work]):
             item.attempts += 1
             if item.ambiguous:
                 return await self._refused_after_lost_answer(item, answer)
-            self._record(item, State.FAILED, answer, counted=True, msg=msg)
-            if kind is Kind.ADMIN:
-                text = i18n.text(
-                    "admin_account_unusable",
-                    self.options.lang,
-                    admin=item.binding.admin_account,
-                    row=item.row,
-                    code=answer.code,
-                )
-                self.dead_admins.setdefault(
-                    item.binding.admin_account.casefold(), (str(answer.code), text)
-                )
-            return self._failed(answer)
+            return self._refused(item, answer)
         raise AssertionError(f"unhandled answer kind {kind}")  # pragma: no cover
+
+    def _refused(self, item: Work, answer: Answer, **fields: Any) -> Final:
+        """Feishu's plain refusal: the row failed for good (and so may its admin account)."""
+        self._record(
+            item, State.FAILED, answer, counted=True, msg=answer.msg or answer.error, **fields
+        )
+        if answer.meaning.kind is Kind.ADMIN:
+            text = i18n.text(
+                "admin_account_unusable",
+                self.options.lang,
+                admin=item.binding.admin_account,
+                row=item.row,
+                code=answer.code,
+            )
+            self.dead_admins.setdefault(
+                item.binding.admin_account.casefold(), (str(answer.code), text)
+            )
+        return self._failed(answer)
+
+    async def _confirm(self, binding_id: str) -> Answer:
+        """Ask Feishu for a binding; its own transient failures are retried, by the engine's
+        rule, within the run (a re-run would have to ask again)."""
+        check = _Check()
+        while True:
+            answer = await self.send("get", lambda: self.client.get(binding_id))
+            wait = self.retry_wait(check, answer.meaning.kind)
+            if wait is None:
+                return answer
+            await self.pause(wait)
 
     async def _refused_after_lost_answer(self, item: Work, refused: Answer) -> Final:
         """Feishu refused a row whose earlier request got no answer: did that request bind it?
@@ -141,7 +167,7 @@ class BindSender(Pool[Work]):
         lang = self.options.lang
         binding = item.binding
         guess = derived_binding_id(binding)
-        answer = await self.send("get", lambda: self.client.get(guess))
+        answer = await self._confirm(guess)
         data = answer.data or {}
         if (
             answer.code == 0
@@ -161,6 +187,9 @@ class BindSender(Pool[Work]):
                 ambiguous=False,
             )
             return self._bound()
+        if refused.code in PROVES_NOT_BOUND:
+            # No earlier request of this row can have bound it: Feishu's answer is the answer.
+            return self._refused(item, refused, ambiguous=False)
         msg = i18n.text("unprovable_after_lost_answer", lang, msg=refused.msg, code=refused.code)
         check = i18n.text(
             "unprovable_hint", lang, exchange=binding.exchange_account, user=binding.user_id

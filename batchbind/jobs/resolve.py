@@ -31,6 +31,7 @@ from batchbind.input.headers import HEADER_ALIASES, HEADER_SCAN_ROWS
 from batchbind.jobs.engine import DONE, Final, Pool, PoolOptions, PoolStats, failed
 from batchbind.jobs.exit_codes import exit_code
 from batchbind.jobs.harness import run_pool
+from batchbind.jobs.target import check_copy_path
 from batchbind.model import Field, UserIdType
 from batchbind.output import i18n
 from batchbind.output.progress import progress_bar
@@ -68,6 +69,8 @@ class ResolveSettings:
     app_id: str
     app_secret: str = field(repr=False)
     out: Path | None = None
+    # Replace an existing --out that is not a copy `resolve` wrote (never the input itself).
+    force: bool = False
     email_column: str | None = None
     include_resigned: bool = False
     sheet: str | None = None
@@ -285,6 +288,7 @@ def resolve_job(
     started = time.time()
     grid = read_grid(settings.input, encoding=settings.encoding, delimiter=settings.delimiter)
     layout = _find_layout(grid, settings)
+    check_copy_path(settings.out_path(), source=settings.input, force=settings.force)
     rows = layout.sheet.rows
     header = rows[layout.header]
     user_col = layout.user_id if layout.user_id is not None else len(header)

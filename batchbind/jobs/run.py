@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from batchbind.errors import InputError, RunStopped
+from batchbind.errors import BatchbindError, InputError, OutputError, RunStopped
 from batchbind.feishu.client import tenant_host
 from batchbind.input.load import load_table
 from batchbind.input.validation import validate
@@ -24,6 +24,7 @@ from batchbind.jobs.exit_codes import exit_code
 from batchbind.jobs.harness import run_pool
 from batchbind.jobs.plan import Plan, make_plan
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
+from batchbind.jobs.target import check_results_path
 from batchbind.model import Checked, ResultRow, RunInfo, Table
 from batchbind.output.progress import progress_bar
 from batchbind.output.render import (
@@ -76,6 +77,10 @@ class JobResult:
     stopped: RunStopped | None = None
     started_at: str = ""
     duration_s: float = 0.0
+    # The run's rows are in the journal, but its results file could not be written (`report`
+    # renders it again from run `run_id`).
+    write_error: BatchbindError | OSError | None = None
+    run_id: int | None = None
 
 
 def iso_utc(ts: float) -> str:
@@ -177,9 +182,12 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
     log.debug("read and checked %d rows in %.2fs", len(checked), time.time() - started)
     tenant = tenant_host(settings.base_url)
     out = settings.out or default_results(settings.input)
+    check_results_path(out, source=settings.input, force=settings.force)
     stats: PoolStats | None = None
     with Journal(settings.state, tenant=tenant) as journal:
-        journal.start_run("run", input_name=str(settings.input), settings=settings.public())
+        run_id = journal.start_run(
+            "run", input_name=str(settings.input), settings=settings.public()
+        )
         plan = make_plan(
             checked,
             journal,
@@ -217,7 +225,18 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
         # memory as results and states at once.
         tally = Tally()
         rendered = render_from_journal(frames, journal, lang=settings.lang, tally=tally)
-        written = write_results(out, table.columns, rendered, info, lang=settings.lang)
+        written: Path | None = None
+        write_error: BatchbindError | OSError | None = None
+        try:
+            written = write_results(out, table.columns, rendered, info, lang=settings.lang)
+        except (OSError, OutputError) as exc:
+            # Checked before the first request, yet the disk filled up or the folder went away.
+            # Every row is journalled: the run's outcome stands, only its file is missing.
+            log.debug("writing %s failed", out, exc_info=True)
+            write_error = exc
+            tally = Tally()
+            for _ in render_from_journal(frames, journal, lang=settings.lang, tally=tally):
+                pass
         counts = tally.counts()
         code = exit_code("run", run_exit_counts(counts), stats)
         journal.end_run(counts=counts.by_outcome, exit_code=code)
@@ -234,6 +253,8 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
         stopped=stopped,
         started_at=info.started_at,
         duration_s=info.duration_s,
+        write_error=write_error,
+        run_id=run_id,
     )
 
 
@@ -242,10 +263,13 @@ def validate_job(
     *,
     out: Path | None,
     lang: str,
+    force: bool = False,
 ) -> JobResult:
     """Check every row and send nothing; with `out`, write a results file (valid rows pending)."""
     started = time.time()
     table, checked = read_and_check(settings)
+    if out is not None:
+        check_results_path(out, source=settings.input, force=force)
     frames = frames_for(checked, None, lang=lang)
     results = list(render_frames(frames, {}, lang=lang))
     counts = count_frames(results, {}, frames)
@@ -284,7 +308,7 @@ class ReportResult:
 
 
 def report_job(
-    state: Path, *, run_id: int | None, out: Path | None, lang: str | None
+    state: Path, *, run_id: int | None, out: Path | None, lang: str | None, force: bool = False
 ) -> ReportResult:
     """Render a run's results file again from the journal, as the journal knows the rows now."""
     with Journal(state, tenant="", exclusive=False) as journal:
@@ -301,6 +325,7 @@ def report_job(
     results = list(render_frames(frames, states, lang=language))
     counts = count_frames(results, states, frames)
     wanted = out or Path(record.results)
+    check_results_path(wanted, source=None, force=force)
     info = RunInfo(
         command=f"report (run {record.id})",
         started_at=record.started_at,

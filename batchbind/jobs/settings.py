@@ -38,6 +38,8 @@ class ConnectionSettings(ReadSettings):
     tokens: TokenSource | None = field(default=None, repr=False, compare=False)
     state: Path
     out: Path | None = None
+    # Replace an existing --out that is not a batchbind results file (never the input itself).
+    force: bool = False
     rate_per_second: float = 50.0
     rate_per_minute: float = 1000.0
     concurrency: int = 32

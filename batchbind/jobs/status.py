@@ -223,6 +223,7 @@ def status_job(
     started = time.time()
     tenant = tenant_host(settings.base_url)
     view = read_view(settings, tenant)
+    settings.check_out()
     with Journal(settings.state, tenant=tenant) as journal:
         journal.start_run("status", input_name=str(settings.input), settings=settings.public())
         states = journal.states()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,17 +129,25 @@ def unbind_job(
     selection: Selection,
     *,
     reason: str = "",
+    confirmed: Collection[str] | None = None,
     notify: Callable[[str], None] = lambda _m: None,
 ) -> UnbindResult:
-    """Undo the chosen bindings that are still bound, and write the results file again."""
+    """Undo the chosen bindings that are still bound, and write the results file again.
+
+    `confirmed`: the journal keys of the rows the user was shown and agreed to undo. Only those
+    are undone, even if another process bound more of the selected rows meanwhile.
+    """
     started = time.time()
     tenant = tenant_host(settings.base_url)
+    settings.check_out()
     with Journal(settings.state, tenant=tenant) as journal:
         public = {**settings.public(), "reason": reason}
         journal.start_run("unbind", input_name=str(settings.input), settings=public)
         # Chosen again under the lock: another process may have changed the journal meanwhile.
         choice = choose(view, journal.states(), selection, settings)
-        targets = [b.target() for b in choice.targets]
+        # Rows bound since the list was shown were not agreed to: they stay bound. Rows undone
+        # meanwhile are no longer chosen, so nothing is deleted twice.
+        targets = [b.target() for b in choice.targets if confirmed is None or b.key in confirmed]
         unbinder: Unbinder | None = None
         stats: PoolStats | None = None
         if targets:

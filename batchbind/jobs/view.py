@@ -7,27 +7,25 @@ journal, exactly as `run` does. The journal stays the truth; the file is only re
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import python_calamine
-
-from batchbind.errors import InputError
-from batchbind.input.cleaning import cell_text
-from batchbind.input.csvfile import DELIMITERS, read_text, records
-from batchbind.input.headers import HEADER_SCAN_ROWS, match_header
+from batchbind.errors import BatchbindError, OutputError
 from batchbind.jobs.engine import PoolStats
 from batchbind.jobs.plan import Disposition, Plan, valid_keys
 from batchbind.jobs.run import iso_utc, read_and_check
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
+from batchbind.jobs.target import check_results_path, is_results_file
 from batchbind.model import Checked, CheckedRow, Outcome, ResultRow, RunInfo, Table
 from batchbind.output import i18n
 from batchbind.output.render import Counts, count, render
 from batchbind.output.writers import write_results
 from batchbind.store.journal import Journal, RowState, State
 from batchbind.store.paths import default_results
+
+log = logging.getLogger(__name__)
 
 #: The sync statuses after which a binding's status no longer changes.
 FINAL_STATUSES = frozenset({"done", "err"})
@@ -42,6 +40,10 @@ class LifecycleSettings(ConnectionSettings):
         if self.out is not None:
             return self.out
         return self.input if is_results_file(self.input) else default_results(self.input)
+
+    def check_out(self) -> None:
+        """Refuse, before anything is sent, a results path that cannot or must not be written."""
+        check_results_path(self.results_path(), source=self.input, force=self.force, in_place=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,39 +134,6 @@ def read_view(settings: ReadSettings, tenant: str) -> View:
     return View(table, checked, valid_keys(checked, tenant, settings.user_id_type.value))
 
 
-def is_results_file(path: Path) -> bool:
-    """Whether `path` holds batchbind's own results (its result columns are in the header)."""
-    return any(match_header(0, cells).results_file for cells in _top_rows(path))
-
-
-def _top_rows(path: Path) -> Iterator[list[str]]:
-    """The top rows of every sheet, read as `load_table` reads them (nothing when it cannot)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            with python_calamine.CalamineWorkbook.from_path(path) as book:
-                sheets = [
-                    book.get_sheet_by_name(name).to_python(
-                        skip_empty_area=False, nrows=HEADER_SCAN_ROWS
-                    )
-                    for name in book.sheet_names
-                ]
-        except Exception:  # calamine reports unreadable files with several exception types
-            return
-        for values in sheets:
-            for cells in values:
-                yield [cell_text(v)[0] for v in cells]
-        return
-    try:
-        text = read_text(path, None)
-    except InputError:
-        return  # not a file batchbind could read: reading it says what is wrong
-    for delimiter in DELIMITERS:
-        try:
-            yield from records(text, delimiter, path.name, limit=HEADER_SCAN_ROWS)
-        except InputError:  # quotes that only pair up under another delimiter
-            continue
-
-
 # -- writing the view -------------------------------------------------------------------------
 
 
@@ -186,6 +155,8 @@ class Written:
     counts: Counts
     path: Path
     wanted: Path
+    # Why the file could not be written (the journal has everything: it can be written again).
+    error: BatchbindError | OSError | None = None
 
 
 def write_view(
@@ -217,5 +188,11 @@ def write_view(
         throttled=stats.throttled if stats else 0,
         lang=settings.lang,
     )
-    path = write_results(out, view.table.columns, results, info, lang=settings.lang)
+    try:
+        path = write_results(out, view.table.columns, results, info, lang=settings.lang)
+    except (OSError, OutputError) as exc:
+        # Checked before the first request, yet the disk filled up or the folder went away:
+        # what was done is journalled, and the command's own outcome stands.
+        log.debug("writing %s failed", out, exc_info=True)
+        return Written(results, counts, out, out, error=exc)
     return Written(results, counts, path, out)

@@ -703,6 +703,50 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Cannot write {path}: it is locked (open in another program?).",
         "无法写入 {path}：文件被占用（是否已在其他程序中打开？）。",
     ),
+    # a results path refused before anything is sent (batchbind.jobs.target)
+    "out_is_input": (
+        "{path} is the file being read: batchbind never writes its results over it, even with "
+        "--force.",
+        "{path} 是正在读取的文件：batchbind 从不把结果写到它上面，即使加了 --force。",
+    ),
+    "out_is_input_hint": (
+        "Choose another file with --out, for example --out results.xlsx",
+        "请用 --out 另选一个文件，例如 --out results.xlsx",
+    ),
+    "out_is_folder": (
+        "{path} is a folder: the results need a file name.",
+        "{path} 是一个文件夹：结果需要一个文件名。",
+    ),
+    "out_is_folder_hint": (
+        "For example: --out results.xlsx",
+        "例如：--out results.xlsx",
+    ),
+    "out_no_folder": (
+        "Cannot write the results in {folder}: there is no such folder.",
+        "无法把结果写到 {folder} 中：没有这个文件夹。",
+    ),
+    "out_not_results": (
+        "{path} already exists and is not a batchbind results file: nothing was replaced.",
+        "{path} 已存在，且不是 batchbind 的结果文件：未做任何替换。",
+    ),
+    "out_not_resolved": (
+        "{path} already exists and is not a copy written by batchbind resolve: nothing was "
+        "replaced.",
+        "{path} 已存在，且不是 batchbind resolve 写出的副本：未做任何替换。",
+    ),
+    "out_not_resolved_hint": (
+        "Choose another file with --out, or pass --force to replace it.",
+        "请用 --out 另选一个文件，或加上 --force 以替换它。",
+    ),
+    "out_not_results_hint": (
+        "Choose another file with --out, or pass --force to replace it.",
+        "请用 --out 另选一个文件，或加上 --force 以替换它。",
+    ),
+    "results_not_written": (
+        "The results file could not be written ({error}). Every row is kept in the journal; "
+        "write the results again with: {command}",
+        "结果文件无法写入（{error}）。每一行都保存在绑定记录中；可用以下命令重新生成结果：{command}",
+    ),
     "xlsx_too_many_rows": (
         "An .xlsx sheet holds at most {max:,} rows: write the results as .csv instead (--out "
         "results.csv).",

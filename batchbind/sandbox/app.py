@@ -33,7 +33,7 @@ from batchbind.sandbox.protocol import (
     error_details,
     failure,
 )
-from batchbind.sandbox.requestlog import RequestLog, RequestRecord
+from batchbind.sandbox.requestlog import RequestLog, RequestRecord, as_dict
 from batchbind.sandbox.scenario import SANDBOX_TOKEN, Scenario
 from batchbind.sandbox.state import BindingStore, write_state
 
@@ -90,6 +90,8 @@ class Emulator:
         self._closing: asyncio.Event | None = None
         self._persister: asyncio.Task[None] | None = None
         self._hosts: frozenset[str] = frozenset()
+        # Answers held by a `hold_after_store` rule, each with the event that releases it.
+        self._held: list[tuple[RequestRecord, asyncio.Event]] = []
 
     # -- lifecycle (inside the serving event loop) -----------------------------------------------
 
@@ -115,8 +117,16 @@ class Emulator:
         names = {"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host}
         self._hosts = frozenset(f"{name}:{port}".lower() for name in names)
 
+    def release(self) -> int:
+        """Let every held answer go (to a client that is usually gone by then)."""
+        held, self._held = self._held, []
+        for _record, event in held:
+            event.set()
+        return len(held)
+
     async def close(self) -> None:
         """Stop persisting (after one last save of anything unsaved) and close the log."""
+        self.release()
         if self._closing is not None:
             self._closing.set()
         if self._persister is not None:
@@ -135,6 +145,10 @@ class Emulator:
             {**b.data(b.status(now, seconds)), "created_at": b.created_at}
             for b in self._store.snapshot()
         ]
+
+    def held(self) -> list[dict[str, Any]]:
+        """The requests whose answers are held now (carried out, not answered yet)."""
+        return [as_dict(record) for record, _event in self._held]
 
     def info(self) -> dict[str, str]:
         admins = [t for t, role in self.scenario.tokens.items() if role == "super_admin"]
@@ -196,6 +210,14 @@ class Emulator:
         if fault == "drop_after_store":
             record.code = answer.code
             return self._drop(request, record)
+        if fault == "hold_after_store":
+            # Logged now: the log shows it carried out while its answer is still held.
+            record.http_status, record.code = answer.status, answer.code
+            self._log.add(record)
+            released = asyncio.Event()
+            self._held.append((record, released))
+            await released.wait()
+            return _render(answer, log_id)
         return self._finish(record, answer, log_id)
 
     def _finish(self, record: RequestRecord, answer: Answer, log_id: str) -> web.Response:
@@ -252,11 +274,15 @@ class Emulator:
             return Answer(200, {"bindings": self.bindings()})
         if method == "GET" and path == "/_sandbox/requests":
             return Answer(200, {"requests": self.requests()})
-        if method == "POST" and path == "/_sandbox/shutdown":
+        if method == "GET" and path == "/_sandbox/held":
+            return Answer(200, {"held": self.held()})
+        if method == "POST" and path in ("/_sandbox/shutdown", "/_sandbox/release"):
             # A page in a browser may post here without asking first, but cannot add this header.
             wanted = f"Bearer {self.info()['token']}"
             if request.headers.get("Authorization", "").strip() != wanted:
-                return failure(401, 99991661, "shutting down needs the sandbox's token")
+                return failure(401, 99991661, f"{path} needs the sandbox's token")
+            if path == "/_sandbox/release":
+                return Answer(200, {"released": self.release()})
             if self.shutdown_requested is not None:
                 self.shutdown_requested.set()
             return Answer(200, {"shutting_down": True})

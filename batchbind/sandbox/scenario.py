@@ -26,6 +26,9 @@ TOKEN_ROLES = ("super_admin", "user", "expired", "invalid")
 # Tokens whose every call gets one of the run-wide answers (see app._TOKEN_ANSWERS).
 RUN_WIDE_ROLES = ("wrong_unit", "no_bot", "quota", "no_scope", "no_grant")
 FAULTS = ("error_500", "drop", "gateway_502", "drop_after_store")
+# Only as a targeted rule: the request is carried out, then its answer is held until released
+# (`POST /_sandbox/release`), so a test can kill the client in exactly that moment.
+RULE_FAULTS = (*FAULTS, "hold_after_store")
 THROTTLE_CODES = (99991400, 190004, 190005, 190010)
 ENDPOINTS = ("create", "get", "delete")
 
@@ -162,7 +165,11 @@ class Latency:
 
 @dataclass(frozen=True)
 class FaultRule:
-    """A targeted fault: fires on the next `times` requests for this Exchange account."""
+    """A targeted fault: fires on the next `times` requests for this Exchange account.
+
+    `hold_after_store` (rules only) carries the request out, then holds its answer until
+    `POST /_sandbox/release`; `GET /_sandbox/held` lists the answers held.
+    """
 
     exchange_account: str
     fault: str
@@ -170,7 +177,10 @@ class FaultRule:
     endpoint: str = "create"
 
     def __post_init__(self) -> None:
-        _check(self.fault in FAULTS, f"faults.rules.fault must be one of {', '.join(FAULTS)}")
+        _check(
+            self.fault in RULE_FAULTS,
+            f"faults.rules.fault must be one of {', '.join(RULE_FAULTS)}",
+        )
         _check(self.times >= 1, "faults.rules.times must be at least 1")
         _check(self.endpoint in ENDPOINTS, f"faults.rules.endpoint must be one of {ENDPOINTS}")
 

@@ -230,6 +230,16 @@ class SandboxServer:
         emulator = self._emulator
         return [] if emulator is None else self._in_loop(emulator.bindings)
 
+    def held(self) -> list[dict[str, Any]]:
+        """The requests carried out whose answers a `hold_after_store` rule holds now."""
+        emulator = self._emulator
+        return [] if emulator is None else self._in_loop(emulator.held)
+
+    def release(self) -> int:
+        """Let every held answer go; how many there were."""
+        emulator = self._emulator
+        return 0 if emulator is None else self._in_loop(emulator.release)
+
     def _in_loop(self, read: Callable[[], T]) -> T:
         """Read the emulator's state from its own thread, never while a handler mutates it."""
         loop, thread = self._loop, self._thread
