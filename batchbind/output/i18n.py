@@ -195,6 +195,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "请查看结果中的这些行（通常是列错位或租户设置问题），修复后重新运行同一命令：未发送的行保持待发送。"
         "--circuit-breaker 可设置阈值（0 表示从不停止）。",
     ),
+    "base_url_credentials": (
+        "--base-url holds a user name or password before '@': give only the address, such as "
+        "{url}; batchbind authenticates with the token, never with credentials in the URL.",
+        "--base-url 在「@」之前含有用户名或密码：请只给出地址，例如 {url}；batchbind 用令牌认证，"
+        "从不使用写在地址里的凭据。",
+    ),
+    "sandbox_with_token": (
+        "--token cannot be used with --sandbox: the sandbox is only ever sent its own token.",
+        "--token 不能与 --sandbox 同时使用：沙盒只会收到它自己的令牌。",
+    ),
     "no_credentials": (
         "No access token for profile '{profile}': run 'batchbind auth login' (or 'auth import'), "
         "set FEISHU_USER_ACCESS_TOKEN, or use --sandbox to rehearse.",
