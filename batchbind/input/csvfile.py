@@ -57,7 +57,7 @@ def load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
     del cells[: header.row]  # the header and anything above it
     # Records are numbered from 1 (`records`): the data are numbered on from the header.
     data = Rows(list(range(header.row + 1, header.row + 1 + len(cells))), cells)
-    return assemble(header, data, source=str(path), sheet=None, unescape=header.results_file)
+    return assemble(header, data, source=str(path), sheet=None, unescape=header.escaped)
 
 
 def check_delimiter(delimiter: str | None) -> None:
