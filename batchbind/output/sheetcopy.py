@@ -25,6 +25,7 @@ import python_calamine
 import xlsxwriter
 
 from batchbind.errors import InputError
+from batchbind.input.bounds import check_workbook
 from batchbind.input.cleaning import cell_text
 from batchbind.input.csvfile import DELIMITERS, check_delimiter, read_text, records
 from batchbind.input.headers import CONVERT_HINT
@@ -73,6 +74,7 @@ def read_grid(path: Path, *, encoding: str | None = None, delimiter: str | None 
 
 def _read_xlsx(path: Path) -> Grid:
     grid = Grid(path, "xlsx")
+    check_workbook(str(path), path.name)
     try:
         with python_calamine.CalamineWorkbook.from_path(path) as book:
             for name in book.sheet_names:
