@@ -1,8 +1,11 @@
 """Which host and which token a command uses.
 
-First match wins: a token given outright (`--token`, then FEISHU_USER_ACCESS_TOKEN), then the
-sandbox's own token (with `--sandbox`), then the stored profile. A profile's token is sent only to
-the host it was issued for, and only a profile's token can be renewed during a run.
+With `--sandbox` the sandbox's own token is the only one ever sent: whatever answers on the
+sandbox's port may be another local user's program, so neither FEISHU_USER_ACCESS_TOKEN nor a
+stored profile goes there, and `--token` with `--sandbox` is refused rather than dropped
+silently. Otherwise the first match wins: a token given outright (`--token`, then
+FEISHU_USER_ACCESS_TOKEN), then the stored profile. A profile's token is sent only to the host it
+was issued for, and only a profile's token can be renewed during a run.
 """
 
 from __future__ import annotations
@@ -43,20 +46,20 @@ def choose_connection(choice: TokenChoice, lang: str) -> Connection:
     """The origin and the token source for `choice` (see the module docstring for the order)."""
     # The profile names the default journal even when the token comes from elsewhere.
     check_name(choice.profile)
-    token = choice.token
-    origin = "--token" if token else "FEISHU_USER_ACCESS_TOKEN"
-    token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
-    token = clean_token(token, origin=origin) if token else ""
     if choice.sandbox or choice.sandbox_scenario:
+        if choice.token:
+            raise InputError.of("sandbox_with_token")
         # Imported here: only --sandbox needs the emulator's starter.
         from batchbind.sandbox.background import SANDBOX_TOKEN, ensure_sandbox
 
         base_url = choice.base_url or ensure_sandbox(choice.sandbox_scenario)
-        origin = origin if token else "--sandbox"
         return Connection(
-            resolve_base_url(base_url),
-            TokenSource(token or SANDBOX_TOKEN, origin=origin, lang=lang),
+            resolve_base_url(base_url), TokenSource(SANDBOX_TOKEN, origin="--sandbox", lang=lang)
         )
+    token = choice.token
+    origin = "--token" if token else "FEISHU_USER_ACCESS_TOKEN"
+    token = token or os.environ.get("FEISHU_USER_ACCESS_TOKEN", "")
+    token = clean_token(token, origin=origin) if token else ""
     if token:
         base_url = resolve_base_url(choice.base_url, choice.domain or "feishu")
         return Connection(base_url, TokenSource(token, origin=origin, lang=lang))

@@ -5,11 +5,17 @@ it here; the logging filter and the CLI's error printer replace it wherever it a
 record's message, and in the exception text and traceback it carries (a secret inside an
 exception's message, or in a line of source a traceback quotes, must not reach `-v` output or
 `--log-file`).
+
+Text from a server is scrubbed harder (`scrub_server_text`): a server or a proxy may echo the
+request's `Authorization` header back in a message or a log id, with a token nobody registered
+(a refreshed one, another tool's), so anything shaped like a Feishu token goes too.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any
 
 _SECRETS: set[str] = set()
 MASK = "***"
@@ -24,6 +30,35 @@ def scrub(text: str) -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text
+
+
+#: Anything shaped like a Feishu token: user (`u-`), refresh (`ur-`), tenant (`t-`) and app
+#: (`a-`) tokens of 16 characters and more, and whatever follows `Bearer`.
+_TOKEN_SHAPE = re.compile(r"(?<![\w-])(?:ur|[uta])-[A-Za-z0-9_.~+/=-]{16,}")
+_BEARER = re.compile(r"(?i)(\bbearer\s+)[^\s\"',;)]+")
+
+
+def scrub_server_text(text: str) -> str:
+    """Server text without any known secret, token-shaped word or `Bearer` credential."""
+    text = scrub(text)
+    if "-" in text or "earer" in text:  # the common case: short messages with neither
+        text = _TOKEN_SHAPE.sub(MASK, _BEARER.sub(lambda m: m[1] + MASK, text))
+    return text
+
+
+def scrub_values(value: Any) -> Any:
+    """`value` (JSON: dicts, lists, text) with every known secret removed from its text.
+
+    Only exact secrets: the values are identifiers (binding ids, user ids) compared with rows,
+    which a pattern could mistake for tokens.
+    """
+    if isinstance(value, str):
+        return scrub(value) if _SECRETS else value
+    if isinstance(value, dict):
+        return {k: scrub_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_values(v) for v in value]
+    return value
 
 
 _TRACEBACKS = logging.Formatter()

@@ -337,7 +337,7 @@ def pacing_options(func: F) -> F:
 
 def connect(kw: dict[str, Any], lang: str) -> Connection:
     """The origin and the token source the command's options choose (see `auth.choose`)."""
-    if kw["token"]:
+    if kw["token"] and not (kw["sandbox"] or kw["sandbox_scenario"]):  # else refused: one line
         say(i18n.text("token_on_command_line", lang))
     choice = TokenChoice(
         token=kw["token"],

@@ -2,7 +2,9 @@
 
 Nothing here raises for what Feishu or the network says: a refused row, a 429, a dropped
 connection and an HTML page from a gateway are all answers, and `codes.classify` decides what they
-mean. The token is sent in a header only and never appears in an answer, a log line or an error.
+mean. The token is sent in a header only and never appears in an answer, a log line or an error:
+`_parse` is where every answer is read, and it scrubs what the server said (`msg`, the log id,
+the data) of secrets before anything else sees it, since a proxy may echo the token back.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import httpx
 
+from batchbind.auth.redact import scrub_server_text, scrub_values
 from batchbind.auth.tokens import CallableToken, TokenSource
 from batchbind.errors import InputError
 from batchbind.feishu.codes import Meaning, classify
@@ -82,6 +85,11 @@ def resolve_base_url(base_url: str | None, domain: str = "feishu") -> str:
             raise InputError.of("unknown_domain", domain=repr(domain))
         return DOMAINS[domain]
     parts = urlsplit(base_url.strip())
+    if "@" in parts.netloc:
+        # A password in the URL would be stored with the journal and shown in messages; Feishu
+        # takes no credentials there anyway. Say so without repeating it.
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        raise InputError.of("base_url_credentials", url=shown)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InputError.of("base_url_not_http", url=repr(base_url))
     if parts.scheme == "http" and not is_loopback(parts.hostname):
@@ -115,13 +123,13 @@ class Reply:
 
 def _parse(reply: Reply) -> Answer:
     headers = reply.headers
-    log_id = headers.get("x-tt-logid", "")
+    log_id = scrub_server_text(headers.get("x-tt-logid", ""))
     reset_after = _float_header(headers, "x-ogw-ratelimit-reset")
     limit = _float_header(headers, "x-ogw-ratelimit-limit")
     body = json_object(reply.content)
     if body is None or not isinstance(body.get("code"), int):
         text = reply.content[:200].decode("utf-8", "replace")
-        snippet = text[:120].strip().replace("\n", " ")
+        snippet = scrub_server_text(text[:120].strip().replace("\n", " "))
         return Answer(
             http_status=reply.status,
             msg=f"HTTP {reply.status}, not a Feishu answer: {snippet}".strip(),
@@ -132,12 +140,12 @@ def _parse(reply: Reply) -> Answer:
     data = body.get("data")
     error = body.get("error")
     if not log_id and isinstance(error, dict):
-        log_id = str(error.get("log_id") or error.get("logid") or "")
+        log_id = scrub_server_text(str(error.get("log_id") or error.get("logid") or ""))
     return Answer(
         http_status=reply.status,
         code=body["code"],
-        msg=str(body.get("msg", "")),
-        data=data if isinstance(data, dict) else None,
+        msg=scrub_server_text(str(body.get("msg", ""))),
+        data=scrub_values(data) if isinstance(data, dict) else None,
         log_id=log_id,
         reset_after=reset_after,
         limit=limit,
@@ -155,7 +163,8 @@ def _url(text: str) -> httpx.URL:
 
 def _transport_answer(exc: httpx.RequestError) -> Answer:
     failure = no_answer(exc)
-    return Answer(error=failure.error, maybe_sent=failure.maybe_sent, tls_error=failure.tls_error)
+    error = scrub_server_text(failure.error)  # a proxy's words may be in it
+    return Answer(error=error, maybe_sent=failure.maybe_sent, tls_error=failure.tls_error)
 
 
 class FeishuClient:

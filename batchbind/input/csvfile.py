@@ -48,16 +48,18 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+")
 _OTHER_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 
 
-def load_csv(path: Path, encoding: str | None, delimiter: str | None) -> Table:
-    """The table of a CSV file: below its header, every record but the blank ones."""
+def load_csv(
+    path: Path, encoding: str | None, delimiter: str | None, data: bytes | None = None
+) -> Table:
+    """The table of a CSV file (or of `data`, a pipe's bytes): every record but blank ones."""
     check_delimiter(delimiter)
-    text = read_text(path, encoding)
+    text = read_text(path, encoding, data)
     chosen, header = find_csv_header(text, delimiter, path.name)
     cells = records(text, chosen, path.name)
     del cells[: header.row]  # the header and anything above it
     # Records are numbered from 1 (`records`): the data are numbered on from the header.
-    data = Rows(list(range(header.row + 1, header.row + 1 + len(cells))), cells)
-    return assemble(header, data, source=str(path), sheet=None, unescape=header.results_file)
+    rows = Rows(list(range(header.row + 1, header.row + 1 + len(cells))), cells)
+    return assemble(header, rows, source=str(path), sheet=None, unescape=header.escaped)
 
 
 def check_delimiter(delimiter: str | None) -> None:
@@ -65,10 +67,11 @@ def check_delimiter(delimiter: str | None) -> None:
         raise InputError.of("delimiter_not_one", value=repr(delimiter))
 
 
-def read_text(path: Path, encoding: str | None) -> str:
-    """The text of a CSV file, decoded as `decode` says; never text holding a NUL byte."""
+def read_text(path: Path, encoding: str | None, data: bytes | None = None) -> str:
+    """The text of a CSV file (or `data`, its bytes already read), decoded as `decode` says;
+    never text holding a NUL byte."""
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if data is None else data
     except OSError as exc:
         raise InputError.of("file_unreadable", path=path, error=exc.strerror or exc) from None
     text = decode(raw, path.name, encoding)

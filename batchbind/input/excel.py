@@ -16,12 +16,13 @@ import operator
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import cast
+from typing import IO, cast
 from xml.etree import ElementTree
 
 import python_calamine
 
 from batchbind.errors import InputError
+from batchbind.input.bounds import open_source
 from batchbind.input.cleaning import cell_text
 from batchbind.input.headers import (
     HEADER_SCAN_ROWS,
@@ -38,9 +39,18 @@ from batchbind.output.i18n import Phrase
 _CellValue = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
 
 
-def load_workbook(path: Path, sheet: str | None) -> Table:
+def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> Table:
+    """The table of the chosen sheet of a workbook (`data`: its bytes, when read from a pipe).
+
+    Its size must have been checked (`batchbind.input.bounds.check_workbook`).
+    """
     try:
-        with python_calamine.CalamineWorkbook.from_path(path) as book:
+        opened = (
+            python_calamine.CalamineWorkbook.from_path(path)
+            if data is None
+            else python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        )
+        with opened as book:
             names = [
                 m.name
                 for m in book.sheets_metadata
@@ -58,19 +68,19 @@ def load_workbook(path: Path, sheet: str | None) -> Table:
             "xlsx_damaged", name=path.name, error=exc, hint_key="convert_hint"
         ) from None
     body = values[header.row :]
-    data = Rows(list(range(header.row + 1, len(values) + 1)))
+    rows = Rows(list(range(header.row + 1, len(values) + 1)))
     if {str} == set(map(type, itertools.chain.from_iterable(body))):
-        data.cells = cast("list[list[str]]", body)  # an id list of text cells: nothing to convert
+        rows.cells = cast("list[list[str]]", body)  # an id list of text cells: nothing to convert
     else:
-        for number, row in zip(data.numbers, body, strict=True):
+        for number, row in zip(rows.numbers, body, strict=True):
             cells, problems = _texts(row)
-            data.cells.append(cells)
+            rows.cells.append(cells)
             if problems:
-                data.problems[number] = problems
-    if _has_empty_field(data.cells, [columns[0] for columns in header.fields.values()]):
+                rows.problems[number] = problems
+    if _has_empty_field(rows.cells, [columns[0] for columns in header.fields.values()]):
         # Only an empty field can hide a formula without a saved value: look for those then.
-        _mark_formulas_without_value(path, chosen, data)
-    return assemble(header, data, source=str(path), sheet=chosen, unescape=False)
+        _mark_formulas_without_value(open_source(str(path), data), chosen, rows)
+    return assemble(header, rows, source=str(path), sheet=chosen, unescape=False)
 
 
 def _has_empty_field(rows: list[list[str]], columns: list[int]) -> bool:
@@ -80,8 +90,8 @@ def _has_empty_field(rows: list[list[str]], columns: list[int]) -> bool:
     return any(i >= len(cells) or not cells[i] for cells in rows for i in columns)
 
 
-def _mark_formulas_without_value(path: Path, sheet: str, data: Rows) -> None:
-    formulas = _formulas_without_value(path, sheet)
+def _mark_formulas_without_value(source: str | IO[bytes], sheet: str, data: Rows) -> None:
+    formulas = _formulas_without_value(source, sheet)
     if not formulas:
         return
     for row, cells in zip(data.numbers, data.cells, strict=True):
@@ -164,40 +174,53 @@ _DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
-def _formulas_without_value(path: Path, sheet: str) -> dict[int, list[int]]:
+def _formulas_without_value(source: str | IO[bytes], sheet: str) -> dict[int, list[int]]:
     """Row -> columns of formula cells saved without a value (calamine reads those as empty).
 
     Files written by scripts (openpyxl, many exporters) store formulas with no cached result;
-    Excel fills them in on the next save. Telling the user beats sending an empty value.
+    Excel fills them in on the next save. Telling the user beats sending an empty value. The
+    sheet's XML is streamed out of the zip, never held whole: first only to see whether it has
+    a formula at all, then, if it does, parsed element by element.
     """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            part = _sheet_part(archive, sheet)
-            if part is None:
-                return {}
-            xml = archive.read(part)
-    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
-        return {}
-    # The prefix of the root element (often none) is the prefix of every formula element.
-    prefix = _ROOT_PREFIX.search(xml[:2000])
-    tag = b"<" + ((prefix[1] or b"") if prefix else b"") + b"f"
-    if tag + b">" not in xml and tag + b" " not in xml:
-        return {}
     found: dict[int, list[int]] = {}
     try:
-        for _event, element in ElementTree.iterparse(io.BytesIO(xml)):
-            if not element.tag.endswith("}c") and element.tag != "c":
-                continue
-            children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
-            value = children.get("v")
-            if "f" in children and (value is None or not (value.text or "")):
-                match = _CELL_REF.fullmatch(element.get("r", ""))
-                if match:
-                    found.setdefault(int(match[2]), []).append(_column_index(match[1]))
-            element.clear()
-    except ElementTree.ParseError:
+        with zipfile.ZipFile(source) as archive:
+            part = _sheet_part(archive, sheet)
+            if part is None or not _has_formula(archive, part):
+                return {}
+            with archive.open(part) as stream:
+                for _event, element in ElementTree.iterparse(stream):
+                    if not element.tag.endswith("}c") and element.tag != "c":
+                        continue
+                    children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                    value = children.get("v")
+                    if "f" in children and (value is None or not (value.text or "")):
+                        match = _CELL_REF.fullmatch(element.get("r", ""))
+                        if match:
+                            found.setdefault(int(match[2]), []).append(_column_index(match[1]))
+                    element.clear()
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
         return found
     return found
+
+
+def _has_formula(archive: zipfile.ZipFile, part: str) -> bool:
+    """Whether the sheet's XML holds a formula element, read a megabyte at a time."""
+    with archive.open(part) as stream:
+        head = stream.read(2000)
+        # The prefix of the root element (often none) is the prefix of every formula element.
+        prefix = _ROOT_PREFIX.search(head)
+        tag = b"<" + ((prefix[1] or b"") if prefix else b"") + b"f"
+        wanted = (tag + b">", tag + b" ")
+        tail = b""
+        block = head
+        while block:
+            text = tail + block
+            if any(w in text for w in wanted):
+                return True
+            tail = text[-len(tag) - 1 :]
+            block = stream.read(1024 * 1024)
+    return False
 
 
 def _column_index(letters: str) -> int:

@@ -49,6 +49,8 @@ _FIELD_BY_NAME: dict[str, Field] = {
 _RESULT_NAMES = frozenset(normalise_header(name) for name in RESULT_COLUMNS)
 # A file is batchbind's own results when these are all there (a user may delete the others).
 _RESULTS_MARKERS = frozenset(normalise_header(n) for n in ("row", "outcome", "code", "msg"))
+# `resolve`'s copy of a sheet has this column: its CSV cells carry batchbind's formula escapes.
+_RESOLVE_MARKER = normalise_header("resolve_status")
 
 
 @dataclass(slots=True)
@@ -59,16 +61,23 @@ class Header:
     cells: list[str]
     fields: dict[Field, list[int]] = field(default_factory=dict)
     results_file: bool = False
+    resolve_copy: bool = False
 
     @property
     def score(self) -> int:
         return len(self.fields)
+
+    @property
+    def escaped(self) -> bool:
+        """Whether batchbind wrote the file, so a CSV's `'` before a formula is its own escape."""
+        return self.results_file or self.resolve_copy
 
 
 def match_header(row: int, cells: list[str]) -> Header:
     names = [normalise_header(c) for c in cells]
     header = Header(row, cells)
     header.results_file = _RESULTS_MARKERS.issubset(names)
+    header.resolve_copy = _RESOLVE_MARKER in names
     for index, name in enumerate(names):
         found = _FIELD_BY_NAME.get(name)
         if found is not None:

@@ -7,15 +7,21 @@ never a traceback and never a silent guess.
 
 This module tells the kinds of file apart (by their bytes, not only their names) and hands the
 file to its reader: `batchbind.input.csvfile` or `batchbind.input.excel`. Headers are matched in
-`batchbind.input.headers`.
+`batchbind.input.headers`; a workbook's size is checked first (`batchbind.input.bounds`).
+
+A pipe or a FIFO (`validate <(cat list.csv)`) can be read only once: it is read whole here, and
+the readers work on those bytes.
 """
 
 from __future__ import annotations
 
+import io
+import stat
 import zipfile
 from pathlib import Path
 
 from batchbind.errors import InputError
+from batchbind.input.bounds import check_workbook, open_source
 from batchbind.input.csvfile import load_csv
 from batchbind.input.excel import load_workbook
 from batchbind.input.gc_pause import paused_gc
@@ -46,15 +52,41 @@ def load_table(
     delimiter: str | None = None,
 ) -> Table:
     """Read a CSV or Excel file into a Table; raise InputError when it cannot be used."""
-    head = _read_head(path)
-    kind = _kind(path, head)
+    data = read_if_stream(path)
+    head = _read_head(path) if data is None else data[:16]
+    kind = _kind(path, head, data)
     if kind == "xlsx":
+        check_workbook(open_source(str(path), data), path.name)
         with paused_gc():
-            return load_workbook(path, sheet)
+            return load_workbook(path, sheet, data)
     if sheet is not None:
         raise InputError.of("sheet_not_for_csv", name=path.name)
     with paused_gc():
-        return load_csv(path, encoding, delimiter)
+        return load_csv(path, encoding, delimiter, data)
+
+
+#: What batchbind reads from a pipe at most (a file's size is known; a pipe's is not).
+MAX_STREAM_BYTES = 512 * 1024 * 1024
+
+
+def read_if_stream(path: Path) -> bytes | None:
+    """The whole content of a pipe, FIFO or device (read once), or None for anything else."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # missing or unreadable: `_read_head` says which
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_STREAM_BYTES + 1)
+    except OSError as exc:
+        raise InputError.of("file_unopenable", path=path, error=exc.strerror or exc) from None
+    if len(data) > MAX_STREAM_BYTES:
+        raise InputError.of(
+            "input_stream_too_large", name=path.name, limit=MAX_STREAM_BYTES // (1024 * 1024)
+        )
+    return data
 
 
 def _read_head(path: Path) -> bytes:
@@ -74,7 +106,7 @@ def _folder_hint(path: Path) -> str:
     return "numbers_folder_hint" if path.suffix.lower() == ".numbers" else "input_is_folder_hint"
 
 
-def _kind(path: Path, head: bytes) -> str:
+def _kind(path: Path, head: bytes, data: bytes | None = None) -> str:
     """'xlsx' or 'csv', or an InputError for everything batchbind does not read."""
     name, suffix = path.name, path.suffix.lower()
     if not head:
@@ -87,7 +119,7 @@ def _kind(path: Path, head: bytes) -> str:
         if head.startswith(magic):
             raise _not_spreadsheet(name, what)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        _check_zip(path)
+        _check_zip(path, data)
         return "xlsx"
     if suffix in (".xlsx", ".xlsm", ".xlsb"):
         raise InputError.of("fake_xlsx", name=name)
@@ -100,10 +132,10 @@ def _not_spreadsheet(name: str, what: str) -> InputError:
     return InputError.of("not_spreadsheet", name=name, what=Phrase(what), hint_key="headers_hint")
 
 
-def _check_zip(path: Path) -> None:
+def _check_zip(path: Path, data: bytes | None) -> None:
     name = path.name
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError) as exc:

@@ -202,6 +202,60 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "请查看结果中的这些行（通常是列错位或租户设置问题），修复后重新运行同一命令：未发送的行保持待发送。"
         "--circuit-breaker 可设置阈值（0 表示从不停止）。",
     ),
+    "base_url_credentials": (
+        "--base-url holds a user name or password before '@': give only the address, such as "
+        "{url}; batchbind authenticates with the token, never with credentials in the URL.",
+        "--base-url 在「@」之前含有用户名或密码：请只给出地址，例如 {url}；batchbind 用令牌认证，"
+        "从不使用写在地址里的凭据。",
+    ),
+    "input_stream_too_large": (
+        "{name} gives more than {limit} MB: batchbind reads a pipe whole, and no list of "
+        "bindings is that large.",
+        "{name} 的内容超过 {limit} MB：batchbind 会一次读完管道中的内容，而绑定清单不会这么大。",
+    ),
+    "input_stream_too_large_hint": (
+        "Check that the command feeding it ends, or save the list to a file first.",
+        "请确认输出内容的命令会结束，或先把清单保存为文件。",
+    ),
+    "xlsx_unpacks_too_far": (
+        "{name} unpacks to {size} MB, more than the {limit} MB batchbind reads from a workbook.",
+        "{name} 解压后有 {size} MB，超过了 batchbind 读取工作簿的上限 {limit} MB。",
+    ),
+    "xlsx_unpacks_too_far_hint": (
+        "Copy the rows you need into a new workbook, or save them as CSV UTF-8.",
+        "请把需要的行复制到新的工作簿，或另存为 CSV UTF-8。",
+    ),
+    "xlsx_too_many_rows_to_read": (
+        "{name} has or declares a sheet of more than {max} rows, Excel's own limit.",
+        "{name} 中有工作表包含（或声明了）超过 {max} 行，这是 Excel 本身的上限。",
+    ),
+    "xlsx_too_many_rows_to_read_hint": (
+        "Split the list into several files, or save it as CSV UTF-8.",
+        "请把清单拆分为多个文件，或另存为 CSV UTF-8。",
+    ),
+    "xlsx_too_many_cells": (
+        "{name} has a sheet whose cells span {rows} rows by {columns} columns, more than the "
+        "{max} cells batchbind reads.",
+        "{name} 中有工作表的单元格跨越 {rows} 行、{columns} 列，超过了 batchbind 能读取的 {max} 个单元格。",
+    ),
+    "xlsx_too_many_cells_hint": (
+        "Delete the stray cells far below or to the right of the data, or copy the data into a "
+        "new workbook.",
+        "请删除数据下方或右侧远处的零散单元格，或把数据复制到新的工作簿。",
+    ),
+    "xlsx_part_too_large": (
+        "{name} is not an ordinary Excel file: its part {part} alone is larger than a whole list "
+        "of bindings.",
+        "{name} 不是普通的 Excel 文件：其中的 {part} 部分本身就比整份绑定清单还大。",
+    ),
+    "xlsx_damaged_sheet": (
+        "{name} is a damaged Excel file: a sheet holds a tag over a megabyte long.",
+        "{name} 是损坏的 Excel 文件：某个工作表中有一个超过 1 MB 的标记。",
+    ),
+    "sandbox_with_token": (
+        "--token cannot be used with --sandbox: the sandbox is only ever sent its own token.",
+        "--token 不能与 --sandbox 同时使用：沙盒只会收到它自己的令牌。",
+    ),
     "no_credentials": (
         "No access token for profile '{profile}': run 'batchbind auth login' (or 'auth import'), "
         "set FEISHU_USER_ACCESS_TOKEN, or use --sandbox to rehearse.",

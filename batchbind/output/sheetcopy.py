@@ -6,8 +6,11 @@ columns), and hand back the same sheet with every other cell as it was. So this 
 row and every column, and the writer changes only the cells it is told to change. A CSV file is
 read by the binding reader's own functions (`batchbind.input.csvfile`): the same encodings (a
 byte-order mark, then strict UTF-8, then GB18030, never a codec that decodes anything), the same
-`csv.reader` and its messages. Its cells are kept as written, formula escapes included, so that a
-copy written back as CSV stays as safe to open as the file read.
+`csv.reader` and its messages. Its cells are kept as written, formula escapes included.
+
+Whatever the sheet held and whatever the server answered, nothing in the copy runs as a formula:
+a CSV copy escapes every cell as the results do (`escape_csv_cell`; the binding reader strips
+the escape again from a file with a `resolve_status` column), an `.xlsx` copy writes text cells.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ import python_calamine
 import xlsxwriter
 
 from batchbind.errors import InputError
+from batchbind.input.bounds import check_workbook
 from batchbind.input.cleaning import cell_text
 from batchbind.input.csvfile import DELIMITERS, check_delimiter, read_text, records
-from batchbind.output.cells import xlsx_safe
+from batchbind.output.cells import escape_csv_cell, xlsx_safe
 from batchbind.output.writers import WORKBOOK_OPTIONS, write_atomically
 
 
@@ -66,6 +70,7 @@ def read_grid(path: Path, *, encoding: str | None = None, delimiter: str | None 
 
 def _read_xlsx(path: Path) -> Grid:
     grid = Grid(path, "xlsx")
+    check_workbook(str(path), path.name)
     try:
         with python_calamine.CalamineWorkbook.from_path(path) as book:
             for name in book.sheet_names:
@@ -90,7 +95,9 @@ def write_grid(grid: Grid, sheets: Iterable[Sheet], out: Path) -> Path:
 
         def write_csv(tmp: Path) -> None:
             with tmp.open("w", encoding="utf-8-sig", newline="") as stream:
-                csv.writer(stream, delimiter=delimiter).writerows(chosen[0].rows)
+                writer = csv.writer(stream, delimiter=delimiter)
+                for row in chosen[0].rows:
+                    writer.writerow([escape_csv_cell(value) for value in row])
 
         return write_atomically(out, write_csv)
     if out.suffix.lower() != ".xlsx":

@@ -1,5 +1,10 @@
 """The results file: one row per input row, the input cells then the result columns.
 
+An input column named like a result column (an ordinary sheet's own `row`, `outcome` or `code`)
+is written as `<name> [input]`, so no header appears twice and a results file read back still
+tells its result columns from the input's. Brackets, not parentheses: a note in parentheses is
+ignored when headers are matched, so `row (input)` would read back as `row`.
+
 `.xlsx` results have a `Results` sheet (every cell typed text, never a formula, number or link)
 and a `Summary` sheet; `.csv` results are UTF-8 with BOM with formula-looking values escaped.
 Rows are streamed: xlsxwriter's constant-memory mode flushes each row to disk as it goes, so
@@ -24,6 +29,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import XlsxWriterException
 
 from batchbind.errors import InputError, OutputError
+from batchbind.input.cleaning import normalise_header
 from batchbind.model import RESULT_COLUMNS, Outcome, ResultRow, RunInfo
 from batchbind.output import i18n
 from batchbind.output.cells import escape_csv_cell, xlsx_safe
@@ -91,6 +97,25 @@ def write_results(
     if suffix == ".csv":
         return write_atomically(path, lambda tmp: _write_csv(tmp, columns, rows))
     return write_atomically(path, lambda tmp: _write_xlsx(tmp, columns, rows, info, lang))
+
+
+_RESULT_NAMES = frozenset(normalise_header(name) for name in RESULT_COLUMNS)
+
+
+def results_header(columns: Sequence[str]) -> list[str]:
+    """The input columns then the result columns, an input column named like one renamed."""
+    taken = {normalise_header(c) for c in columns} | _RESULT_NAMES
+    header = []
+    for name in columns:
+        if normalise_header(name) in _RESULT_NAMES:
+            renamed, n = f"{name} [input]", 1
+            while normalise_header(renamed) in taken:  # the sheet has that name too
+                n += 1
+                renamed = f"{name} [input {n}]"
+            taken.add(normalise_header(renamed))
+            name = renamed
+        header.append(name)
+    return [*header, *RESULT_COLUMNS]
 
 
 def _check_suffix(path: Path) -> str:
@@ -191,7 +216,7 @@ def _write_csv(tmp: Path, columns: Sequence[str], rows: Iterable[ResultRow]) -> 
     # utf-8-sig writes the BOM that makes Excel read the file as UTF-8 (Chinese shows right).
     with open(tmp, "w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f, lineterminator="\r\n")
-        writer.writerow([escape_csv_cell(v) for v in (*columns, *RESULT_COLUMNS)])
+        writer.writerow([escape_csv_cell(v) for v in results_header(columns)])
         for row in rows:
             values = _fit(row.cells, width) + row.result_values()
             writer.writerow([escape_csv_cell(v) for v in values])
@@ -226,7 +251,7 @@ def _write_results_sheet(
     workbook: Any, columns: Sequence[str], rows: Iterable[ResultRow], lang: str
 ) -> _Tally:
     sheet = workbook.add_worksheet("Results")
-    headers = [*columns, *RESULT_COLUMNS]
+    headers = results_header(columns)
     width = len(columns)
     outcome_col = width + RESULT_COLUMNS.index("outcome")
     msg_col = width + RESULT_COLUMNS.index("msg")

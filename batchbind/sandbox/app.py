@@ -181,6 +181,7 @@ class Emulator:
             return self._finish(record, found, log_id)
         route, params = found
         record.endpoint = route.endpoint
+        record.token = self._token_seen(request)
         body = await _read_body(request)
         call = Call(request.method, params, request.query, body, record)
         route.describe(call)
@@ -218,6 +219,8 @@ class Emulator:
             self._held.append((record, released))
             await released.wait()
             return _render(answer, log_id)
+        if fault == "echo_authorization":
+            answer, log_id = _echo_authorization(answer, log_id, request)
         return self._finish(record, answer, log_id)
 
     def _finish(self, record: RequestRecord, answer: Answer, log_id: str) -> web.Response:
@@ -246,6 +249,16 @@ class Emulator:
         if known_path:
             return failure(405, 405, f"method {method} is not allowed on {path}")
         return failure(404, 404, f"no such API in the sandbox: {method} {path}")
+
+    def _token_seen(self, request: web.Request) -> str | None:
+        """The bearer token for the request log: only one the sandbox knows is written as is."""
+        scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return None
+        if token in self.scenario.tokens or self._oauth.issued(token):
+            return token
+        return "(unknown)"
 
     def _authorize(self, request: web.Request) -> Answer | None:
         header = request.headers.get("Authorization", "").strip()
@@ -311,6 +324,17 @@ class Emulator:
             logger.warning("sandbox: cannot save the state file %s: %s", path, exc)
         # Debounce harder when the file is big, so saving never eats the event loop's time.
         self._save_interval = max(SAVE_INTERVAL_S, 5 * (time.monotonic() - started))
+
+
+def _echo_authorization(answer: Answer, log_id: str, request: web.Request) -> tuple[Answer, str]:
+    """The answer as a careless proxy passes it on: the Authorization header in msg and log id."""
+    echoed = request.headers.get("Authorization", "")
+    body = answer.body
+    if isinstance(body, dict):
+        body = {**body, "msg": f"{body.get('msg', '')} (request had Authorization: {echoed})"}
+    return Answer(answer.status, body, dict(answer.headers), answer.content_type), (
+        f"{log_id} {echoed}"
+    )
 
 
 def _run_handler(route: Route, call: Call) -> Answer:

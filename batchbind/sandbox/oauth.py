@@ -95,6 +95,10 @@ class OAuthEndpoints:
             Route("GET", USER_INFO_PATH, "user_info", self.user_info),
         ]
 
+    def issued(self, token: str) -> bool:
+        """Whether this access token was issued here (spends nothing, unlike `role`)."""
+        return token in self._access
+
     def role(self, token: str) -> str | None:
         """The role of an access token issued here (spending one call), or None if not ours."""
         access = self._access.get(token)

@@ -27,6 +27,10 @@ class RequestRecord:
     fault: str | None = None
     throttled: bool = False
     log_id: str | None = None
+    # The bearer token, if the sandbox knows it (its own, a scenario's, one it issued), else
+    # "(unknown)": what a test checks to prove which token reached it, without ever writing a
+    # foreign (perhaps real) token into the log.
+    token: str | None = None
 
 
 FIELDS = tuple(f.name for f in fields(RequestRecord))

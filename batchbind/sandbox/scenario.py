@@ -25,7 +25,9 @@ SANDBOX_TOKEN = "u-sandbox"
 TOKEN_ROLES = ("super_admin", "user", "expired", "invalid")
 # Tokens whose every call gets one of the run-wide answers (see app._TOKEN_ANSWERS).
 RUN_WIDE_ROLES = ("wrong_unit", "no_bot", "quota", "no_scope", "no_grant")
-FAULTS = ("error_500", "drop", "gateway_502", "drop_after_store")
+# `echo_authorization` answers as usual, through a careless proxy that copies the request's
+# Authorization header into `msg` and `x-tt-logid` (what batchbind must never write down).
+FAULTS = ("error_500", "drop", "gateway_502", "drop_after_store", "echo_authorization")
 # Only as a targeted rule: the request is carried out, then its answer is held until released
 # (`POST /_sandbox/release`), so a test can kill the client in exactly that moment.
 RULE_FAULTS = (*FAULTS, "hold_after_store")
@@ -193,6 +195,7 @@ class Faults:
     drop: float = 0.0
     gateway_502: float = 0.0
     drop_after_store: float = 0.0
+    echo_authorization: float = 0.0
     endpoints: tuple[str, ...] = ("create",)
     rules: tuple[FaultRule, ...] = ()
 
