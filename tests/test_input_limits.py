@@ -169,3 +169,16 @@ def test_a_cell_far_out_is_refused_before_the_reader_allocates_its_rectangle(
     far = b'<row r="1048576">' + cell("XFD1048576", "x").encode() + b"</row>"
     path = workbook(tmp_path / "far.xlsx", [far])
     assert_refused_quickly(path, "far.xlsx")
+
+
+def test_a_workbook_bomb_named_as_out_is_refused_not_read_whole(tmp_path: Path) -> None:
+    # `--out` names an existing file: batchbind reads its top to know whether it is its own
+    # results file. That look must be as careful as reading input (today: the process aborts).
+    far = b'<row r="1048576">' + cell("XFD1048576", "x").encode() + b"</row>"
+    bomb = workbook(tmp_path / "far.xlsx", [far])
+    source = write_input(tmp_path / "in.csv", [(ADMIN, "a@corp.example", "ou_a")])
+    done = run_cli("validate", source, "--out", bomb, timeout=30)
+    assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
+    assert done.stderr.startswith("Error: ") and "Traceback" not in done.stderr
+    assert "far.xlsx" in done.stderr
+    assert bomb.stat().st_size < 100_000  # left as it was: not a results file, no --force

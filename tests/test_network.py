@@ -216,3 +216,19 @@ def test_proxies_from_the_environment_follow_the_rules_httpx_applies_itself(
     monkeypatch.setenv("ALL_PROXY", "http://other.corp:8080")
     monkeypatch.setenv("NO_PROXY", no_proxy)
     assert environment_proxies() == get_environment_proxies()
+
+
+def test_an_oauth_refusal_that_echoes_a_token_is_scrubbed_before_anyone_sees_it() -> None:
+    # A careless gateway copies the refresh token it was sent into its error text.
+    echoed = "ur-EchoedRefreshTokenWhichMustNeverBeShown0123456789"
+    body = ('{"error": "invalid_grant", "error_description": "bad token ' + echoed + '"}').encode()
+    reply = b"HTTP/1.1 400 Bad Request\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    async def go() -> None:
+        async with serving(reply) as base_url, httpx.AsyncClient() as http:
+            await oauth.refresh(http, base_url, AppCredentials("cli_x", "secret"), echoed)
+
+    with pytest.raises(OAuthError) as caught:
+        asyncio.run(go())
+    assert "bad token" in str(caught.value)
+    assert echoed not in str(caught.value)

@@ -154,7 +154,9 @@ async def _token_call(http: httpx.AsyncClient, base_url: str, body: dict[str, st
     code = data.get("code")
     if (isinstance(code, int) and code != 0) or "error" in data:
         number = code if isinstance(code, int) else None
-        description = str(data.get("error_description") or data.get("msg") or data.get("error"))
+        description = redact.scrub_server_text(
+            str(data.get("error_description") or data.get("msg") or data.get("error"))
+        )
         retryable = number in RETRYABLE or response.status_code >= 500
         if number is None:  # the server's own words, as it said them
             raise OAuthError(description, retryable=retryable)

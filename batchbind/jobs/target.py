@@ -17,6 +17,7 @@ from pathlib import Path
 import python_calamine
 
 from batchbind.errors import InputError, OutputError
+from batchbind.input.bounds import check_workbook
 from batchbind.input.cleaning import cell_text
 from batchbind.input.csvfile import DELIMITERS, read_text, records
 from batchbind.input.headers import HEADER_SCAN_ROWS, match_header
@@ -99,6 +100,10 @@ def is_results_file(path: Path) -> bool:
 def _top_rows(path: Path) -> Iterator[list[str]]:
     """The top rows of every sheet, read as `load_table` reads them (nothing when it cannot)."""
     if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            check_workbook(str(path), path.name)  # as careful as reading input: no bombs
+        except InputError:
+            return  # not readable as a results file, so not one
         try:
             with python_calamine.CalamineWorkbook.from_path(path) as book:
                 sheets = [
