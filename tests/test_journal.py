@@ -96,7 +96,7 @@ def test_a_lock_left_by_a_killed_process_is_free_again(tmp_path: Path) -> None:
     journal = tmp_path / "j.sqlite"
     holder = subprocess.Popen(
         [
-            "python", "-c",
+            sys.executable, "-c",
             "import sys, time; from pathlib import Path; from batchbind.store.journal import Journal; "
             f"j = Journal(Path({str(journal)!r}), tenant='t'); print('held', flush=True); "
             "time.sleep(60)",
