@@ -75,9 +75,12 @@ def test_template_then_validate_the_empty_template(tmp_path: Path, name: str) ->
     assert made.exit_code == 0, made.output
     assert path.exists()
 
+    # The blank template holds no rows: that is not "all 0 rows are valid" (exit 0 would read as
+    # done to a scheduler) but one sentence and exit 2, with nothing written.
     checked = invoke("validate", path, "--out", tmp_path / "checked.csv")
-    assert checked.exit_code == 0, checked.output
-    assert read_results(tmp_path / "checked.csv") == []
+    assert_one_clear_error(checked, "has a header but no rows of data")
+    assert checked.exit_code == 2
+    assert not (tmp_path / "checked.csv").exists()
 
     again = invoke("template", path)
     assert_one_clear_error(again, "already exists", "--force")

@@ -58,11 +58,17 @@ def load_table(
     if kind == "xlsx":
         check_workbook(open_source(str(path), data), path.name)
         with paused_gc():
-            return load_workbook(path, sheet, data)
-    if sheet is not None:
-        raise InputError.of("sheet_not_for_csv", name=path.name)
-    with paused_gc():
-        return load_csv(path, encoding, delimiter, data)
+            table = load_workbook(path, sheet, data)
+    else:
+        if sheet is not None:
+            raise InputError.of("sheet_not_for_csv", name=path.name)
+        with paused_gc():
+            table = load_csv(path, encoding, delimiter, data)
+    if not table.numbers:
+        # A header alone (the blank template) is not "all 0 rows are valid": a scheduler would
+        # read exit 0 as done.
+        raise InputError.of("no_data_rows", name=path.name, hint_key="no_data_rows_hint")
+    return table
 
 
 #: What batchbind reads from a pipe at most (a file's size is known; a pipe's is not).

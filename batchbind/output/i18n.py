@@ -1185,6 +1185,14 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{name} 的工作表 {sheet}（所有工作表：{listed}）",
     ),
     "no_rows": ("{where} has no rows.", "{where} 中没有任何行。"),
+    "no_data_rows": (
+        "{name} has a header but no rows of data: there is nothing to check or send.",
+        "{name} 只有表头，没有数据行：没有可检查或发送的内容。",
+    ),
+    "no_data_rows_hint": (
+        "Fill in one row per mailbox under the header, then run the command again.",
+        "请在表头下为每个邮箱填写一行，然后重新运行该命令。",
+    ),
     "column_pair": ("{first} and {second}", "{first} 和 {second}"),
     "column_twice": (
         "{where}: columns {columns} on row {row} both name {field}.",
