@@ -35,6 +35,18 @@ Row = Sequence[str]
 MakeSandbox = Callable[..., SandboxServer]
 
 
+class StubTokens:
+    """A token that never needs renewing (for engine and preflight tests without a network)."""
+
+    refreshes = 0
+
+    async def ensure_fresh(self) -> None:
+        pass
+
+    def current(self) -> str:
+        return "u-stub"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))

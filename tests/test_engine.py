@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 import pytest
+from conftest import StubTokens
 
 from batchbind.errors import RunStopped
 from batchbind.feishu.client import Answer
@@ -36,16 +37,6 @@ class Clock:
 
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
-
-
-class StubTokens:
-    refreshes = 0
-
-    async def ensure_fresh(self) -> None:
-        pass
-
-    def current(self) -> str:
-        return "u-stub"
 
 
 class StubClient:

@@ -6,6 +6,7 @@ import asyncio
 import random
 
 import pytest
+from conftest import StubTokens
 
 from batchbind.errors import RunStopped
 from batchbind.feishu.client import Answer
@@ -157,18 +158,6 @@ def test_one_check_retries_only_a_missing_answer() -> None:
     assert unanswered(Answer(http_status=200, code=0)) is False
     assert unanswered(Answer(http_status=500, code=190003)) is False
     assert ONE_CHECK.attempts == 3 and ONE_CHECK.timeout_s is not None
-
-
-class StubTokens:
-    """A token that never needs renewing."""
-
-    refreshes = 0
-
-    async def ensure_fresh(self) -> None:
-        pass
-
-    def current(self) -> str:
-        return "u-stub"
 
 
 class PreflightClient:
