@@ -29,6 +29,7 @@ from oauth_flow import bb
 
 from batchbind.feishu.client import Reply, _parse
 from batchbind.sandbox import SandboxServer
+from batchbind.sandbox.owner import owner_key
 from batchbind.sandbox.scenario import scenario_from_dict
 
 ROWS = [(ADMIN, f"user{i}@corp.example", f"ou_user{i}") for i in range(6)]
@@ -41,8 +42,9 @@ ENV_TOKEN = "u-from-the-environment-QQQQQQQQQQQQQQQQ"
 def background_sandbox(tmp_path: Path) -> Iterator[tuple[SandboxServer, Path]]:
     """A sandbox where `--sandbox-scenario FILE` looks for one (this test's port, same scenario).
 
-    In-process, so the test reads its request log; `ensure_sandbox` finds it by its port and
-    its scenario's digest and uses it instead of starting one.
+    In-process, so the test reads its request log; `ensure_sandbox` finds it by its port, the
+    proof that it holds this user's key and its scenario's digest, and uses it instead of
+    starting one.
     """
     scenario = {"limits": FAST_LIMITS, "tokens": {ENV_TOKEN: "super_admin"}}
     path = tmp_path / "scenario.json"
@@ -51,6 +53,7 @@ def background_sandbox(tmp_path: Path) -> Iterator[tuple[SandboxServer, Path]]:
         scenario_from_dict(scenario),
         port=int(os.environ["BATCHBIND_SANDBOX_PORT"]),
         state_file=tmp_path / "sandbox-state.json",
+        owner_key=owner_key(),
     )
     server.start()
     try:

@@ -1272,10 +1272,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # the background sandbox (sandbox/background.py, sandbox/state.py)
     "sandbox_port_taken": (
-        "Port {port} on 127.0.0.1 is used by another program, not the batchbind sandbox: set "
-        "BATCHBIND_SANDBOX_PORT to another port.",
-        "127.0.0.1 的端口 {port} 已被其他程序（而不是 batchbind 沙箱）占用：请将 "
-        "BATCHBIND_SANDBOX_PORT 设为其他端口。",
+        "Port {port} on 127.0.0.1 is used by another program, not the batchbind sandbox; nothing "
+        "was sent to it. Set the environment variable BATCHBIND_SANDBOX_PORT to another port "
+        "(1024 to 65535) and run again.",
+        "127.0.0.1 的端口 {port} 已被其他程序（而不是 batchbind 沙箱）占用，未向其发送任何数据。"
+        "请将环境变量 BATCHBIND_SANDBOX_PORT 设为其他端口（1024 到 65535）后重新运行。",
     ),
     "sandbox_not_started": (
         "The background sandbox did not start on port {port}; see {log} for why.",
@@ -1294,6 +1295,87 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "sandbox_try": (
         "try:   batchbind run FILE --base-url {url} --token {token}",
         "试试：batchbind run FILE --base-url {url} --token {token}",
+    ),
+    # whose sandbox, its idle stop and `sandbox stop` (sandbox/owner.py, background.py,
+    # cli/sandbox.py)
+    "sandbox_not_yours": (
+        "Port {port} on 127.0.0.1 is used by a batchbind sandbox that is not yours (another "
+        "user's on this machine, or one of another data folder or an older batchbind); nothing "
+        "was sent to it. Set the environment variable BATCHBIND_SANDBOX_PORT to another port "
+        "(1024 to 65535) and run again.",
+        "127.0.0.1 的端口 {port} 上运行的 batchbind 沙箱不是你的（是本机其他用户的，或属于另一个"
+        "数据文件夹、或较旧版本的 batchbind），未向其发送任何数据。请将环境变量 "
+        "BATCHBIND_SANDBOX_PORT 设为其他端口（1024 到 65535）后重新运行。",
+    ),
+    "sandbox_busy_mine": (
+        "Port {port} is already used by your own batchbind sandbox (process {pid}; --sandbox "
+        "starts one in the background): stop it with `batchbind sandbox stop`, or choose another "
+        "port with --port.",
+        "端口 {port} 已被你自己的 batchbind 沙箱占用（进程 {pid}；--sandbox 会在后台启动一个）："
+        "请用 `batchbind sandbox stop` 停止它，或用 --port 另选一个端口。",
+    ),
+    "sandbox_not_yours_here": (
+        "Port {port} is used by a batchbind sandbox that is not yours (another user's on this "
+        "machine, or one of another data folder): choose another port with --port.",
+        "端口 {port} 上运行的 batchbind 沙箱不是你的（是本机其他用户的，或属于另一个数据文件夹）："
+        "请用 --port 另选一个端口。",
+    ),
+    "sandbox_busy_other": (
+        "Port {port} is used by another program, not a batchbind sandbox: choose another port "
+        "with --port.",
+        "端口 {port} 已被其他程序（而不是 batchbind 沙箱）占用：请用 --port 另选一个端口。",
+    ),
+    "sandbox_port_env": (
+        "BATCHBIND_SANDBOX_PORT={value} is not a port number (1 to 65535).",
+        "BATCHBIND_SANDBOX_PORT={value} 不是端口号（应为 1 到 65535）。",
+    ),
+    "sandbox_idle_env": (
+        "BATCHBIND_SANDBOX_IDLE_TIMEOUT={value} is not a number of seconds (0 means never stop).",
+        "BATCHBIND_SANDBOX_IDLE_TIMEOUT={value} 不是秒数（0 表示永不停止）。",
+    ),
+    "sandbox_key_unusable": (
+        "{path}: the key that proves your sandbox is yours cannot be created or read ({error}); "
+        "make sure your data folder is yours and writable, or set BATCHBIND_DATA_DIR to one that "
+        "is.",
+        "{path}：无法创建或读取用于证明沙箱属于你的密钥（{error}）；请确认数据文件夹属于你且可写，"
+        "或将 BATCHBIND_DATA_DIR 设为这样的文件夹。",
+    ),
+    "sandbox_key_not_yours": (
+        "{path} belongs to another user: your sandbox needs a data folder of your own (set "
+        "BATCHBIND_DATA_DIR to one).",
+        "{path} 属于其他用户：你的沙箱需要一个你自己的数据文件夹（请将 BATCHBIND_DATA_DIR 设为该"
+        "文件夹）。",
+    ),
+    "sandbox_not_stopped": (
+        "The sandbox on port {port} was asked to stop but still answers.",
+        "已要求端口 {port} 上的沙箱停止，但它仍在应答。",
+    ),
+    "sandbox_idle_note": (
+        "stops by itself after {seconds:g} s without a request",
+        "连续 {seconds:g} 秒没有请求时自动停止",
+    ),
+    "sandbox_idle_stopped": (
+        "No request for {seconds:g} s: the sandbox stopped (its bindings are saved).",
+        "已连续 {seconds:g} 秒没有请求：沙箱已停止（绑定已保存）。",
+    ),
+    "sandbox_stopped": (
+        "Stopped your batchbind sandbox on port {port} (process {pid}); its bindings are saved.",
+        "已停止端口 {port} 上你的 batchbind 沙箱（进程 {pid}）；绑定已保存。",
+    ),
+    "sandbox_none_running": (
+        "No sandbox of yours is running on port {port}: nothing to stop.",
+        "端口 {port} 上没有运行你的沙箱：无需停止。",
+    ),
+    "sandbox_stop_not_yours": (
+        "No sandbox of yours is running on port {port}: the batchbind sandbox there is another "
+        "user's (or another data folder's), so it was left alone.",
+        "端口 {port} 上没有运行你的沙箱：那里的 batchbind 沙箱属于其他用户（或另一个数据文件夹），"
+        "因此未停止它。",
+    ),
+    "sandbox_stop_other": (
+        "No sandbox of yours is running on port {port}: another program uses that port, so it "
+        "was left alone.",
+        "端口 {port} 上没有运行你的沙箱：该端口被其他程序占用，因此未停止它。",
     ),
     # logging in (auth/login.py, auth/oauth.py)
     "stdin_empty": (

@@ -6,7 +6,8 @@ file makes it hostile on purpose (missing users, limits, latency, faults).
 
 Modules: `scenario` (settings and their file format), `limits` (rate budgets), `chaos` (seeded
 faults and latency), `state` (bindings and the state file), `requestlog`, `protocol` (routes and
-envelopes), `bindings` (the three binding endpoints), `app` (the dispatcher), `server` (running it).
+envelopes), `bindings` (the three binding endpoints), `app` (the dispatcher), `server` (running it),
+`owner` (proving whose it is), `background` (starting and stopping it for `--sandbox`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from batchbind.sandbox.chaos import Delays, Dice, FaultPlan, LogIds
 from batchbind.sandbox.contact import ContactEndpoints
 from batchbind.sandbox.limits import RateLimiter, Verdict
 from batchbind.sandbox.oauth import OAuthEndpoints
+from batchbind.sandbox.owner import is_challenge, proof
 from batchbind.sandbox.protocol import (
     GATEWAY_502_PAGE,
     Answer,
@@ -68,8 +70,11 @@ class Emulator:
         state_file: Path | None = None,
         request_log: Path | None = None,
         wall_clock: Callable[[], float] = time.time,
+        owner_key: bytes | None = None,
     ) -> None:
         self.scenario = scenario
+        # The key of the user it belongs to: it answers identity challenges with it (owner.py).
+        self._owner_key = owner_key
         self._store = BindingStore(state_file)
         self._log = RequestLog(request_log)
         self._limiter = RateLimiter(scenario.limits)
@@ -90,6 +95,10 @@ class Emulator:
         self._closing: asyncio.Event | None = None
         self._persister: asyncio.Task[None] | None = None
         self._hosts: frozenset[str] = frozenset()
+        self._port = 0
+        # For the idle timer: when the last request ended, and how many are being answered.
+        self._last_used = time.monotonic()
+        self._in_flight = 0
         # Answers held by a `hold_after_store` rule, each with the event that releases it.
         self._held: list[tuple[RequestRecord, asyncio.Event]] = []
 
@@ -103,7 +112,7 @@ class Emulator:
     async def open(self) -> None:
         self.shutdown_requested = asyncio.Event()
         self._closing = asyncio.Event()
-        self._started = time.monotonic()
+        self._started = self._last_used = time.monotonic()
         if self._store.path is not None:
             self._persister = asyncio.create_task(self._persist_until_closed())
 
@@ -115,6 +124,7 @@ class Emulator:
         turned away (421) before anything is read or done.
         """
         names = {"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host}
+        self._port = port
         self._hosts = frozenset(f"{name}:{port}".lower() for name in names)
 
     def release(self) -> int:
@@ -150,6 +160,12 @@ class Emulator:
         """The requests whose answers are held now (carried out, not answered yet)."""
         return [as_dict(record) for record, _event in self._held]
 
+    def idle_s(self) -> float:
+        """Seconds since the last request ended; 0 while one is being answered (or held)."""
+        if self._in_flight:
+            return 0.0
+        return time.monotonic() - self._last_used
+
     def info(self) -> dict[str, str]:
         admins = [t for t, role in self.scenario.tokens.items() if role == "super_admin"]
         token = SANDBOX_TOKEN if SANDBOX_TOKEN in admins or not admins else admins[0]
@@ -159,11 +175,15 @@ class Emulator:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         log_id = self._log_ids.next()
+        self._in_flight += 1
         try:
             return await self._handle(request, log_id)
         except Exception:  # the sandbox answers every request, whatever it holds
             logger.exception("sandbox: unexpected error on %s %s", request.method, request.path)
             return _render(failure(500, 190003, "internal service error"), log_id)
+        finally:
+            self._in_flight -= 1
+            self._last_used = time.monotonic()
 
     async def _handle(self, request: web.Request, log_id: str) -> web.StreamResponse:
         if request.headers.get("Host", "").lower() not in self._hosts:
@@ -283,6 +303,8 @@ class Emulator:
         method = request.method
         if method == "GET" and path == "/_sandbox/info":
             return Answer(200, dict(self.info()))
+        if method == "GET" and path == "/_sandbox/identity":
+            return self._identity(request.query.get("challenge", ""))
         if method == "GET" and path == "/_sandbox/bindings":
             return Answer(200, {"bindings": self.bindings()})
         if method == "GET" and path == "/_sandbox/requests":
@@ -300,6 +322,21 @@ class Emulator:
                 self.shutdown_requested.set()
             return Answer(200, {"shutting_down": True})
         return failure(404, 404, f"no such sandbox endpoint: {method} {path}")
+
+    def _identity(self, challenge: str) -> Answer:
+        """Proof of the owner's key for this challenge and this port (never the key itself)."""
+        if not is_challenge(challenge):
+            return failure(400, 400, "challenge: 16 to 128 letters, digits, '-' or '_'")
+        key = self._owner_key
+        return Answer(
+            200,
+            {
+                "name": NAME,
+                "proof": None if key is None else proof(key, self._port, challenge),
+                "scenario": self.scenario.digest(),
+                "pid": os.getpid(),
+            },
+        )
 
     # -- persistence -----------------------------------------------------------------------------
 

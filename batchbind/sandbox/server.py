@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 from aiohttp import web
@@ -27,6 +27,10 @@ T = TypeVar("T")
 # must not hold a test or Ctrl-C hostage).
 SHUTDOWN_GRACE_S = 2.0
 
+#: Why a sandbox stopped: a signal or `SandboxServer.stop()`, `POST /_sandbox/shutdown`, or no
+#: request for `idle_timeout_s` seconds.
+StopReason = Literal["stopped", "shutdown", "idle"]
+
 
 def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
@@ -38,8 +42,10 @@ async def _serve(
     port: int,
     on_ready: Callable[[str], None],
     stop: asyncio.Event,
-) -> None:
-    """Serve until `stop` is set or someone posts to `/_sandbox/shutdown`; then save and close."""
+    idle_timeout_s: float = 0,
+) -> StopReason:
+    """Serve until `stop` is set, someone posts to `/_sandbox/shutdown` or (with a timeout)
+    nobody has sent a request for `idle_timeout_s` seconds; then save and close."""
     await emulator.open()
     assert emulator.shutdown_requested is not None
     runner = web.AppRunner(
@@ -55,18 +61,27 @@ async def _serve(
         bound = runner.addresses[0][1]
         emulator.listening(host, bound)
         on_ready(_url(host, bound))
-        waiters = [
-            asyncio.create_task(stop.wait()),
-            asyncio.create_task(emulator.shutdown_requested.wait()),
-        ]
+        reasons: dict[asyncio.Task[Any], StopReason] = {
+            asyncio.create_task(stop.wait()): "stopped",
+            asyncio.create_task(emulator.shutdown_requested.wait()): "shutdown",
+        }
+        if idle_timeout_s > 0:
+            reasons[asyncio.create_task(_idle(emulator, idle_timeout_s))] = "idle"
         try:
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(reasons, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for waiter in waiters:
+            for waiter in reasons:
                 waiter.cancel()
+        return next(reason for task, reason in reasons.items() if task in done)
     finally:
         await runner.cleanup()
         await emulator.close()
+
+
+async def _idle(emulator: Emulator, timeout_s: float) -> None:
+    """Return once no request has come, nor been in progress, for `timeout_s` seconds."""
+    while (idle := emulator.idle_s()) < timeout_s:
+        await asyncio.sleep(timeout_s - idle)
 
 
 def request_shutdown(base_url: str, *, timeout_s: float = 5.0) -> None:
@@ -98,14 +113,23 @@ def serve(
     state_file: Path | None,
     request_log: Path | None,
     on_ready: Callable[[str], None],
-) -> None:
-    """Serve in the foreground until SIGINT, SIGTERM or `POST /_sandbox/shutdown`.
+    owner_key: bytes | None = None,
+    idle_timeout_s: float = 0,
+) -> StopReason:
+    """Serve in the foreground until SIGINT, SIGTERM, `POST /_sandbox/shutdown` or, with an
+    `idle_timeout_s` above 0, that many seconds without a request.
 
-    Calls `on_ready(base_url)` once listening. State is saved before returning.
+    Calls `on_ready(base_url)` once listening. State is saved before returning. `owner_key`: the
+    key it proves its owner with (see owner.py); without one it proves nothing.
     """
-    emulator = Emulator(scenario or Scenario(), state_file=state_file, request_log=request_log)
+    emulator = Emulator(
+        scenario or Scenario(),
+        state_file=state_file,
+        request_log=request_log,
+        owner_key=owner_key,
+    )
 
-    async def main() -> None:
+    async def main() -> StopReason:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         installed: list[signal.Signals] = []
@@ -122,14 +146,14 @@ def serve(
                         sig, lambda *_: loop.call_soon_threadsafe(stop.set)
                     )
         try:
-            await _serve(emulator, host, port, on_ready, stop)
+            return await _serve(emulator, host, port, on_ready, stop, idle_timeout_s)
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    asyncio.run(main())
+    return asyncio.run(main())
 
 
 class SandboxServer:
@@ -147,12 +171,16 @@ class SandboxServer:
         port: int = 0,
         state_file: Path | None = None,
         request_log: Path | None = None,
+        owner_key: bytes | None = None,
+        idle_timeout_s: float = 0,
     ) -> None:
         self.scenario = scenario or Scenario()
         self.host = host
         self.port = port
         self.state_file = state_file
         self.request_log = request_log
+        self.owner_key = owner_key
+        self.idle_timeout_s = idle_timeout_s
         self.base_url = ""
         self._emulator: Emulator | None = None
         self._thread: threading.Thread | None = None
@@ -166,7 +194,12 @@ class SandboxServer:
         """Start listening; returns once `base_url` answers. Raises if the server cannot start."""
         if self._thread is not None:
             raise RuntimeError("this sandbox is already running")
-        emulator = Emulator(self.scenario, state_file=self.state_file, request_log=self.request_log)
+        emulator = Emulator(
+            self.scenario,
+            state_file=self.state_file,
+            request_log=self.request_log,
+            owner_key=self.owner_key,
+        )
         ready = threading.Event()
         failed: list[BaseException] = []
 
@@ -177,7 +210,7 @@ class SandboxServer:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-            await _serve(emulator, self.host, self.port, on_ready, self._stop)
+            await _serve(emulator, self.host, self.port, on_ready, self._stop, self.idle_timeout_s)
 
         def run() -> None:
             try:

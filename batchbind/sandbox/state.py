@@ -119,7 +119,9 @@ def write_state(path: Path, bindings: list[StoredBinding]) -> None:
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with temporary.open("w", encoding="utf-8") as handle:
+    # Owner-only, like the journal: the bindings name real people when a team rehearses.
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(descriptor, "w", encoding="utf-8") as handle:
         json.dump(document, handle, ensure_ascii=False, separators=(",", ":"))
         handle.flush()
         os.fsync(handle.fileno())
