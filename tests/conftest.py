@@ -61,6 +61,8 @@ def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     monkeypatch.setenv("BATCHBIND_CONFIG_DIR", str(home / "config"))
     monkeypatch.setenv("BATCHBIND_LANG", "en")
     monkeypatch.setenv("BATCHBIND_SANDBOX_PORT", str(free_port()))
+    # A background sandbox a test leaves behind goes away soon after, not after 30 minutes.
+    monkeypatch.setenv("BATCHBIND_SANDBOX_IDLE_TIMEOUT", "120")
     for name in ("FEISHU_USER_ACCESS_TOKEN", "FEISHU_APP_ID", "FEISHU_APP_SECRET"):
         monkeypatch.delenv(name, raising=False)
 
