@@ -9,9 +9,11 @@ do; a real second Unix user is tried too where this machine allows it.
 from __future__ import annotations
 
 import contextlib
+import grp
 import http.server
 import json
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -378,13 +380,32 @@ def test_the_foreground_sandbox_on_the_background_ones_port_says_whose_it_is(
 # -- a real second user of this machine (where the tests may switch users) ----------------------
 
 
+def _as_user(name: str) -> list[str]:
+    """The command prefix that runs a program as user `name`.
+
+    This Python usually lives in a folder only root may enter (/root/.pyenv, a venv under /root);
+    the other user keeps the one right to read and search any folder (CAP_DAC_READ_SEARCH), so it
+    can run this interpreter, and nothing more: it writes only where it owns the folder, and every
+    file it creates is its own, which is what the test is about.
+    """
+    return [
+        "setpriv",
+        f"--reuid={name}",
+        f"--regid={grp.getgrgid(pwd.getpwnam(name).pw_gid).gr_name}",
+        "--clear-groups",
+        "--inh-caps=+dac_read_search",
+        "--ambient-caps=+dac_read_search",
+        "--",
+    ]
+
+
 def _second_user() -> str | None:
     """A user other than this one that can run this Python and import batchbind, or None."""
-    if os.name != "posix" or os.geteuid() != 0 or shutil.which("runuser") is None:
+    if os.name != "posix" or os.geteuid() != 0 or shutil.which("setpriv") is None:
         return None
     for name in ("nobody",):
         check = subprocess.run(
-            ["runuser", "-u", name, "--", sys.executable, "-c", "import batchbind"],
+            [*_as_user(name), sys.executable, "-c", "import batchbind"],
             capture_output=True,
             check=False,
         )
@@ -401,7 +422,7 @@ def test_a_real_second_users_sandbox_is_not_used(tmp_path: Path) -> None:
     theirs = Path(tempfile.mkdtemp(prefix="batchbind-second-user-"))
     os.chmod(theirs, 0o755)
     shutil.chown(theirs, user)
-    command = ["runuser", "-u", user, "--", "env", f"BATCHBIND_DATA_DIR={theirs}"]
+    command = [*_as_user(user), "env", f"BATCHBIND_DATA_DIR={theirs}"]
     command += [sys.executable, "-m", "batchbind", "sandbox", "--port", str(port())]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
