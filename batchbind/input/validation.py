@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from itertools import compress
 from operator import not_
 
-from batchbind.input.cleaning import clean_value
+from batchbind.input.cleaning import SCIENTIFIC_NOTATION, clean_value, is_scientific
 from batchbind.input.gc_pause import paused_gc
 from batchbind.model import (
     Binding,
@@ -53,10 +53,14 @@ MAX_LENGTH = 500
 # (`_unrecognised`). Each part stops at a character the next one needs: possessive `++` never
 # gives up a match that backtracking could use.
 _EMAIL = r"[!-9;-?A-~]++@[!-\-/-?A-~]++(?:\.[!-\-/-?A-~]++)++"
+# Anything that might be a number in scientific notation (a looser shape than `is_scientific`)
+# goes to the full checks.
+_MAYBE_SCIENTIFIC = r"[+-]?[0-9]+(?:[.,][0-9]+)?[Ee][+-]?[0-9]+\Z"
 _IDS = {
     UserIdType.OPEN_ID: r"ou_[0-9A-Za-z_-]++",
     UserIdType.UNION_ID: r"on_[0-9A-Za-z_-]++",
-    UserIdType.USER_ID: r"(?!ou_|on_)[!-9;-?A-~]++",  # an id of another type is not a user_id
+    # An id of another type is not a user_id.
+    UserIdType.USER_ID: rf"(?!ou_|on_)(?!{_MAYBE_SCIENTIFIC})[!-9;-?A-~]++",
 }
 _PLAIN: dict[UserIdType, dict[Field, re.Pattern[str]]] = {
     id_type: {
@@ -205,6 +209,10 @@ def _field_problem(
 
 
 def _user_id_problem(user_id_type: UserIdType, column: str, value: str) -> Problem | None:
+    if is_scientific(value):
+        # Before any other rule: `1.23457E+17` is not an open_id either, but the cause to fix is
+        # in Excel, whatever the id type.
+        return Problem(SCIENTIFIC_NOTATION, column, (("value", value),))
     if "@" in value:
         return Problem("email_in_user_id", column, (("value", value),))
     found = _ID_TYPES.get(value[:3])

@@ -541,6 +541,20 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Excel 的数字只保留 15 位有效数字。请把该列设置为“文本”格式后重新输入完整的值（或从源系"
         "统直接导出 CSV）。",
     ),
+    # validation problems: an id Excel showed in scientific notation (issue 13)
+    "problem_scientific_notation": (
+        "{column} holds a number in scientific notation, whose digits are lost: {value}",
+        "{column} 是科学计数法表示的数字，原有的位数已经丢失：{value}",
+    ),
+    "problem_scientific_notation_hint": (
+        "Excel shows a long number as 1.23457E+17 and keeps only those digits when the cell is "
+        "copied or saved as CSV. Take the ids from the source system again: format the column as "
+        "Text (Format Cells > Text) before pasting, or import the CSV with Data > From Text/CSV "
+        "and set this column to Text.",
+        "Excel 会把长数字显示为 1.23457E+17，复制单元格或另存为 CSV 时只保留显示出来的这几位。请从"
+        "源系统重新获取 ID：粘贴前先把该列设置为“文本”格式（设置单元格格式 > 文本），或通过“数据 > "
+        "从文本/CSV”导入，并把该列设为“文本”。",
+    ),
     "problem_formula_without_value": (
         "{column} holds a formula whose value was not saved in the file.",
         "{column} 是公式，文件中没有保存它的计算结果。",

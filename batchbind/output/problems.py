@@ -34,6 +34,7 @@ PROBLEM_CODES: tuple[str, ...] = (
     "email_in_user_id",
     "control_characters",
     "number_rounded",
+    "scientific_notation",
     "formula_without_value",
     "duplicate_exchange_account",
     "user_has_several_accounts",
