@@ -55,7 +55,7 @@ MAX_LENGTH = 500
 _EMAIL = r"[!-9;-?A-~]++@[!-\-/-?A-~]++(?:\.[!-\-/-?A-~]++)++"
 # Anything that might be a number in scientific notation (a looser shape than `is_scientific`)
 # goes to the full checks.
-_MAYBE_SCIENTIFIC = r"[+-]?[0-9]+(?:[.,][0-9]+)?[Ee][+-]?[0-9]+\Z"
+_MAYBE_SCIENTIFIC = r"[+-]?+[0-9]++(?:[.,][0-9]++)?+[Ee][+-]?+[0-9]++\Z"
 _IDS = {
     UserIdType.OPEN_ID: r"ou_[0-9A-Za-z_-]++",
     UserIdType.UNION_ID: r"on_[0-9A-Za-z_-]++",
