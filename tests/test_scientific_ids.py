@@ -27,6 +27,7 @@ from conftest import (
 )
 
 from batchbind.input.cleaning import is_scientific
+from batchbind.sandbox.contact import derived_id
 
 MANGLED = ["1.23457E+17", "1,23457E+17", "1.2345678901234568e+17", "1E+15", "1.5E-05"]
 LEGITIMATE = ["10086", "a1b2c3", "12E4", "3e8", "E10086", "1e5x", "007"]
@@ -111,3 +112,59 @@ def test_run_sends_nothing_for_a_mangled_id(make_sandbox: MakeSandbox, tmp_path:
     assert [r["user_id"] for r in creates(sandbox)] == ["10086"]
     outcomes = [r["outcome"] for r in read_results(tmp_path / "ids.results.xlsx")]
     assert outcomes == ["bound", "invalid"]
+
+
+def test_resolve_names_a_mangled_id_it_cannot_look_up(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    # A mangled id with an e-mail address on its row is looked up again; one without is named.
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    header = ("admin_account", "exchange_account", "user_id", "email")
+    rows = [
+        (ADMIN, "a@exchange.example", "10086", ""),
+        (ADMIN, "b@exchange.example", "1.23457E+17", ""),
+        (ADMIN, "c@exchange.example", "1.23458E+17", "c@corp.example"),
+    ]
+    source = write_input(tmp_path / "ids.csv", rows, header=header)
+
+    result = run_cli(
+        "resolve", source, "--base-url", sandbox.base_url, "--user-id-type", "user_id",
+        env={"FEISHU_APP_ID": "cli_sandbox", "FEISHU_APP_SECRET": "sandbox-secret"},
+    )  # fmt: skip
+
+    assert result.returncode == 1, said(result)
+    assert "scientific notation" in said(result) and "row 3" in said(result)
+    assert "looked up by e-mail instead: row 4" in said(result)
+    copy = read_results(tmp_path / "ids.resolved.csv")
+    assert [r["user_id"] for r in copy] == [
+        "10086",
+        "1.23457E+17",
+        derived_id("c@corp.example", "user_id"),
+    ]
+
+
+def test_resolve_never_keeps_a_number_cell_excel_rounded(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    path = tmp_path / "numbers.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["admin_account", "exchange_account", "user_id", "email"])
+    sheet.append([ADMIN, "a@exchange.example", 123456789012345678, None])
+    sheet.append([ADMIN, "b@exchange.example", 123456789012345679, "b@corp.example"])
+    sheet.append([ADMIN, "c@exchange.example", 10086, None])
+    book.save(path)
+
+    result = run_cli(
+        "resolve", path, "--base-url", sandbox.base_url, "--user-id-type", "user_id",
+        "--out", tmp_path / "copy.csv",
+        env={"FEISHU_APP_ID": "cli_sandbox", "FEISHU_APP_SECRET": "sandbox-secret"},
+    )  # fmt: skip
+
+    assert result.returncode == 1, said(result)
+    assert "a number Excel has rounded" in said(result) and "row 2" in said(result)
+    copy = read_results(tmp_path / "copy.csv")
+    assert [r["resolve_status"] for r in copy] == ["invalid", "found", ""]
+    assert [r["user_id"] for r in copy][1:] == [derived_id("b@corp.example", "user_id"), "10086"]
