@@ -261,7 +261,8 @@ near_values = st.sampled_from(
      "a@b", "a@.b", "a@b.c.", "a@b..c", "a b@c.d", "a@b.c\nd@e.f", "\n", "", "a\x00@b.c",
      "x" * 496 + "@b.c", "x" * 497 + "@b.c", "ou_1", "on_1", "ou_", "ou_a b", "ou_1\n", "u1",
      "mailto:u1", "a@b.c@d.e", "\u200ba@b.c", "ou_" + "1" * 497, "ou_" + "1" * 498,
-     "Straße@b.c", "STRASSE@b.c", "strasse@b.c", "OU_1", "MAILTO:a@b.c"]
+     "Straße@b.c", "STRASSE@b.c", "strasse@b.c", "OU_1", "MAILTO:a@b.c",
+     "1.23457E+17", "1,2E-05", "12E4", "1E5", "１.２３Ｅ+17", "1.2E+5 "]
 )  # fmt: skip
 admins = st.sampled_from(["a@b.c", "admin@corp.example", "A@b.C"])
 VALID_IDS = {UserIdType.OPEN_ID: "ou_1", UserIdType.UNION_ID: "on_1", UserIdType.USER_ID: "u1"}

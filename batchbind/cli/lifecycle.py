@@ -25,7 +25,7 @@ from batchbind.cli.common import (
 )
 from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu.client import resolve_base_url, tenant_host
-from batchbind.jobs.resolve import ResolveSettings, resolve_job
+from batchbind.jobs.resolve import ResolveSettings, Status, resolve_job
 from batchbind.jobs.selection import Selection, choose, parse_rows
 from batchbind.jobs.status import status_job
 from batchbind.jobs.unbind import unbind_job
@@ -399,12 +399,17 @@ SANDBOX_APP_SECRET = "sandbox-secret"
 )
 @click.option(
     "--email-column",
-    help="The column of people's Feishu e-mail (default: email, feishu_email, 邮箱, ...).",
+    help="The column of people's Feishu e-mail (default: email, feishu_email, 邮箱, ..., or the "
+    "user_id column when it holds e-mail addresses).",
 )
 @click.option(
     "--include-resigned", is_flag=True, help="Fill in the ids of people who have left, too."
 )
-@click.option("--sheet", help="The .xlsx sheet to read (default: the first with an e-mail column).")
+@click.option(
+    "--sheet",
+    help="The .xlsx sheet to read (default: the first whose headers match, as for validate, else "
+    "the first with e-mail addresses).",
+)
 @click.option("--encoding", help="CSV encoding (default: detected).")
 @click.option("--delimiter", help="CSV delimiter (default: detected).")
 @click.option(
@@ -435,10 +440,12 @@ SANDBOX_APP_SECRET = "sandbox-secret"
 def resolve(input_path: Path, **kw: Any) -> None:
     """Fill in missing user_ids of INPUT from people's e-mail addresses.
 
-    Writes a copy with user_id filled and a resolve_status column (found, not_found, resigned,
-    frozen). Exit codes: 0 all found, 1 some not found, 2 bad input, 3 the app's credentials or
-    permissions were refused, or the circuit breaker stopped it (rows not looked up yet are
-    pending).
+    The e-mail address of a row is the one in its user column, else the one in its e-mail
+    column. Writes a copy with user_id filled and a resolve_status column (found, not_found,
+    resigned, frozen, pending, no_email, invalid). Exit codes: 0 every row holds a valid
+    user_id, 1 some rows still have none (listed, with the reason), 2 bad input, 3 the app's
+    credentials or permissions were refused, or the circuit breaker stopped it (rows not looked
+    up yet are pending).
     """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     sandbox = kw["sandbox"] or kw["sandbox_scenario"]
@@ -480,7 +487,7 @@ def resolve(input_path: Path, **kw: Any) -> None:
     result = resolve_job(settings, notify=say)
     out = not kw["as_json"]
     counts = result.counts
-    order = ["found", "frozen", "resigned", "not_found", "pending"]
+    order = [s.value for s in Status]
     detail = ", ".join(f"{s} {counts[s]}" for s in order if counts[s]) or "-"
     lines = [
         i18n.text(
@@ -494,12 +501,16 @@ def resolve(input_path: Path, **kw: Any) -> None:
     ]
     if result.kept:
         lines.append("  " + i18n.text("resolve_kept", lang, count=result.kept))
-    if result.not_found_rows:
-        shown = ", ".join(map(str, result.not_found_rows[:10]))
-        more = " ..." if len(result.not_found_rows) > 10 else ""
-        lines.append("  " + i18n.text("resolve_unfilled", lang, rows=shown + more))
-    if counts["resigned"] and not settings.include_resigned:
-        lines.append("  " + i18n.text("resolve_resigned_hint", lang))
+    id_type = settings.user_id_type.value
+    if result.replaced:
+        rows = _rows_named(result.replaced, lang)
+        lines.append("  " + i18n.text("resolve_replaced", lang, id_type=id_type, rows=rows))
+    if result.unfilled:
+        lines.append("  " + i18n.text("resolve_unfilled", lang))
+    for status, numbers in result.unfilled.items():
+        reason = i18n.text(f"resolve_why_{status}", lang, id_type=id_type)
+        rows = _rows_named(numbers, lang)
+        lines.append("    " + i18n.text("resolve_unfilled_line", lang, reason=reason, rows=rows))
     if result.renamed:
         lines.append("  " + i18n.text("resolve_renamed", lang, column=result.renamed))
     if result.path != result.wanted:
@@ -526,12 +537,26 @@ def resolve(input_path: Path, **kw: Any) -> None:
                 "output": str(result.path),
                 "statuses": {s: counts[s] for s in order if counts[s]},
                 "kept": result.kept,
+                "unfilled": result.unfilled,
                 "requests": result.stats.requests if result.stats else 0,
                 "duration_s": round(result.duration_s, 3),
                 "stopped": _stopped(result.stats),
             }
         )
     sys.exit(result.exit_code)
+
+
+#: How many rows a reason names (the rest are counted).
+ROWS_NAMED = 10
+
+
+def _rows_named(numbers: list[int], lang: str) -> str:
+    """`row 4`, `rows 4, 7` or `rows 4, 7, ... and 12 more`."""
+    shown = ", ".join(map(str, numbers[:ROWS_NAMED]))
+    extra = len(numbers) - ROWS_NAMED
+    if extra > 0:
+        return i18n.text("problem_rows_more", lang, rows=shown, extra=extra)
+    return i18n.text("problem_rows" if len(numbers) > 1 else "problem_row", lang, rows=shown)
 
 
 __all__ = ["has_terminal", "resolve", "results_options", "status", "unbind"]

@@ -15,6 +15,8 @@ import unicodedata
 
 #: Problem code for a number cell of 16 or more digits (see `cell_text`).
 NUMBER_ROUNDED = "number_rounded"
+#: Problem code for an id written in scientific notation (see `is_scientific`).
+SCIENTIFIC_NOTATION = "scientific_notation"
 
 # Invisible characters that copy-paste leaves at the edges of a value. NFKC does not remove them
 # and `str.strip()` does not see them as spaces.
@@ -70,6 +72,26 @@ def _float_text(value: float) -> tuple[str, str | None]:
         return str(int(value)), (NUMBER_ROUNDED if abs(value) >= _EXACT_LIMIT else None)
     # 15 significant digits is what Excel shows for a general number: 0.1 + 0.2 reads `0.3`.
     return format(value, ".15g"), None
+
+
+# How Excel (`1.23457E+17`, `1.2E-05`, `1,23457E+17` in a comma-decimal locale), Numbers, Sheets,
+# Python and JavaScript (`1.2345678901234568e+17`) write a number too long for its cell: a
+# mantissa, then an exponent with its sign, or a decimal part and an exponent. Tenant-defined
+# employee ids are free text and may mix digits and letters (`12E4`, `3e8`), so a bare
+# `<digits>E<digits>` is not enough to refuse one.
+_SCIENTIFIC = re.compile(
+    r"[+-]?[0-9]+(?:[.,][0-9]+)?[Ee][+-][0-9]+|[+-]?[0-9]+[.,][0-9]+[Ee][0-9]+"
+)
+
+
+def is_scientific(text: str) -> bool:
+    """Whether `text` is a number in scientific notation, as Excel shows a long id.
+
+    Excel shows a number of 12 or more digits as `1.23457E+17` in a General cell; a copy of the
+    cell, a CSV saved from the sheet or a paste into a Text cell keeps only those six digits. The
+    id is lost, wherever the text came from: a row holding it cannot be sent.
+    """
+    return _SCIENTIFIC.fullmatch(text) is not None
 
 
 _PARENTHESES = re.compile(r"\(.*?\)")

@@ -10,6 +10,10 @@ Each row's three fields are cleaned (`batchbind.input.cleaning`) and checked; a 
 - one user with several Exchange accounts is a conflict too (almost always a shifted column),
   unless the caller allows several accounts per user.
 
+An e-mail address in the user column is a problem whose hint is the exact `batchbind resolve`
+command that fills in the ids (`resolve_command`): the file as the user named it, and the options
+it was read with.
+
 Most values are plain ASCII addresses and ids, already clean: one regular expression per field
 recognises those, a C call per value, and only the rows holding another value are cleaned and
 checked one by one, by the rules that name each problem. Across rows, only the rows sharing an
@@ -20,14 +24,16 @@ second.
 from __future__ import annotations
 
 import re
+import shlex
 import string
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import compress
 from operator import not_
+from pathlib import Path
 
-from batchbind.input.cleaning import clean_value
+from batchbind.input.cleaning import SCIENTIFIC_NOTATION, clean_value, is_scientific
 from batchbind.input.gc_pause import paused_gc
 from batchbind.model import (
     Binding,
@@ -42,6 +48,8 @@ from batchbind.model import (
 
 #: How many other rows a cross-row problem names (the rest are counted).
 ROWS_NAMED = 5
+#: Problem code for an e-mail address where the user id belongs (`batchbind resolve` fixes it).
+EMAIL_IN_USER_ID = "email_in_user_id"
 #: The longest value a field may hold (the contract's 1–500 characters).
 MAX_LENGTH = 500
 
@@ -53,10 +61,14 @@ MAX_LENGTH = 500
 # (`_unrecognised`). Each part stops at a character the next one needs: possessive `++` never
 # gives up a match that backtracking could use.
 _EMAIL = r"[!-9;-?A-~]++@[!-\-/-?A-~]++(?:\.[!-\-/-?A-~]++)++"
+# Anything that might be a number in scientific notation (a looser shape than `is_scientific`)
+# goes to the full checks.
+_MAYBE_SCIENTIFIC = r"[+-]?+[0-9]++(?:[.,][0-9]++)?+[Ee][+-]?+[0-9]++\Z"
 _IDS = {
     UserIdType.OPEN_ID: r"ou_[0-9A-Za-z_-]++",
     UserIdType.UNION_ID: r"on_[0-9A-Za-z_-]++",
-    UserIdType.USER_ID: r"(?!ou_|on_)[!-9;-?A-~]++",  # an id of another type is not a user_id
+    # An id of another type is not a user_id.
+    UserIdType.USER_ID: rf"(?!ou_|on_)(?!{_MAYBE_SCIENTIFIC})[!-9;-?A-~]++",
 }
 _PLAIN: dict[UserIdType, dict[Field, re.Pattern[str]]] = {
     id_type: {
@@ -80,11 +92,19 @@ _INVISIBLE = frozenset(("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"))
 
 
 def validate(
-    table: Table, *, user_id_type: UserIdType, allow_multiple_per_user: bool = False
+    table: Table,
+    *,
+    user_id_type: UserIdType,
+    allow_multiple_per_user: bool = False,
+    read_options: Mapping[str, str | None] | None = None,
 ) -> Checked:
-    """Every row's verdict: valid rows with their cleaned values, the others with problems."""
+    """Every row's verdict: valid rows with their cleaned values, the others with problems.
+
+    `read_options` are the options the table was read with as the user gave them (`--sheet`,
+    `--encoding`, `--delimiter`): the `resolve` command a hint names repeats them.
+    """
     with paused_gc():
-        checked = _check_rows(table, user_id_type)
+        checked = _check_rows(table, user_id_type, read_options or {})
         # Only rows sharing an Exchange account or a user id with another row can be a copy or
         # a conflict: the checks across rows look at those alone, in order.
         sharing = _sharing_rows(checked)
@@ -97,7 +117,9 @@ def validate(
     return checked
 
 
-def _check_rows(table: Table, user_id_type: UserIdType) -> Checked:
+def _check_rows(
+    table: Table, user_id_type: UserIdType, read_options: Mapping[str, str | None]
+) -> Checked:
     """Every row checked on its own: most at a glance, the rest one by one.
 
     A value its field's plain shape recognises (`_PLAIN`) is clean and valid as it is; a row
@@ -111,8 +133,16 @@ def _check_rows(table: Table, user_id_type: UserIdType) -> Checked:
         doubtful.update(_unrecognised(values, _PLAIN[user_id_type][name]))
     admins, exchanges, users = columns
     checked = Checked(table, admins, exchanges, users)
+    command: tuple[tuple[str, str], ...] | None = None
     for index in sorted(doubtful):
         cleaned, problems = _check_row(table, index, user_id_type)
+        if any(p.code == EMAIL_IN_USER_ID for p in problems):
+            if command is None:
+                command = _resolve_params(table, user_id_type, read_options)
+            problems = [
+                Problem(p.code, p.column, p.params + command) if p.code == EMAIL_IN_USER_ID else p
+                for p in problems
+            ]
         if problems:
             checked.rejected[index] = CheckedRow(table.row(index), None, Outcome.INVALID, problems)
             cleaned = ["", "", ""]
@@ -160,6 +190,51 @@ def _check_row(
     return cleaned, problems
 
 
+def resolved_copy(path: Path) -> Path:
+    """Where `batchbind resolve` writes its copy of `path` by default: `<name>.resolved.<ext>`
+    next to it (its own copy, resolved again, is rewritten in place)."""
+    if path.stem.endswith(".resolved"):
+        return path
+    return path.with_name(f"{path.stem}.resolved{path.suffix}")
+
+
+def resolve_command(
+    source: str, user_id_type: UserIdType, read_options: Mapping[str, str | None]
+) -> str:
+    """The `batchbind resolve` command for the file `source`, as the user types it."""
+    words = ["batchbind", "resolve", source or "FILE"]
+    for option, value in read_options.items():
+        if value is not None:
+            words += [option, value]
+    if user_id_type is not UserIdType.OPEN_ID:
+        words += ["--user-id-type", user_id_type.value]
+    return " ".join(words[:2] + [_shell_word(w) for w in words[2:]])
+
+
+# What a file name or option may hold and still need no quotes in sh, PowerShell and cmd (a
+# comma makes a PowerShell array, `@` and `=` mean something at the start of a word).
+_BARE = frozenset("._-/\\:+")
+
+
+def _shell_word(word: str) -> str:
+    """`word` as one shell word: bare when safe, else in double quotes, which sh, PowerShell
+    and cmd all read (single quotes mean nothing to cmd)."""
+    if word and all(c.isalnum() or c in _BARE for c in word):
+        return word
+    if any(c in word for c in '"$`!%'):
+        return shlex.quote(word)  # rare: sh's single quotes (PowerShell's too, without a ')
+    return f'"{word}"'
+
+
+def _resolve_params(
+    table: Table, user_id_type: UserIdType, read_options: Mapping[str, str | None]
+) -> tuple[tuple[str, str], ...]:
+    """The hint's parameters for an e-mail in the user column: the command and the copy."""
+    copy = str(resolved_copy(Path(table.source))) if table.source else "FILE.resolved"
+    command = resolve_command(table.source, user_id_type, read_options)
+    return (("command", command), ("copy", _shell_word(copy)))
+
+
 def _sharing_rows(checked: Checked) -> list[int]:
     """The indexes of the valid rows whose Exchange account or user id is on another row.
 
@@ -204,9 +279,18 @@ def _field_problem(
     return None
 
 
+def user_id_problem(value: str, user_id_type: UserIdType, column: str) -> Problem | None:
+    """What is wrong with a cleaned user id of `user_id_type`, if anything (`resolve` asks)."""
+    return _field_problem(Field.USER_ID, user_id_type, column, value)
+
+
 def _user_id_problem(user_id_type: UserIdType, column: str, value: str) -> Problem | None:
+    if is_scientific(value):
+        # Before any other rule: `1.23457E+17` is not an open_id either, but the cause to fix is
+        # in Excel, whatever the id type.
+        return Problem(SCIENTIFIC_NOTATION, column, (("value", value),))
     if "@" in value:
-        return Problem("email_in_user_id", column, (("value", value),))
+        return Problem(EMAIL_IN_USER_ID, column, (("value", value),))
     found = _ID_TYPES.get(value[:3])
     if found is not None and found is not user_id_type and _shaped(value, found):
         return Problem(

@@ -1,10 +1,16 @@
 """`batchbind resolve`: fill in missing `user_id`s from people's Feishu e-mail addresses.
 
-The e-mails of the rows without a `user_id` are looked up through `contact/v3/users/batch_get_id`,
-50 to a call, through the `lookup` pacer, with a tenant token obtained from the app's ID and
-secret. The copy of the input gets the ids and a `resolve_status` per row: `found`, `not_found`,
-`resigned` (filled only when asked), `frozen` (filled: the account exists), or `pending` when the
-lookup did not finish (interrupted, stopped, or no usable answer): running it again looks those up.
+A row needs an id when its user cell is empty or holds no valid id of `--user-id-type` (an e-mail
+address, `1.23457E+17`, an id of another type: the checks of `validate`). Its e-mail address is
+the one in the user cell itself, else the one in the e-mail column. The addresses are looked up
+through `contact/v3/users/batch_get_id`, 50 to a call, through the `lookup` pacer, with a tenant
+token obtained from the app's ID and secret. The copy of the input gets the ids and a
+`resolve_status` per row: `found`, `not_found`, `resigned` (filled only when asked), `frozen`
+(filled: the account exists), `pending` when the lookup did not finish (interrupted, stopped, or
+no usable answer): running it again looks those up; `no_email` or `invalid` when the row has no
+address to look up (and, for `invalid`, a value that is not an id). An address taken from the
+user cell moves to the e-mail column (`feishu_email` when the sheet has none), so the copy keeps
+it for a later try.
 
 Lookups change nothing in Feishu and nothing in the journal, so a re-run simply asks again.
 """
@@ -26,13 +32,19 @@ from batchbind.feishu.client import Answer, FeishuClient
 from batchbind.feishu.codes import Kind
 from batchbind.feishu.pacing import Budget, Pacers
 from batchbind.feishu.retry import ONE_CHECK, Retrying, unanswered
-from batchbind.input.cleaning import clean_value, normalise_header
-from batchbind.input.headers import HEADER_ALIASES, HEADER_SCAN_ROWS
+from batchbind.input.cleaning import (
+    NUMBER_ROUNDED,
+    SCIENTIFIC_NOTATION,
+    clean_value,
+    normalise_header,
+)
+from batchbind.input.headers import HEADER_ALIASES, HEADER_SCAN_ROWS, match_header
+from batchbind.input.validation import EMAIL_IN_USER_ID, resolved_copy, user_id_problem
 from batchbind.jobs.engine import DONE, Final, Pool, PoolOptions, PoolStats, failed
 from batchbind.jobs.exit_codes import exit_code
 from batchbind.jobs.harness import run_pool
 from batchbind.jobs.target import check_copy_path
-from batchbind.model import Field, UserIdType
+from batchbind.model import Field, Problem, UserIdType
 from batchbind.output import i18n
 from batchbind.output.progress import progress_bar
 from batchbind.output.sheetcopy import Grid, Sheet, read_grid, write_grid
@@ -58,6 +70,14 @@ class Status(StrEnum):
     RESIGNED = "resigned"
     FROZEN = "frozen"
     PENDING = "pending"
+    NO_EMAIL = "no_email"  # no id, and no e-mail address to look one up
+    INVALID = "invalid"  # a value that is not an id, and no e-mail address to look one up
+
+
+#: The statuses of a row that got its id.
+FILLED = frozenset((Status.FOUND, Status.FROZEN))
+# Why an `invalid` value is no id, when Excel is the cause: named apart, with their own reason.
+_EXCEL_CAUSES = frozenset((SCIENTIFIC_NOTATION, NUMBER_ROUNDED))
 
 
 @dataclass(kw_only=True)
@@ -86,11 +106,7 @@ class ResolveSettings:
     progress: bool = True
 
     def out_path(self) -> Path:
-        if self.out is not None:
-            return self.out
-        if self.input.stem.endswith(".resolved"):  # its own output, resolved further
-            return self.input
-        return self.input.with_name(f"{self.input.stem}.resolved{self.input.suffix}")
+        return self.out if self.out is not None else resolved_copy(self.input)
 
 
 # -- finding the columns --------------------------------------------------------------------------
@@ -100,13 +116,17 @@ class ResolveSettings:
 class Layout:
     sheet: Sheet
     header: int  # index of the header row in sheet.rows
-    email: int
+    email: int  # the column of people's e-mail: the user column itself when they are there
     user_id: int | None
     status: int | None
     renamed: str | None = None  # the e-mail column's name, when the copy renames it
+    complete: bool = False  # the header names the three columns `run` reads
 
 
 def _find_layout(grid: Grid, settings: ResolveSettings) -> Layout:
+    """The sheet and columns to work on: the first sheet (or CSV delimiter) whose header names
+    the three binding columns and has e-mail addresses to look up (the sheet `validate` and
+    `run` read), else the first with e-mail addresses."""
     wanted = (settings.email_column,) if settings.email_column else EMAIL_ALIASES
     names = [normalise_header(n) for n in wanted]
     sheets = grid.sheets
@@ -117,30 +137,47 @@ def _find_layout(grid: Grid, settings: ResolveSettings) -> Layout:
             raise InputError.of(
                 "resolve_no_sheet", name=grid.path.name, sheet=repr(settings.sheet), listed=listed
             )
-    for sheet in sheets:
-        for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-            cells = [normalise_header(c) for c in row]
-            column = next((cells.index(n) for n in names if n in cells), None)
-            if column is None:
-                continue
-            if grid.kind == "csv":
-                grid.delimiter = sheet.name
-            user = next((i for i, c in enumerate(cells) if c in _USER_ID_NAMES), None)
-            status = next(
-                (i for i, c in enumerate(cells) if c == STATUS_COLUMN.replace("_", "")), None
-            )
-            layout = Layout(sheet, index, column, user, status)
-            exchange_columns = [i for i, c in enumerate(cells) if c in _EXCHANGE_NAMES]
-            if column in exchange_columns and len(exchange_columns) > 1:
-                # `run` would see two Exchange account columns: the copy names this one apart.
-                layout.renamed = row[column]
-            return layout
+    layouts = [
+        layout
+        for layout in (_sheet_layout(s, names, settings.email_column is None) for s in sheets)
+        if layout is not None
+    ]
+    chosen = next((layout for layout in layouts if layout.complete), None)
+    chosen = chosen or next(iter(layouts), None)
+    if chosen is not None:
+        if grid.kind == "csv":
+            grid.delimiter = chosen.sheet.name
+        return chosen
     what = (
         repr(settings.email_column)
         if settings.email_column
         else i18n.Phrase("resolve_email_column")
     )
     raise InputError.of("resolve_no_column", name=grid.path.name, what=what, count=HEADER_SCAN_ROWS)
+
+
+def _sheet_layout(sheet: Sheet, names: list[str], in_user_column: bool) -> Layout | None:
+    """The columns of the first header row of `sheet` naming an e-mail column, or (when
+    `in_user_column`) a user column holding e-mail addresses below it."""
+    for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        cells = [normalise_header(c) for c in row]
+        user = next((i for i, c in enumerate(cells) if c in _USER_ID_NAMES), None)
+        column = next((cells.index(n) for n in names if n in cells), None)
+        if column is None and in_user_column and user is not None:
+            below = sheet.rows[index + 1 :]
+            if any(user < len(r) and "@" in r[user] for r in below):
+                column = user
+        if column is None:
+            continue
+        status = next((i for i, c in enumerate(cells) if c == STATUS_COLUMN.replace("_", "")), None)
+        layout = Layout(sheet, index, column, user, status)
+        layout.complete = match_header(index, row).score == len(Field)
+        exchange_columns = [i for i, c in enumerate(cells) if c in _EXCHANGE_NAMES]
+        if column in exchange_columns and len(exchange_columns) > 1:
+            # `run` would see two Exchange account columns: the copy names this one apart.
+            layout.renamed = row[column]
+        return layout
+    return None
 
 
 # -- looking people up ----------------------------------------------------------------------------
@@ -275,10 +312,24 @@ class ResolveResult:
     wanted: Path
     email_column: str
     renamed: str | None
-    kept: int  # rows that already had a user_id
+    kept: int  # rows that already had a valid user_id
     stats: PoolStats | None
-    not_found_rows: list[int] = field(default_factory=list)
+    # The physical rows still without an id, by reason: their `resolve_status`, or for an
+    # `invalid` one that Excel has mangled, `scientific_notation` or `number_rounded`.
+    unfilled: dict[str, list[int]] = field(default_factory=dict)
+    # The physical rows whose user cell held no valid id and got one from their e-mail address.
+    replaced: list[int] = field(default_factory=list)
     duration_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Todo:
+    """A row without a valid id: where it is, and the e-mail address to look it up by."""
+
+    index: int  # in sheet.rows
+    email: str  # as written, cleaned; "" when the row has none
+    in_user: bool  # the address was in the user cell
+    problem: Problem | None  # what is wrong with a value in the user cell that is no address
 
 
 def resolve_job(
@@ -291,31 +342,9 @@ def resolve_job(
     check_copy_path(settings.out_path(), source=settings.input, force=settings.force)
     rows = layout.sheet.rows
     header = rows[layout.header]
-    user_col = layout.user_id if layout.user_id is not None else len(header)
-    status_col = layout.status if layout.status is not None else max(len(header), user_col + 1)
-    if layout.user_id is None:
-        _set(header, user_col, Field.USER_ID.value)
-    if layout.status is None:
-        _set(header, status_col, STATUS_COLUMN)
-    if layout.renamed is not None:
-        header[layout.email] = RENAMED_EMAIL_COLUMN
-
-    wanted: dict[str, str] = {}  # casefolded e-mail -> the spelling sent
-    todo: list[tuple[int, str]] = []  # (row index, casefolded e-mail or "")
-    kept = 0
-    for index in range(layout.header + 1, len(rows)):
-        cells = rows[index]
-        if not any(c.strip() for c in cells):
-            continue
-        if _get(cells, user_col).strip():
-            kept += 1
-            continue
-        email = clean_value(_get(cells, layout.email))
-        if "@" in email:
-            wanted.setdefault(email.casefold(), email)
-            todo.append((index, email.casefold()))
-        else:
-            todo.append((index, ""))
+    email_column = layout.renamed or header[layout.email]
+    todo, kept = _rows_to_fill(layout, settings.user_id_type)
+    wanted = {t.email.casefold(): t.email for t in todo if t.email}
 
     resolver: Resolver | None = None
     stats: PoolStats | None = None
@@ -324,46 +353,116 @@ def resolve_job(
         stats = resolver.stats
     people = resolver.people if resolver else {}
 
+    # New columns go after the widest row, so no cell of a ragged row is overwritten.
+    width = [max(map(len, rows[layout.header :]))]
+
+    def new_column(name: str) -> int:
+        _set(header, width[0], name)
+        width[0] += 1
+        return width[0] - 1
+
+    user_col = layout.user_id if layout.user_id is not None else new_column(Field.USER_ID.value)
+    email_col = layout.email
+    if email_col == user_col and any(t.in_user for t in todo):
+        email_col = new_column(RENAMED_EMAIL_COLUMN)  # the addresses move out of the user column
+    status_col = layout.status if layout.status is not None else new_column(STATUS_COLUMN)
+    if layout.renamed is not None:
+        header[layout.email] = RENAMED_EMAIL_COLUMN
+
     counts: Counter[str] = Counter()
-    not_found: list[int] = []
-    for index, email in todo:
-        cells = rows[index]
-        person = people.get(email) if email else Person("", Status.NOT_FOUND)
-        status = person.status if person is not None else Status.PENDING
-        fill = status in (Status.FOUND, Status.FROZEN) or (
-            status is Status.RESIGNED and settings.include_resigned
-        )
+    unfilled: dict[str, list[int]] = {}
+    replaced: list[int] = []
+    for item in todo:
+        cells = rows[item.index]
+        person = people.get(item.email.casefold()) if item.email else None
+        status = _status(item, person)
+        fill = status in FILLED or (status is Status.RESIGNED and settings.include_resigned)
+        if item.in_user:
+            there = clean_value(_get(cells, email_col))
+            if not there:
+                _set(cells, email_col, item.email)
+            if fill or not there or there.casefold() == item.email.casefold():
+                _set(cells, user_col, "")  # the address is kept in the e-mail column
         if fill and person is not None:
             _set(cells, user_col, person.user_id)
+            if item.problem is not None:
+                replaced.append(item.index + 1)
+        else:
+            unfilled.setdefault(_reason(status, item), []).append(item.index + 1)
         _set(cells, status_col, status.value)
         counts[status.value] += 1
-        if status is not Status.FOUND and status is not Status.FROZEN:
-            not_found.append(index + 1)
 
-    width = len(header)
+    width_now = len(header)
     for cells in rows[layout.header + 1 :]:
-        if cells and len(cells) < width:  # a rectangular copy: every row as wide as the header
-            cells.extend([""] * (width - len(cells)))
+        if cells and len(cells) < width_now:  # a rectangular copy: every row as wide as the header
+            cells.extend([""] * (width_now - len(cells)))
     out = settings.out_path()
     sheets = [layout.sheet]
     if grid.kind == "xlsx" and out.suffix.lower() == ".xlsx":
         sheets = grid.sheets
     path = write_grid(grid, sheets, out)
-    unfilled = counts[Status.NOT_FOUND] + counts[Status.PENDING]
-    if not settings.include_resigned:
-        unfilled += counts[Status.RESIGNED]
+    unfilled_count = sum(map(len, unfilled.values()))
     return ResolveResult(
-        exit_code=exit_code("resolve", {"unfilled": unfilled}, stats),
+        exit_code=exit_code("resolve", {"unfilled": unfilled_count}, stats),
         counts=counts,
         path=path,
         wanted=out,
-        email_column=layout.renamed or header[layout.email],
+        email_column=email_column,
         renamed=layout.renamed,
         kept=kept,
         stats=stats,
-        not_found_rows=not_found,
+        unfilled=unfilled,
+        replaced=replaced,
         duration_s=time.time() - started,
     )
+
+
+def _rows_to_fill(layout: Layout, user_id_type: UserIdType) -> tuple[list[_Todo], int]:
+    """The rows without a valid id, each with its e-mail address; and how many have an id.
+
+    A value in the user cell is judged by `validate`'s own checks: a row `resolve` leaves alone
+    is one `validate` accepts (as far as the id goes).
+    """
+    rows = layout.sheet.rows
+    user_col = layout.user_id
+    user_name = rows[layout.header][user_col] if user_col is not None else Field.USER_ID.value
+    todo: list[_Todo] = []
+    kept = 0
+    for index in range(layout.header + 1, len(rows)):
+        cells = rows[index]
+        if not any(c.strip() for c in cells):
+            continue
+        if user_col is None:
+            given, read_problem = "", None
+        else:
+            given = clean_value(_get(cells, user_col))
+            read_problem = layout.sheet.problems.get((index, user_col))
+        problem = user_id_problem(given, user_id_type, user_name) if given else None
+        if read_problem is not None and problem is None:
+            # A number Excel has rounded reads as a plausible id: `validate` refuses it too.
+            problem = Problem(read_problem, user_name, (("value", given),))
+        if given and problem is None:
+            kept += 1
+            continue
+        in_user = problem is not None and problem.code == EMAIL_IN_USER_ID
+        email = given if in_user else clean_value(_get(cells, layout.email))
+        if "@" not in email:
+            email = ""
+        todo.append(_Todo(index, email, in_user, None if in_user else problem))
+    return todo, kept
+
+
+def _reason(status: Status, item: _Todo) -> str:
+    """Why a row is still without an id: its status, or the Excel cause worth naming."""
+    if item.problem is not None and item.problem.code in _EXCEL_CAUSES:
+        return item.problem.code
+    return status.value
+
+
+def _status(item: _Todo, person: Person | None) -> Status:
+    if item.email:
+        return person.status if person is not None else Status.PENDING
+    return Status.INVALID if item.problem is not None else Status.NO_EMAIL
 
 
 def _get(cells: list[str], index: int) -> str:

@@ -100,6 +100,11 @@ def read_and_check(settings: ReadSettings) -> tuple[Table, Checked]:
         table,
         user_id_type=settings.user_id_type,
         allow_multiple_per_user=settings.allow_multiple_per_user,
+        read_options={
+            "--sheet": settings.sheet,
+            "--encoding": settings.encoding,
+            "--delimiter": settings.delimiter,
+        },
     )
     return table, checked
 

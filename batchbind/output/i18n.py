@@ -438,14 +438,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{count} rows already had a user_id and were left as they are",
         "{count} 行已有 user_id，保持不变",
     ),
-    "resolve_unfilled": (
-        "rows still without a user_id: {rows}",
-        "仍缺少 user_id 的行：{rows}",
-    ),
-    "resolve_resigned_hint": (
-        "People who have left are not filled in; pass --include-resigned to fill them anyway.",
-        "已离职人员未填写；如仍需填写，请使用 --include-resigned。",
-    ),
     "resolve_renamed": (
         "the column {column!r} is named feishu_email in the copy, so that run does not take it "
         "for a second Exchange account column",
@@ -455,6 +447,42 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "resolve_interrupted": (
         "Interrupted: rows not looked up yet are marked pending. Run the same command again.",
         "已中断：尚未查询的行标记为 pending。重新运行同一命令即可。",
+    ),
+    # resolve: the rows still without a user id, by reason (cli/lifecycle.py, issue 13)
+    "resolve_unfilled": ("rows still without a user_id:", "仍缺少 user_id 的行："),
+    "resolve_unfilled_line": ("{reason}: {rows}", "{reason}：{rows}"),
+    "resolve_why_not_found": (
+        "not found: no account in this tenant has that e-mail address",
+        "未找到：该租户中没有使用该邮箱地址的账号",
+    ),
+    "resolve_why_resigned": (
+        "has left the tenant (--include-resigned fills these in anyway)",
+        "已离职（使用 --include-resigned 仍可填入）",
+    ),
+    "resolve_why_pending": (
+        "not looked up (interrupted, or no usable answer): run the same command again",
+        "尚未查询（已中断或没有可用的应答）：请重新运行同一命令",
+    ),
+    "resolve_why_no_email": (
+        "no user id, and no e-mail address to look one up",
+        "没有用户 ID，也没有可用于查询的邮箱地址",
+    ),
+    "resolve_why_invalid": (
+        "not a valid {id_type}, and no e-mail address to look one up",
+        "不是有效的 {id_type}，也没有可用于查询的邮箱地址",
+    ),
+    "resolve_why_scientific_notation": (
+        "a number in scientific notation (Excel has lost the id's digits), and no e-mail address "
+        "to look one up",
+        "是科学计数法表示的数字（Excel 已丢失 ID 的位数），也没有可用于查询的邮箱地址",
+    ),
+    "resolve_why_number_rounded": (
+        "a number Excel has rounded (16 or more digits), and no e-mail address to look one up",
+        "是 Excel 已四舍五入的数字（16 位以上），也没有可用于查询的邮箱地址",
+    ),
+    "resolve_replaced": (
+        "not a valid {id_type}, so looked up by e-mail instead: {rows}",
+        "不是有效的 {id_type}，已改为按邮箱查询：{rows}",
     ),
     # validation problems (output/problems.py): a message and a hint per problem code
     "problem_missing_value": ("{column} is empty.", "{column} 为空。"),
@@ -519,8 +547,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{column} 填的是邮箱地址，不是飞书 ID：{value}",
     ),
     "problem_email_in_user_id_hint": (
-        "Run batchbind resolve on this file to fill in the ids from people's e-mail addresses.",
-        "请对该文件运行 batchbind resolve，根据邮箱地址自动填入 ID。",
+        "Fill in the ids from these e-mail addresses: {command} (with FEISHU_APP_ID and "
+        "FEISHU_APP_SECRET set, or add --sandbox to rehearse). Then validate and run {copy}.",
+        "可根据这些邮箱地址自动填入 ID：{command}（需先设置 FEISHU_APP_ID 和 FEISHU_APP_SECRET，"
+        "演练时可加上 --sandbox），然后对 {copy} 运行 validate 和 run。",
     ),
     "problem_control_characters": (
         "{column} contains control or invisible characters: {value}",
@@ -540,6 +570,20 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "value again (or save from the source system as CSV).",
         "Excel 的数字只保留 15 位有效数字。请把该列设置为“文本”格式后重新输入完整的值（或从源系"
         "统直接导出 CSV）。",
+    ),
+    # validation problems: an id Excel showed in scientific notation (issue 13)
+    "problem_scientific_notation": (
+        "{column} holds a number in scientific notation, whose digits are lost: {value}",
+        "{column} 是科学计数法表示的数字，原有的位数已经丢失：{value}",
+    ),
+    "problem_scientific_notation_hint": (
+        "Excel shows a long number as 1.23457E+17 and keeps only those digits when the cell is "
+        "copied or saved as CSV. Take the ids from the source system again: format the column as "
+        "Text (Format Cells > Text) before pasting, or import the CSV with Data > From Text/CSV "
+        "and set this column to Text.",
+        "Excel 会把长数字显示为 1.23457E+17，复制单元格或另存为 CSV 时只保留显示出来的这几位。请从"
+        "源系统重新获取 ID：粘贴前先把该列设置为“文本”格式（设置单元格格式 > 文本），或通过“数据 > "
+        "从文本/CSV”导入，并把该列设为“文本”。",
     ),
     "problem_formula_without_value": (
         "{column} holds a formula whose value was not saved in the file.",

@@ -7,7 +7,8 @@ results file (the `code` column of invalid rows), so they never change once publ
 
 Parameters a message may use: `{column}`, `{value}` (shown shortened, control characters made
 visible), `{length}`, `{max}`, `{found}`, `{expected}`, `{row}`, `{rows}` (other rows involved,
-already formatted with how many more there are).
+already formatted with how many more there are), `{command}` and `{copy}` (the `resolve` command
+that fills in ids from e-mail addresses, and the copy it writes).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ PROBLEM_CODES: tuple[str, ...] = (
     "email_in_user_id",
     "control_characters",
     "number_rounded",
+    "scientific_notation",
     "formula_without_value",
     "duplicate_exchange_account",
     "user_has_several_accounts",

@@ -16,7 +16,7 @@ the escape again from a file with a `resolve_status` column), an `.xlsx` copy wr
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -36,6 +36,8 @@ from batchbind.output.writers import WORKBOOK_OPTIONS, write_atomically
 class Sheet:
     name: str
     rows: list[list[str]]  # rows[i] is physical row i + 1
+    # What reading a cell found wrong (`cell_text`: a number Excel has rounded), by (i, column).
+    problems: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -68,6 +70,19 @@ def read_grid(path: Path, *, encoding: str | None = None, delimiter: str | None 
     return grid
 
 
+def _sheet(name: str, values: Sequence[Sequence[object]]) -> Sheet:
+    sheet = Sheet(name, [])
+    for i, row in enumerate(values):
+        cells = []
+        for column, value in enumerate(row):
+            text, problem = cell_text(value)
+            cells.append(text)
+            if problem is not None:
+                sheet.problems[i, column] = problem
+        sheet.rows.append(cells)
+    return sheet
+
+
 def _read_xlsx(path: Path) -> Grid:
     grid = Grid(path, "xlsx")
     check_workbook(str(path), path.name)
@@ -75,7 +90,7 @@ def _read_xlsx(path: Path) -> Grid:
         with python_calamine.CalamineWorkbook.from_path(path) as book:
             for name in book.sheet_names:
                 values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                grid.sheets.append(Sheet(name, [[cell_text(v)[0] for v in row] for row in values]))
+                grid.sheets.append(_sheet(name, values))
     except python_calamine.PasswordError:
         raise InputError.of(
             "xlsx_password", name=path.name, hint_key="copy_password_hint"
