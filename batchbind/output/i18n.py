@@ -122,6 +122,34 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Fix it, then run the same command again: rows are pending.",
         "修复后重新运行同一命令即可：未发送的行保持待发送。",
     ),
+    # a call refused for a missing scope (auth/scopes.py, issue 17)
+    "stop_scope": (
+        "Feishu refused the call for a missing scope ({code}: {msg}). The token needs: {scopes}. "
+        "Nothing more was sent.",
+        "飞书因缺少权限拒绝了调用（{code}：{msg}）。令牌需要：{scopes}。已停止发送。",
+    ),
+    "stop_scope_guessed": (
+        "(Feishu did not name it: this is the scope of the call it refused.)",
+        "（飞书未指明具体权限：这是被拒绝的调用所需的权限。）",
+    ),
+    "scope_not_named": ("a scope Feishu did not name", "飞书未指明的权限"),
+    "scope_fix_login": (
+        "Log in again and approve it: '{command}'.",
+        "请重新登录并同意授权：{command}。",
+    ),
+    "scope_fix_console": (
+        "The app lacks it: in the developer console, enable {scopes} under Permissions & Scopes "
+        "(user identity) and publish a new version (an administrator approves it), then log in "
+        "again: '{command}'.",
+        "应用缺少该权限：请在开发者后台「权限管理」中开通 {scopes}（用户身份权限），发布新版本"
+        "（由管理员审核），然后重新登录：{command}。",
+    ),
+    "scope_fix_app": (
+        "The app's own token lacks it: in the developer console, enable {scopes} under "
+        "Permissions & Scopes (app identity) and publish a new version.",
+        "应用自身的令牌缺少该权限：请在开发者后台「权限管理」中开通 {scopes}（应用身份权限）并发布"
+        "新版本。",
+    ),
     # summaries
     "summary_title": (
         "{command}: {total} rows from {source}",
@@ -707,16 +735,20 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "访问令牌格式错误：应以 u- 开头，请重新复制。",
     ),
     "code_99991672_hint": (
-        "The app lacks a required scope: add the calendar scope to the app and publish a version.",
-        "应用缺少所需权限：请为应用添加日历权限并发布版本。",
+        "The app lacks a scope this call needs: enable it in the developer console, publish a "
+        "version, then log in again with 'batchbind auth login --scope ...' (the stop names it).",
+        "应用缺少此调用所需的权限：请在开发者后台开通并发布版本，然后用 batchbind auth login "
+        "--scope ... 重新登录（停止信息中写明了具体权限）。",
     ),
     "code_99991677_hint": (
         "The user access token expired: run 'batchbind auth login' again.",
         "用户访问令牌已过期：请重新运行 batchbind auth login。",
     ),
     "code_99991679_hint": (
-        "The user has not granted a required scope: log in again and approve the calendar scope.",
-        "用户未授予所需权限：请重新登录并同意日历权限。",
+        "The token lacks a scope this call needs: log in again with 'batchbind auth login "
+        "--scope ...' and approve it (the stop names it).",
+        "令牌缺少此调用所需的权限：请用 batchbind auth login --scope ... 重新登录并同意授权"
+        "（停止信息中写明了具体权限）。",
     ),
     "code_no_answer_hint": (
         "No usable answer from Feishu (network or gateway); batchbind retries. If it persists, "
