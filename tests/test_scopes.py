@@ -23,7 +23,7 @@ from conftest import (
 from oauth_flow import grant, import_grant, profile_path, requests_of
 from test_auth import consent_url, start_login
 
-from batchbind.auth.scopes import login_command, named_scopes, to_ask_for
+from batchbind.auth.scopes import login_command, missing_scope_stop, named_scopes, to_ask_for
 from batchbind.errors import ScenarioError
 from batchbind.sandbox.scenario import scenario_from_dict
 
@@ -156,3 +156,16 @@ def test_what_to_ask_for_and_the_command() -> None:
 def test_a_scenario_refuses_an_unknown_scope_code() -> None:
     with pytest.raises(ScenarioError, match=r"scopes\.code"):
         scenario_from_dict({"scopes": {"missing": [CREATE], "code": 190006}})
+
+
+def test_the_app_tokens_lookup_refused_for_a_scope_names_the_console_not_a_login() -> None:
+    stop = missing_scope_stop(
+        code=99991672,
+        msg="Access denied. One of the following scopes is required: [contact:user.id:readonly].",
+        named=("contact:user.id:readonly",),
+        endpoint="lookup",
+        lang="en",
+    )
+    assert "The token needs: contact:user.id:readonly." in stop.message
+    assert "app identity" in stop.hint and "auth login" not in stop.hint
+    assert stop.exit_code == 3

@@ -134,6 +134,11 @@ class Context:
     def say(self, key: str, **params: object) -> str:
         return i18n.text(key, self.lang, **params)
 
+    def login_advice(self) -> str:
+        profile = self.settings.choice.profile
+        option = "" if profile == "default" else f" --profile {profile}"
+        return self.say("doctor_login_advice", option=option)
+
 
 CheckFunction = Callable[[Context], Awaitable[list[Check]]]
 
@@ -294,7 +299,7 @@ async def check_token(ctx: Context) -> list[Check]:
                 name="token.present",
                 status=Status.FAIL,
                 message=message,
-                advice=hint or ctx.say("doctor_login_advice"),
+                advice=hint or ctx.login_advice(),
             ),
             Check(name="token.valid", status=Status.SKIP, message=ctx.say("doctor_no_token")),
             Check(name="token.renewal", status=Status.SKIP, message=ctx.say("doctor_no_token")),
@@ -324,14 +329,13 @@ async def check_token(ctx: Context) -> list[Check]:
     expires_at = profile.expires_at if profile is not None else None
     data = {"expires_at": expires_at, "renewed": tokens.refreshes > 0, "code": answer.code}
     if checked.refresh_failure is not None:
-        failure = checked.refresh_failure
-        stop = ctx.say("stop_token", code=answer.code, msg=answer.msg)
+        refused = ctx.say("doctor_token_refused", code=answer.code, msg=answer.msg)
         checks.append(
             Check(
                 name="token.valid",
                 status=Status.FAIL,
-                message=f"{stop} {failure.message}",
-                advice=failure.hint,
+                message=f"{refused} {checked.refresh_failure.message}",
+                advice=ctx.login_advice(),
                 data=data,
             )
         )
@@ -349,7 +353,7 @@ async def check_token(ctx: Context) -> list[Check]:
             Check(
                 name="token.valid",
                 status=Status.FAIL,
-                message=ctx.say("stop_token", code=answer.code, msg=answer.msg),
+                message=ctx.say("doctor_token_refused", code=answer.code, msg=answer.msg),
                 advice=answer.meaning.hint(ctx.lang),
                 data=data,
             )
@@ -378,19 +382,19 @@ def _renewal(ctx: Context, profile: Profile | None) -> Check:
             name="token.renewal",
             status=Status.WARN,
             message=ctx.say("doctor_not_renewable", origin=tokens.origin),
-            advice=ctx.say("doctor_login_advice"),
+            advice=ctx.login_advice(),
             data={"possible": False},
         )
     problem = renewal_problem(profile, ctx.lang)
     data = {"possible": problem is None, "refresh_expires_at": profile.refresh_expires_at}
     if problem is None:
-        message = ctx.say("auth_refresh_yes", when=_when(profile.refresh_expires_at, ctx.lang))
+        message = ctx.say("doctor_renewal_yes", when=_when(profile.refresh_expires_at, ctx.lang))
         return Check(name="token.renewal", status=Status.PASS, message=message, data=data)
     return Check(
         name="token.renewal",
         status=Status.WARN,
-        message=ctx.say("auth_refresh_no", reason=problem),
-        advice=ctx.say("doctor_login_advice"),
+        message=ctx.say("doctor_renewal_no", reason=problem),
+        advice=ctx.login_advice(),
         data=data,
     )
 
@@ -480,7 +484,7 @@ async def check_scopes(ctx: Context) -> list[Check]:
     if lacks["run"]:
         message = ctx.say("doctor_scopes_run_lacks", scopes=", ".join(lacks["run"]))
         return [Check(name="scopes", status=Status.FAIL, message=message, advice=advice, data=data)]
-    who = ", ".join(name for name, found in lacks.items() if found)
+    who = ", ".join(ctx.say(f"doctor_needs_{name}") for name, found in lacks.items() if found)
     message = ctx.say("doctor_scopes_some_lack", who=who, scopes=", ".join(missing))
     return [Check(name="scopes", status=Status.WARN, message=message, advice=advice, data=data)]
 

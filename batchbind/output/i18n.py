@@ -1582,10 +1582,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "未检查：飞书没有应答（{error}）",
     ),
     "doctor_login_advice": (
-        "Log in as the super administrator: 'batchbind auth login --app-id cli_...' (the "
-        "README's 'Pointing it at a real tenant' lists the steps in the developer console).",
-        "请以超级管理员身份登录：batchbind auth login --app-id cli_...（README 的“Pointing it at "
-        "a real tenant”一节列出了开发者后台中的步骤）。",
+        "Log in as the super administrator: 'batchbind auth login{option} --app-id cli_...' "
+        "(the README's 'Pointing it at a real tenant' lists the steps in the developer console).",
+        "请以超级管理员身份登录：batchbind auth login{option} --app-id cli_...（README 的"
+        "“Pointing it at a real tenant”一节列出了开发者后台中的步骤）。",
     ),
     "doctor_token_profile": ("profile {profile} (user {user})", "配置 {profile}（用户 {user}）"),
     "doctor_token_from": ("from {origin}", "来自 {origin}"),
@@ -1596,6 +1596,22 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "doctor_token_valid_until": (
         "accepted by Feishu, valid until {when}",
         "飞书已接受，有效期至 {when}",
+    ),
+    "doctor_token_refused": (
+        "Feishu refused the access token ({code}: {msg}).",
+        "飞书拒绝了访问令牌（{code}：{msg}）。",
+    ),
+    "doctor_renewal_yes": (
+        "the token renews itself (refresh token valid until {when})",
+        "令牌会自动续期（刷新令牌有效期至 {when}）",
+    ),
+    "doctor_renewal_no": ("the token cannot renew itself: {reason}", "令牌无法自动续期：{reason}"),
+    "doctor_needs_run": ("run", "run 命令"),
+    "doctor_needs_status": ("status", "status 命令"),
+    "doctor_needs_unbind": ("unbind", "unbind 命令"),
+    "doctor_needs_fields": (
+        "the answers' e-mail and user id fields",
+        "应答中的邮箱和用户 ID 字段",
     ),
     "doctor_token_renewed": (
         "(it was due, so it was renewed and saved first, as a run would)",
