@@ -169,3 +169,24 @@ def test_the_app_tokens_lookup_refused_for_a_scope_names_the_console_not_a_login
     assert "The token needs: contact:user.id:readonly." in stop.message
     assert "app identity" in stop.hint and "auth login" not in stop.hint
     assert stop.exit_code == 3
+
+
+def test_unbind_without_the_delete_scope_stops_and_leaves_the_rows_bound(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "scopes": {"missing": [DELETE]}})
+    source = write_input(tmp_path / "in.csv", ROWS)
+    out = tmp_path / "r.csv"
+    env = {"FEISHU_USER_ACCESS_TOKEN": "u-sandbox"}
+    where = ("--base-url", sandbox.base_url, "--state", tmp_path / "j.sqlite")
+    bound = run_cli("run", source, *where, "--out", out, *FAST_RATES, env=env)
+    assert bound.returncode == 0, bound.stderr
+
+    result = run_cli("unbind", out, *where, "--yes", *FAST_RATES, env=env)
+
+    said = result.stdout + result.stderr
+    assert result.returncode == 3, said
+    assert f"The token needs: {DELETE}." in said
+    assert f"'batchbind auth login --scope {DELETE}'" in said
+    assert [r["outcome"] for r in read_results(out)] == ["bound"] * 3
+    assert len(sandbox.bindings()) == 3
