@@ -16,6 +16,8 @@ The jobs (each takes settings and returns a result with its `exit_code`):
                            `View`, the rows chosen as a `Selection` (`UnbindResult`)
     `resolve_job`          fill in user ids from e-mail addresses (`ResolveSettings`,
                            `ResolveResult`)
+    `doctor_job`           is this machine and tenant ready for `run_job`? A checklist
+                           (`DoctorSettings` in, `DoctorReport` of `Check`s out); binds nothing
     `ConnectionSettings`   what every sending job adds to `ReadSettings`: host, token, pace
     `LifecycleSettings`    the settings of `status_job` and `unbind_job`
     `RunSettings`, `JobResult`, `ReportResult`, `StatusResult`, `UnbindResult`,
@@ -57,6 +59,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from batchbind.input.load import load_table
+    from batchbind.jobs.doctor import Check, DoctorReport, DoctorSettings, doctor_job
     from batchbind.jobs.resolve import ResolveResult, ResolveSettings, resolve_job
     from batchbind.jobs.run import (
         JobResult,
@@ -95,6 +98,10 @@ _LAZY: dict[str, str] = {
     "Selection": "batchbind.jobs.unbind",
     "UnbindResult": "batchbind.jobs.unbind",
     "resolve_job": "batchbind.jobs.resolve",
+    "doctor_job": "batchbind.jobs.doctor",
+    "DoctorSettings": "batchbind.jobs.doctor",
+    "DoctorReport": "batchbind.jobs.doctor",
+    "Check": "batchbind.jobs.doctor",
     "ResolveSettings": "batchbind.jobs.resolve",
     "ResolveResult": "batchbind.jobs.resolve",
     "Journal": "batchbind.store.journal",
@@ -104,7 +111,10 @@ _LAZY: dict[str, str] = {
 __all__ = [  # grouped in the docstring above
     "AuthError",
     "BatchbindError",
+    "Check",
     "ConnectionSettings",
+    "DoctorReport",
+    "DoctorSettings",
     "InputError",
     "JobResult",
     "Journal",
@@ -128,6 +138,7 @@ __all__ = [  # grouped in the docstring above
     "UnbindResult",
     "View",
     "__version__",
+    "doctor_job",
     "load_table",
     "read_and_check",
     "read_view",

@@ -20,8 +20,10 @@ def people(n: int, prefix: str = "p") -> list[tuple[str, str, str]]:
         ("wrong_unit", 190006, "App ID and App Secret"),
         ("no_bot", 190007, "Bot"),
         ("quota", 99991403, "monthly API quota"),
-        ("no_scope", 99991672, "calendar scope"),
-        ("no_grant", 99991679, "calendar scope"),
+        # Feishu's message names no scope here: the stop names the status call's own, and how
+        # to get it (issue 17: it said "add the calendar scope" before).
+        ("no_scope", 99991672, "batchbind auth login --scope calendar:exchange.bindings:read"),
+        ("no_grant", 99991679, "batchbind auth login --scope calendar:exchange.bindings:read"),
         ("user", 195101, "super administrator"),
     ],
 )

@@ -30,7 +30,7 @@ TOKEN_SHAPE = re.compile(
 )
 COMMANDS = (
     "run", "validate", "status", "unbind", "resolve", "report", "journal", "journal purge",
-    "template", "auth", "auth login", "auth import", "auth status", "auth logout",
+    "template", "auth", "auth login", "auth import", "auth status", "auth logout", "doctor",
 )  # fmt: skip
 
 
@@ -95,6 +95,8 @@ def test_no_secret_is_written_anywhere_but_the_profile(
         "--concurrency", "2", *FAST_RATES, code=1)  # fmt: skip
     say("run", source, "--state", tmp_path / "j.sqlite", "--out", tmp_path / "r.csv",
         "--retry-failed", *FAST_RATES, code=1)  # fmt: skip
+    say("doctor", source, code=None)  # the token's expiry and renewal, never the token
+    say("doctor", source, "--json", code=None)
     stored = json.loads(profile_path().read_text())
     secrets |= {stored["access_token"], stored["refresh_token"], stored["app_secret"]}
     assert stored["app_secret"] == APP_SECRET and stored["access_token"] != first["access_token"]

@@ -62,7 +62,9 @@ def choose_connection(choice: TokenChoice, lang: str) -> Connection:
     token = clean_token(token, origin=origin) if token else ""
     if token:
         base_url = resolve_base_url(choice.base_url, choice.domain or "feishu")
-        return Connection(base_url, TokenSource(token, origin=origin, lang=lang))
+        source = TokenSource(token, origin=origin, lang=lang)
+        source.profile_name = choice.profile  # where a login would keep a better one
+        return Connection(base_url, source)
     return _profile_connection(choice, lang)
 
 

@@ -17,7 +17,7 @@ from typing import IO
 
 import httpx
 
-from batchbind.auth import oauth
+from batchbind.auth import oauth, scopes
 from batchbind.auth.loopback import listening, read_pasted, redirect_uri, wait_for_redirect
 from batchbind.auth.oauth import AppCredentials, Grant, OAuthError, Pkce
 from batchbind.auth.profiles import MAX_LIFETIME_S, Profile, clean_token
@@ -29,7 +29,7 @@ class LoginRequest:
     base_url: str
     app: AppCredentials
     port: int
-    scope: str = oauth.DEFAULT_SCOPE
+    scope: str = " ".join(scopes.LOGIN_SCOPES)  # space-separated, as OAuth 2.0 writes scopes
     timeout_s: float = 300.0
 
 

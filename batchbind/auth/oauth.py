@@ -27,7 +27,6 @@ from batchbind.output.i18n import Phrase
 TOKEN_PATH = "/open-apis/authen/v2/oauth/token"
 AUTHORIZE_PATH = "/open-apis/authen/v1/authorize"
 USER_INFO_PATH = "/open-apis/authen/v1/user_info"
-DEFAULT_SCOPE = "offline_access"
 
 #: The accounts host that serves the consent page, per API host (custom hosts serve both).
 ACCOUNTS = {

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -58,6 +59,23 @@ def refresh_failed(reason: object, lang: str, profile: str = "default") -> Refre
     )
 
 
+def renewal_problem(profile: Profile, lang: str, *, now: float | None = None) -> str | None:
+    """Why the profile's token cannot be renewed (in `lang`), or None when it can be.
+
+    The app's credentials may come from FEISHU_APP_ID / FEISHU_APP_SECRET, as during a run.
+    """
+    now = time.time() if now is None else now
+    app_id = os.environ.get("FEISHU_APP_ID") or profile.app_id
+    secret = os.environ.get("FEISHU_APP_SECRET") or profile.app_secret
+    if not profile.refresh_token:
+        return i18n.text("refresh_no_token", lang)
+    if profile.refresh_expired(now):
+        return oauth.DEAD_REFRESH[20037].text(lang)
+    if not (app_id and secret):
+        return i18n.text("refresh_no_app", lang)
+    return None
+
+
 def _spoken(reason: object, lang: str) -> object:
     return reason.render(lang)[0] if isinstance(reason, BatchbindError) else reason
 
@@ -70,6 +88,8 @@ class TokenSource:
         self._token = token
         self.origin = origin
         self.lang = lang
+        # The profile `auth login` would store a better token in (a fix a stop can name).
+        self.profile_name = "default"
         self.refreshes = 0  # refreshes this process made (adopting another's is not one)
 
     def __call__(self) -> str:
@@ -117,6 +137,7 @@ class ProfileTokens(TokenSource):
         retry_wait_s: float = 1.0,
     ) -> None:
         super().__init__(profile.access_token, origin=f"profile {profile.name}", lang=lang)
+        self.profile_name = profile.name
         self._store = store
         self.profile = profile
         self._app = app

@@ -11,6 +11,7 @@ import click
 from batchbind import __version__
 from batchbind.cli.auth import auth
 from batchbind.cli.bind import run, template, validate_cmd
+from batchbind.cli.doctor import doctor
 from batchbind.cli.journal import journal, report
 from batchbind.cli.lifecycle import resolve, status, unbind
 from batchbind.cli.sandbox import sandbox
@@ -27,7 +28,7 @@ def cli() -> None:
     """
 
 
-for command in (run, validate_cmd, template, sandbox, report, journal, auth):
+for command in (run, validate_cmd, template, sandbox, report, journal, auth, doctor):
     cli.add_command(command)
 for command in (status, unbind, resolve):  # the binding lifecycle
     cli.add_command(command)

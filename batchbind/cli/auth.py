@@ -18,11 +18,12 @@ from typing import Any, TypeVar
 
 import click
 
-from batchbind.auth import oauth, redact
+from batchbind.auth import redact, scopes
 from batchbind.auth.login import LoginRequest, fetch_user, login, parse_import, profile_from_grant
 from batchbind.auth.loopback import DEFAULT_PORT, redirect_uri
 from batchbind.auth.oauth import AppCredentials, OAuthError
 from batchbind.auth.profiles import Profile, ProfileStore, check_name
+from batchbind.auth.tokens import renewal_problem
 from batchbind.cli.common import friendly_errors, global_options, say, say_error, setup
 from batchbind.errors import BatchbindError
 from batchbind.feishu.client import resolve_base_url
@@ -109,16 +110,8 @@ def _host(kw: dict[str, Any], previous: Profile | None) -> str:
 
 def _refresh_state(profile: Profile, lang: str) -> tuple[bool, str]:
     """Whether the profile can be renewed, and the line that says so (no secrets)."""
-    now = time.time()
-    app_id = os.environ.get("FEISHU_APP_ID") or profile.app_id
-    secret = os.environ.get("FEISHU_APP_SECRET") or profile.app_secret
-    if not profile.refresh_token:
-        reason = i18n.text("refresh_no_token", lang)
-    elif profile.refresh_expired(now):
-        reason = oauth.DEAD_REFRESH[20037].text(lang)
-    elif not (app_id and secret):
-        reason = i18n.text("refresh_no_app", lang)
-    else:
+    reason = renewal_problem(profile, lang)
+    if reason is None:
         return True, i18n.text(
             "auth_refresh_yes", lang, when=_when(profile.refresh_expires_at, lang)
         )
@@ -168,7 +161,9 @@ Examples:
 @click.option(
     "--scope",
     multiple=True,
-    help="Extra scopes to ask for (offline_access is always asked for, so tokens can be renewed).",
+    help="More scopes to ask for (repeat it, or separate them with spaces). Always asked for: "
+    + ", ".join(scopes.LOGIN_SCOPES)
+    + " (binding, status, unbind, the answers' e-mail and user id fields, and renewal).",
 )
 @click.option("--no-browser", is_flag=True, help="Print the address instead of opening a browser.")
 @click.option(
@@ -190,12 +185,12 @@ def login_cmd(**kw: Any) -> None:
     )
     if not (app_id and secret):
         raise OAuthError.of("auth_no_app")
-    scopes = [oauth.DEFAULT_SCOPE, *(s for scope in kw["scope"] for s in scope.split())]
+    asked = (s for scope in kw["scope"] for s in scopes.split_scopes(scope))
     request = LoginRequest(
         base_url=host,
         app=AppCredentials(app_id, secret),
         port=kw["port"],
-        scope=" ".join(dict.fromkeys(scopes)),
+        scope=" ".join(dict.fromkeys([*scopes.LOGIN_SCOPES, *asked])),
         timeout_s=kw["timeout"],
     )
 

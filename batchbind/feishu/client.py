@@ -22,6 +22,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import httpx
 
 from batchbind.auth.redact import scrub_server_text, scrub_values
+from batchbind.auth.scopes import MISSING_SCOPE, named_scopes
 from batchbind.auth.tokens import CallableToken, TokenSource
 from batchbind.errors import InputError
 from batchbind.feishu.codes import Meaning, classify
@@ -56,6 +57,7 @@ class Answer:
     error: str = ""  # the transport problem, when there was no answer
     maybe_sent: bool = True  # False when the request certainly never reached the server
     tls_error: bool = False
+    scopes: tuple[str, ...] = ()  # what a refusal for a missing scope names (99991672/99991679)
 
     @property
     def meaning(self) -> Meaning:
@@ -141,10 +143,12 @@ def _parse(reply: Reply) -> Answer:
     error = body.get("error")
     if not log_id and isinstance(error, dict):
         log_id = scrub_server_text(str(error.get("log_id") or error.get("logid") or ""))
+    msg = scrub_server_text(str(body.get("msg", "")))
     return Answer(
         http_status=reply.status,
         code=body["code"],
-        msg=scrub_server_text(str(body.get("msg", ""))),
+        msg=msg,
+        scopes=named_scopes(msg, error) if body["code"] in MISSING_SCOPE else (),
         data=scrub_values(data) if isinstance(data, dict) else None,
         log_id=log_id,
         reset_after=reset_after,

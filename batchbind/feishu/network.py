@@ -121,6 +121,42 @@ def environment_proxies() -> dict[str, str | None]:
     return mounts
 
 
+def proxy_for(base_url: str) -> str | None:
+    """The proxy a request to `base_url` goes through (as `environment_proxies` mounts them),
+    shown without any user name or password it holds; None for a direct connection.
+
+    As httpx picks a mount: a pattern naming the host beats one naming only a scheme, and the
+    request's own scheme beats `all`.
+    """
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    if is_loopback(host):
+        return None
+    best: tuple[int, int, str | None] | None = None
+    for pattern, proxy in environment_proxies().items():
+        scheme, _, target = pattern.partition("://")
+        if scheme not in ("all", parts.scheme):
+            continue
+        target = target.strip("[]").lower()
+        if target.startswith("*"):
+            # "*.example.com": the subdomains; "*example.com": the domain and its subdomains.
+            bare = target[1:].lstrip(".")
+            subdomain = host.endswith("." + bare)
+            matched = subdomain or (not target.startswith("*.") and host == bare)
+        else:
+            matched = target in ("", host)
+        if not matched:
+            continue
+        rank = (len(target) if target else -1, 1 if scheme != "all" else 0, proxy)
+        if best is None or rank[:2] > best[:2]:
+            best = rank
+    proxy = best[2] if best is not None else None
+    if proxy is None:
+        return None
+    shown = urlsplit(proxy)
+    return shown._replace(netloc=shown.netloc.rpartition("@")[2]).geturl()
+
+
 def _is_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text)

@@ -16,4 +16,5 @@ The jobs, each plugging its "send one and record the answer" step into the engin
                 journal, and the bound rows to act on (`Target`)
   `selection`   choosing rows of a results file (`--rows`, `--only`)
   `status`, `unbind`, `resolve`   the lifecycle commands
+  `doctor`      is this machine and tenant ready for `run`? A list of checks; binds nothing
 """

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from batchbind.auth.scopes import MISSING_SCOPE, missing_scope_stop
 from batchbind.errors import RunStopped
 from batchbind.feishu.client import Answer, FeishuClient
 from batchbind.feishu.codes import Kind, Meaning
@@ -143,6 +144,7 @@ class Pool(Generic[T]):
         self._tasks: list[asyncio.Task[None]] = []
         self.stats = PoolStats()
         self.refresh_failure: RunStopped | None = None  # why the token could not be renewed
+        self.scope_failure: RunStopped | None = None  # which scope a call was refused for
         self._accepted = 0  # answers whose token was accepted
         self._streak: tuple[str, int] = ("", 0)  # (code, consecutive items failing with it)
 
@@ -243,6 +245,17 @@ class Pool(Generic[T]):
             self.stats.last_answer_at = time.monotonic()
             if answer.http_status == 429:  # the summary's "answered 429", whatever the code
                 self.stats.throttled += 1
+            if answer.code in MISSING_SCOPE and self.scope_failure is None:
+                # Said here, where the endpoint is known: its scope is the one to ask for when
+                # Feishu's answer names none.
+                self.scope_failure = missing_scope_stop(
+                    code=answer.code,
+                    msg=answer.msg,
+                    named=answer.scopes,
+                    endpoint=endpoint,
+                    lang=self.options.lang,
+                    profile=tokens.profile_name,
+                )
             kind = answer.meaning.kind
             if kind is Kind.THROTTLED:
                 pause = self.pacers[endpoint].throttled(
@@ -305,6 +318,8 @@ class Pool(Generic[T]):
     def run_wide_stop(self, answer: Answer, meaning: Meaning) -> RunStopped | None:
         """The stop an answer calls for, if it concerns the whole run (token, tenant, TLS)."""
         lang = self.options.lang
+        if answer.code in MISSING_SCOPE and self.scope_failure is not None:
+            return self.scope_failure
         if meaning.kind in (Kind.TOKEN, Kind.RUN_WIDE):
             key = "stop_token" if meaning.kind is Kind.TOKEN else "stop_run_wide"
             message = i18n.text(key, lang, code=answer.code, msg=answer.msg)

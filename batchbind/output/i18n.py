@@ -122,6 +122,34 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Fix it, then run the same command again: rows are pending.",
         "修复后重新运行同一命令即可：未发送的行保持待发送。",
     ),
+    # a call refused for a missing scope (auth/scopes.py, issue 17)
+    "stop_scope": (
+        "Feishu refused the call for a missing scope ({code}: {msg}). The token needs: {scopes}. "
+        "Nothing more was sent.",
+        "飞书因缺少权限拒绝了调用（{code}：{msg}）。令牌需要：{scopes}。已停止发送。",
+    ),
+    "stop_scope_guessed": (
+        "(Feishu did not name it: this is the scope of the call it refused.)",
+        "（飞书未指明具体权限：这是被拒绝的调用所需的权限。）",
+    ),
+    "scope_not_named": ("a scope Feishu did not name", "飞书未指明的权限"),
+    "scope_fix_login": (
+        "Log in again and approve it: '{command}'.",
+        "请重新登录并同意授权：{command}。",
+    ),
+    "scope_fix_console": (
+        "The app lacks it: in the developer console, enable {scopes} under Permissions & Scopes "
+        "(user identity) and publish a new version (an administrator approves it), then log in "
+        "again: '{command}'.",
+        "应用缺少该权限：请在开发者后台「权限管理」中开通 {scopes}（用户身份权限），发布新版本"
+        "（由管理员审核），然后重新登录：{command}。",
+    ),
+    "scope_fix_app": (
+        "The app's own token lacks it: in the developer console, enable {scopes} under "
+        "Permissions & Scopes (app identity) and publish a new version.",
+        "应用自身的令牌缺少该权限：请在开发者后台「权限管理」中开通 {scopes}（应用身份权限）并发布"
+        "新版本。",
+    ),
     # summaries
     "summary_title": (
         "{command}: {total} rows from {source}",
@@ -707,16 +735,20 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "访问令牌格式错误：应以 u- 开头，请重新复制。",
     ),
     "code_99991672_hint": (
-        "The app lacks a required scope: add the calendar scope to the app and publish a version.",
-        "应用缺少所需权限：请为应用添加日历权限并发布版本。",
+        "The app lacks a scope this call needs: enable it in the developer console, publish a "
+        "version, then log in again with 'batchbind auth login --scope ...' (the stop names it).",
+        "应用缺少此调用所需的权限：请在开发者后台开通并发布版本，然后用 batchbind auth login "
+        "--scope ... 重新登录（停止信息中写明了具体权限）。",
     ),
     "code_99991677_hint": (
         "The user access token expired: run 'batchbind auth login' again.",
         "用户访问令牌已过期：请重新运行 batchbind auth login。",
     ),
     "code_99991679_hint": (
-        "The user has not granted a required scope: log in again and approve the calendar scope.",
-        "用户未授予所需权限：请重新登录并同意日历权限。",
+        "The token lacks a scope this call needs: log in again with 'batchbind auth login "
+        "--scope ...' and approve it (the stop names it).",
+        "令牌缺少此调用所需的权限：请用 batchbind auth login --scope ... 重新登录并同意授权"
+        "（停止信息中写明了具体权限）。",
     ),
     "code_no_answer_hint": (
         "No usable answer from Feishu (network or gateway); batchbind retries. If it persists, "
@@ -1482,6 +1514,172 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "disposition_skip_failed": ("failed permanently", "永久失败"),
     "disposition_skip_unbound": ("unbound", "已解绑"),
     "disposition_conflict": ("bound to another user", "已绑定到其他用户"),
+    # doctor: is this machine and tenant ready (jobs/doctor.py, cli/doctor.py; issue 17)
+    "doctor_title": (
+        "batchbind doctor: {host} (profile {profile})",
+        "batchbind doctor：{host}（配置 {profile}）",
+    ),
+    "doctor_line": ("{label}: {message}", "{label}：{message}"),
+    "doctor_status_pass": ("ok", "通过"),
+    "doctor_status_warn": ("warn", "注意"),
+    "doctor_status_fail": ("FAIL", "失败"),
+    "doctor_status_skip": ("skip", "跳过"),
+    "doctor_label_network_proxy": ("proxy", "代理"),
+    "doctor_label_network_reachable": ("network", "网络"),
+    "doctor_label_network_tls": ("TLS", "TLS 加密"),
+    "doctor_label_token_present": ("token", "令牌"),
+    "doctor_label_token_valid": ("token accepted", "令牌有效性"),
+    "doctor_label_token_renewal": ("renewal", "续期"),
+    "doctor_label_administrator": ("super administrator", "超级管理员"),
+    "doctor_label_scopes": ("scopes", "权限"),
+    "doctor_label_input_read": ("input", "输入文件"),
+    "doctor_label_input_duration": ("duration", "预计用时"),
+    "doctor_ready": (
+        "Ready: everything 'run' needs passed.",
+        "已就绪：run 所需的各项检查全部通过。",
+    ),
+    "doctor_not_ready": (
+        "Not ready: {count} check(s) failed; each says what to do.",
+        "未就绪：{count} 项检查失败；每项都写明了处理方法。",
+    ),
+    "doctor_proxy_loopback": (
+        "none: loopback never goes through a proxy",
+        "无：本机回环地址从不经过代理",
+    ),
+    "doctor_proxy_none": (
+        "none: a direct connection (no HTTPS_PROXY / ALL_PROXY for this host)",
+        "无：直接连接（此主机没有适用的 HTTPS_PROXY / ALL_PROXY）",
+    ),
+    "doctor_proxy_used": (
+        "{proxy} (from HTTPS_PROXY / ALL_PROXY or the system settings; NO_PROXY excludes hosts)",
+        "{proxy}（来自 HTTPS_PROXY / ALL_PROXY 或系统设置；NO_PROXY 可排除主机）",
+    ),
+    "doctor_reachable": (
+        "{host} answered (HTTP {status}) in {ms} ms",
+        "{host} 已应答（HTTP {status}），用时 {ms} 毫秒",
+    ),
+    "doctor_unreachable": ("cannot reach {host} ({error})", "无法连接 {host}（{error}）"),
+    "doctor_reachable_tls_failed": (
+        "{host} accepted the connection, but TLS failed (see below)",
+        "{host} 接受了连接，但 TLS 失败（见下方）",
+    ),
+    "doctor_tls_plain": (
+        "plain HTTP to a loopback address: no TLS to check",
+        "通过纯 HTTP 访问本机回环地址：无需检查 TLS",
+    ),
+    "doctor_tls_ok": (
+        "the certificate was verified against the operating system's certificate store",
+        "证书已通过操作系统证书库验证",
+    ),
+    "doctor_tls_failed": (
+        "the TLS connection to {host} failed ({error})",
+        "与 {host} 的 TLS 连接失败（{error}）",
+    ),
+    "doctor_not_checked": ("not checked: an earlier check failed", "未检查：之前的检查未通过"),
+    "doctor_no_token": ("not checked: no token", "未检查：没有令牌"),
+    "doctor_no_answer": (
+        "not checked: Feishu did not answer ({error})",
+        "未检查：飞书没有应答（{error}）",
+    ),
+    "doctor_login_advice": (
+        "Log in as the super administrator: 'batchbind auth login{option} --app-id cli_...' "
+        "(the README's 'Pointing it at a real tenant' lists the steps in the developer console).",
+        "请以超级管理员身份登录：batchbind auth login{option} --app-id cli_...（README 的"
+        "“Pointing it at a real tenant”一节列出了开发者后台中的步骤）。",
+    ),
+    "doctor_token_profile": ("profile {profile} (user {user})", "配置 {profile}（用户 {user}）"),
+    "doctor_token_from": ("from {origin}", "来自 {origin}"),
+    "doctor_token_valid": (
+        "accepted by Feishu (expiry not known: the token came without one)",
+        "飞书已接受（有效期未知：令牌未附带有效期）",
+    ),
+    "doctor_token_valid_until": (
+        "accepted by Feishu, valid until {when}",
+        "飞书已接受，有效期至 {when}",
+    ),
+    "doctor_token_refused": (
+        "Feishu refused the access token ({code}: {msg}).",
+        "飞书拒绝了访问令牌（{code}：{msg}）。",
+    ),
+    "doctor_renewal_yes": (
+        "the token renews itself (refresh token valid until {when})",
+        "令牌会自动续期（刷新令牌有效期至 {when}）",
+    ),
+    "doctor_renewal_no": ("the token cannot renew itself: {reason}", "令牌无法自动续期：{reason}"),
+    "doctor_needs_run": ("run", "run 命令"),
+    "doctor_needs_status": ("status", "status 命令"),
+    "doctor_needs_unbind": ("unbind", "unbind 命令"),
+    "doctor_needs_fields": (
+        "the answers' e-mail and user id fields",
+        "应答中的邮箱和用户 ID 字段",
+    ),
+    "doctor_token_renewed": (
+        "(it was due, so it was renewed and saved first, as a run would)",
+        "（令牌即将到期，因此已先续期并保存，与运行时相同）",
+    ),
+    "doctor_sandbox_token": (
+        "the sandbox's own token: nothing to renew",
+        "沙盒自己的令牌：无需续期",
+    ),
+    "doctor_not_renewable": (
+        "cannot be renewed: it came from {origin}, so a run stops when it expires (about 2 hours)",
+        "无法续期：它来自 {origin}，令牌过期（约 2 小时）时运行会停止",
+    ),
+    "doctor_admin_ok": (
+        "the token is the tenant's super administrator's (the status query for a made-up id was "
+        "answered {code})",
+        "该令牌属于租户的超级管理员（对虚构 ID 的状态查询返回 {code}）",
+    ),
+    "doctor_admin_unknown_scope": (
+        "not known: the status query was refused for a missing scope (see scopes)",
+        "未知：状态查询因缺少权限被拒绝（见“权限”）",
+    ),
+    "doctor_scope_refused": (
+        "Feishu refused the status query for a missing scope ({code}: {msg}); the token needs: "
+        "{scopes}",
+        "飞书因缺少权限拒绝了状态查询（{code}：{msg}）；令牌需要：{scopes}",
+    ),
+    "doctor_scopes_unknown": (
+        "not known (Feishu names a token's scopes only when 'batchbind auth login' gets it); the "
+        "status query passed, and a create refused for a scope stops the run naming it",
+        "未知（只有通过 batchbind auth login 获取令牌时飞书才会告知其权限）；状态查询已通过，"
+        "若创建绑定因缺少权限被拒，运行会停止并指明所缺权限",
+    ),
+    "doctor_scopes_ok": (
+        "the token holds every scope run, status and unbind need, and the answers' contact fields",
+        "令牌具备 run、status 和 unbind 所需的全部权限，以及应答中联系人字段的权限",
+    ),
+    "doctor_scopes_run_lacks": (
+        "the token lacks what run needs: {scopes}",
+        "令牌缺少 run 所需的权限：{scopes}",
+    ),
+    "doctor_scopes_some_lack": (
+        "run has what it needs, but {who} lack: {scopes}",
+        "run 所需权限齐全，但 {who} 缺少：{scopes}",
+    ),
+    "doctor_scopes_advice": (
+        "Log in again asking for them: '{command}' (if Feishu refuses one, enable it for the app "
+        "in the developer console under Permissions & Scopes and publish a version first).",
+        "请重新登录并申请这些权限：{command}（若飞书拒绝，请先在开发者后台「权限管理」中为应用开通"
+        "并发布版本）。",
+    ),
+    "doctor_input_counts": (
+        "{path}: {rows} rows, {to_send} to send, {invalid} invalid, {duplicates} duplicates",
+        "{path}：共 {rows} 行，待发送 {to_send} 行，无效 {invalid} 行，重复 {duplicates} 行",
+    ),
+    "doctor_input_advice": (
+        "'batchbind validate {path}' lists every problem by row.",
+        "batchbind validate {path} 会按行列出所有问题。",
+    ),
+    "doctor_duration": (
+        "about {duration} to send {rows} rows at the ceiling ({per_minute} calls a minute, "
+        "{per_second} a second); rows bound in earlier runs are skipped",
+        "以上限速率（每分钟 {per_minute} 次、每秒 {per_second} 次）发送 {rows} 行约需 {duration}；"
+        "之前已绑定的行会被跳过",
+    ),
+    "doctor_hours": ("{hours} h {minutes} min", "{hours} 小时 {minutes} 分钟"),
+    "doctor_minutes": ("{minutes} min", "{minutes} 分钟"),
+    "doctor_seconds": ("{seconds} s", "{seconds} 秒"),
     # auth status and the journal's list of runs (cli/auth.py, cli/journal.py)
     "auth_in_hours": (
         "{when} (in {hours}h {minutes}m)",

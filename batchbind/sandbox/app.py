@@ -59,6 +59,17 @@ _TOKEN_ANSWERS = {
     "no_grant": failure(403, 99991679, "Unauthorized: the user has not granted the scope."),
 }
 
+#: The scopes Feishu's binding page names per call; any one of them will do.
+_CALL_SCOPES = {
+    "create": (
+        "calendar:exchange.bindings:create",
+        "calendar:calendar",
+        "calendar:calendar:readonly",
+    ),
+    "get": ("calendar:exchange.bindings:read", "calendar:calendar:readonly"),
+    "delete": ("calendar:exchange.bindings:delete", "calendar:calendar"),
+}
+
 
 class Emulator:
     """The state and behaviour of one sandbox; `web_app()` serves it."""
@@ -223,7 +234,7 @@ class Emulator:
             page = Answer(502, GATEWAY_502_PAGE, content_type="text/html")
             return self._finish(record, page, log_id)
 
-        answer = self._authorize(request) if route.auth == "user" else None
+        answer = self._authorize(request, route.endpoint) if route.auth == "user" else None
         if route.auth == "tenant":
             answer = self._contact.authorize(request.headers.get("Authorization", ""))
         if answer is None:
@@ -280,7 +291,7 @@ class Emulator:
             return token
         return "(unknown)"
 
-    def _authorize(self, request: web.Request) -> Answer | None:
+    def _authorize(self, request: web.Request, endpoint: str) -> Answer | None:
         header = request.headers.get("Authorization", "").strip()
         if not header:
             return _TOKEN_ANSWERS[None]
@@ -289,7 +300,25 @@ class Emulator:
             return _TOKEN_ANSWERS["format"]
         token = token.strip()
         role = self._oauth.role(token) or self.scenario.tokens.get(token, "invalid")
-        return None if role == "super_admin" else _TOKEN_ANSWERS[role]
+        if role != "super_admin":
+            return _TOKEN_ANSWERS[role]
+        return self._lacks_scope(endpoint, token)
+
+    def _lacks_scope(self, endpoint: str, token: str) -> Answer | None:
+        """The refusal of a call whose scope the tenant's tokens lack (`[scopes]`), in the shape
+        Feishu's message takes: the scopes that would do, in brackets."""
+        takes = _CALL_SCOPES.get(endpoint, ())
+        missing = self.scenario.scopes.missing
+        if not any(scope in missing for scope in takes):
+            return None
+        if not self._oauth.scopes(token).isdisjoint(takes):  # its login asked for one
+            return None
+        code = self.scenario.scopes.code
+        lead = (
+            "Access denied." if code == 99991672 else "Unauthorized: the user has not granted it."
+        )
+        msg = f"{lead} One of the following scopes is required: [{', '.join(takes)}]."
+        return failure(403, code, msg)
 
     def _throttled(self, verdict: Verdict) -> Answer:
         limits = self.scenario.limits

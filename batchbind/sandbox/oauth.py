@@ -53,6 +53,7 @@ class _Code:
 class _Access:
     expires_at: float
     calls_left: int | None
+    scope: str = ""
 
 
 @dataclass(slots=True)
@@ -98,6 +99,11 @@ class OAuthEndpoints:
     def issued(self, token: str) -> bool:
         """Whether this access token was issued here (spends nothing, unlike `role`)."""
         return token in self._access
+
+    def scopes(self, token: str) -> frozenset[str]:
+        """The scopes asked for when this access token was issued (none if not issued here)."""
+        access = self._access.get(token)
+        return frozenset(access.scope.split()) if access is not None else frozenset()
 
     def role(self, token: str) -> str | None:
         """The role of an access token issued here (spending one call), or None if not ours."""
@@ -193,7 +199,9 @@ class OAuthEndpoints:
         now = self._clock()
         access = "u-" + secrets.token_urlsafe(24)
         calls = cfg.access_calls or None
-        self._access[access] = _Access(expires_at=now + cfg.access_lifetime_s, calls_left=calls)
+        self._access[access] = _Access(
+            expires_at=now + cfg.access_lifetime_s, calls_left=calls, scope=scope
+        )
         body: dict[str, Any] = {
             "code": 0,
             "access_token": access,

@@ -273,6 +273,24 @@ class OAuth:
         _check(self.role in roles, f"oauth.role must be one of {', '.join(roles)}")
 
 
+#: A call refused for a missing scope: the app lacks it (99991672), or the user never granted it.
+SCOPE_CODES = (99991672, 99991679)
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """A tenant whose tokens lack scopes: a binding call that takes one of `missing` is refused
+    with `code`, naming the scopes it takes, unless the token comes from an `auth login` that
+    asked for one of them (so logging in again with the scope is the fix)."""
+
+    missing: tuple[str, ...] = ()
+    code: int = 99991672
+
+    def __post_init__(self) -> None:
+        codes = ", ".join(map(str, SCOPE_CODES))
+        _check(self.code in SCOPE_CODES, f"scopes.code must be one of {codes}")
+
+
 def _default_tokens() -> dict[str, str]:
     return {SANDBOX_TOKEN: "super_admin"}
 
@@ -292,6 +310,7 @@ class Scenario:
     faults: Faults = field(default_factory=Faults)
     directory: Directory = field(default_factory=Directory)
     oauth: OAuth = field(default_factory=OAuth)
+    scopes: Scopes = field(default_factory=Scopes)
 
     def __post_init__(self) -> None:
         roles = (*TOKEN_ROLES, *RUN_WIDE_ROLES)
