@@ -268,3 +268,20 @@ class RunInfo:
     throttled: int = 0  # requests answered 429
     achieved_per_minute: float = 0.0  # create calls per minute over the sending time
     lang: str = "en"
+
+
+@dataclass(slots=True)
+class JobFigures:
+    """What the Summary says beyond the counts per outcome: where the whole job stands and what
+    this run did to it (a re-run that sent nothing must not read as a job that did nothing).
+
+    Counted from the plan's dispositions and the journal while the rows stream to the writer.
+    """
+
+    retry_later: int = 0  # failed rows that a re-run sends again (transient failures)
+    #: the rows this run set out to send, by their outcome now
+    sent: dict[str, int] = field(default_factory=dict)
+    #: valid rows this run did not send, and why
+    bound_earlier: int = 0
+    failed_earlier: int = 0  # refused for good in an earlier run (not sent without a change)
+    unbound_earlier: int = 0  # undone by `unbind` (not bound again without --rebind)

@@ -13,6 +13,7 @@ import pytest
 
 from batchbind.errors import InputError
 from batchbind.model import RESULT_COLUMNS, Outcome, ResultRow, RunInfo
+from batchbind.output import i18n
 from batchbind.output.cells import unescape_csv_cell
 from batchbind.output.writers import summary_counts, write_results
 
@@ -154,8 +155,11 @@ def test_summary_sheet_counts_settings_and_chart(tmp_path: Path) -> None:
     assert pairs["Requests sent"] == 42
     assert pairs["Requests answered 429"] == 3
     assert pairs["Achieved rate (per minute)"] == 20.2
+    # A Feishu code is explained by the one code table (issue 13: every code in the Summary is
+    # explained, 0 included), no longer by the first row's hint.
     hint_row = next(r for r in summary if r[0] == "195100")
-    assert hint_row[2] == "Check the user_id."
+    assert hint_row[2] == i18n.text("code_195100_hint", "en")
+    assert next(r for r in summary if r[0] == "0")[2] == i18n.text("sheet_code_0", "en")
     with zipfile.ZipFile(out) as z:
         chart = z.read("xl/charts/chart1.xml").decode()
     assert "Summary!$B$" in chart  # the chart plots the outcome counts

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +22,10 @@ from batchbind.jobs.binding import BindSender
 from batchbind.jobs.engine import Pool, PoolStats
 from batchbind.jobs.exit_codes import exit_code
 from batchbind.jobs.harness import run_pool
-from batchbind.jobs.plan import Plan, make_plan
+from batchbind.jobs.plan import SENDING, Disposition, Plan, make_plan
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
 from batchbind.jobs.target import check_results_path
-from batchbind.model import Checked, ResultRow, RunInfo, Table
+from batchbind.model import Checked, JobFigures, ResultRow, RunInfo, Table
 from batchbind.output.progress import progress_bar
 from batchbind.output.render import (
     Counts,
@@ -117,6 +117,45 @@ def run_exit_counts(counts: Counts) -> dict[str, int]:
         "invalid": counts.by_outcome["invalid"],
         "failed": counts.by_outcome["failed"],
     }
+
+
+class _JobCounter:
+    """Counts what the Summary says about the job beyond the outcomes, as the rows stream past:
+    which rows this run set out to send (and their outcome now), and which it left alone."""
+
+    def __init__(self, frames: list[Frame]) -> None:
+        self._frames = frames
+        self.figures = JobFigures()
+
+    def count(self, results: Iterable[ResultRow]) -> Iterator[ResultRow]:
+        figures = self.figures
+        for frame, result in zip(self._frames, results, strict=True):
+            if frame.fixed is None:
+                disposition = frame.disposition
+                if disposition in SENDING:
+                    outcome = result.outcome.value
+                    figures.sent[outcome] = figures.sent.get(outcome, 0) + 1
+                elif disposition == Disposition.SKIP_BOUND:
+                    figures.bound_earlier += 1
+                elif disposition == Disposition.SKIP_FAILED:
+                    figures.failed_earlier += 1
+                elif disposition == Disposition.SKIP_UNBOUND:
+                    figures.unbound_earlier += 1
+            yield result
+
+    def result(self, tally: Tally) -> JobFigures:
+        """The figures, once every row has streamed past (`tally` knows the transient ones)."""
+        self.figures.retry_later = tally.transient_failures
+        return self.figures
+
+
+def _seconds_between(started: str, ended: str | None) -> float:
+    try:
+        start = datetime.fromisoformat(started.replace("Z", "+00:00"))
+        end = datetime.fromisoformat((ended or "").replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    return max((end - start).total_seconds(), 0.0)
 
 
 class _RunRowsSaver:
@@ -229,11 +268,19 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
         # Streamed from the journal in chunks, counted on the way: 200,000 rows never sit in
         # memory as results and states at once.
         tally = Tally()
-        rendered = render_from_journal(frames, journal, lang=settings.lang, tally=tally)
+        job = _JobCounter(frames)
+        rendered = job.count(render_from_journal(frames, journal, lang=settings.lang, tally=tally))
         written: Path | None = None
         write_error: BatchbindError | OSError | None = None
         try:
-            written = write_results(out, table.columns, rendered, info, lang=settings.lang)
+            written = write_results(
+                out,
+                table.columns,
+                rendered,
+                info,
+                lang=settings.lang,
+                job=lambda: job.result(tally),
+            )
         except (OSError, OutputError) as exc:
             # Checked before the first request, yet the disk filled up or the folder went away.
             # Every row is journalled: the run's outcome stands, only its file is missing.
@@ -327,20 +374,25 @@ def report_job(
         states = journal.states()
     frames = [from_run_row(r) for r in stored]
     language = lang or record.lang
-    results = list(render_frames(frames, states, lang=language))
+    job = _JobCounter(frames)
+    results = list(job.count(render_frames(frames, states, lang=language)))
     counts = count_frames(results, states, frames)
+    figures = job.figures
+    figures.retry_later = counts.transient_failures
     wanted = out or Path(record.results)
     check_results_path(wanted, source=None, force=force)
     info = RunInfo(
         command=f"report (run {record.id})",
         started_at=record.started_at,
         ended_at=record.ended_at or "",
-        duration_s=0.0,
+        duration_s=_seconds_between(record.started_at, record.ended_at),
         settings=record.settings,
         journal=str(state),
         lang=language,
     )
-    written = write_results(wanted, record.columns, results, info, lang=language)
+    written = write_results(
+        wanted, record.columns, results, info, lang=language, job=lambda: figures
+    )
     return ReportResult(
         run=record, results=results, counts=counts, results_path=written, wanted_path=wanted
     )

@@ -809,6 +809,101 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "outcome_duplicate": ("a copy of an earlier row, sent once", "与前面某行重复，只发送一次"),
     "outcome_pending": ("not sent yet", "尚未发送"),
     "outcome_unbound": ("binding undone", "已解除绑定"),
+    # the Summary sheet, for people (issue 13): where the job stands, what this run did, local
+    # times, what every code and result column means
+    "sheet_started_local": ("Started (local time)", "开始时间（本地时间）"),
+    "sheet_ended_local": ("Ended (local time)", "结束时间（本地时间）"),
+    "sheet_status": ("Status", "状态"),
+    "sheet_status_done": (
+        "Done: every valid row is bound; nothing is left to send.",
+        "已完成：所有有效行均已绑定，没有待发送的行。",
+    ),
+    "sheet_status_person": (
+        "Nothing is left to send. Rows that need a person: {rows} (failed or invalid, see hint).",
+        "没有待发送的行。需要人工处理的行：{rows}（失败或无效，见 hint 列）。",
+    ),
+    "sheet_status_again": (
+        "Rows still to send: {rows}. Run the same command again.",
+        "仍待发送的行：{rows}。请再次运行同一命令。",
+    ),
+    "sheet_standing": ("Where the job stands (every row)", "任务整体进度（全部行）"),
+    "sheet_bound_split": (
+        "{meaning}: {earlier} in earlier runs, {now} in this run",
+        "{meaning}：之前的运行 {earlier} 行，本次运行 {now} 行",
+    ),
+    "sheet_failed_split": (
+        "{meaning}: {person} need a person, {later} are sent again by a re-run",
+        "{meaning}：{person} 行需要人工处理，{later} 行会在重新运行时再次发送",
+    ),
+    "sheet_this_run": ("What this run did", "本次运行做了什么"),
+    "sheet_to_send": ("Rows it set out to send", "本次要发送的行"),
+    "sheet_to_send_meaning": (
+        "new rows, and rows left pending or failed transiently before",
+        "新行，以及之前未发送或暂时失败的行",
+    ),
+    "sheet_now_bound": ("    now bound", "    其中已绑定"),
+    "sheet_now_failed": ("    now failed", "    其中失败"),
+    "sheet_now_pending": ("    not sent yet", "    其中尚未发送"),
+    "sheet_now_pending_meaning": (
+        "the run stopped before them: run the same command again",
+        "运行在发送它们之前停止：请再次运行同一命令",
+    ),
+    "sheet_skip_bound": ("Not sent: bound in an earlier run", "未发送：之前已绑定"),
+    "sheet_skip_bound_meaning": ("a bound row is never sent twice", "已绑定的行不会重复发送"),
+    "sheet_skip_failed": ("Not sent: refused in an earlier run", "未发送：之前被拒绝"),
+    "sheet_skip_failed_meaning": (
+        "fix the row (a changed row is sent), or pass --retry-failed",
+        "请修改该行（修改后的行会被发送），或加上 --retry-failed",
+    ),
+    "sheet_skip_unbound": ("Not sent: unbound earlier", "未发送：之前已解除绑定"),
+    "sheet_skip_unbound_meaning": (
+        "pass --rebind to bind them again",
+        "如需重新绑定，请加上 --rebind",
+    ),
+    "sheet_code_meaning": ("Meaning, what to do", "含义与处理建议"),
+    "sheet_code_0": (
+        "Success: Feishu accepted the request (a bound row: the binding was made).",
+        "成功：飞书已接受请求（已绑定的行：绑定已建立）。",
+    ),
+    "sheet_columns": ("Column (Results sheet)", "列（Results 表）"),
+    "sheet_column_input": ("(your columns)", "（您的列）"),
+    "sheet_column_input_meaning": (
+        "copied from the input file, in order, as they were",
+        "从输入文件原样复制，顺序不变",
+    ),
+    "sheet_column_row": ("the row's number in the input file", "该行在输入文件中的行号"),
+    "sheet_column_outcome": (
+        "bound, failed, invalid, duplicate, pending (not sent yet) or unbound: see above",
+        "bound（已绑定）、failed（失败）、invalid（无效）、duplicate（重复）、pending（尚未发送）"
+        "或 unbound（已解除绑定）：见上表",
+    ),
+    "sheet_column_code": (
+        "Feishu's answer code (0 is success), or the problem found in the row",
+        "飞书返回的代码（0 表示成功），或本行发现的问题",
+    ),
+    "sheet_column_msg": ("Feishu's message, or the problem in words", "飞书返回的消息，或问题说明"),
+    "sheet_column_hint": ("what to do about it", "处理建议"),
+    "sheet_column_exchange_binding_id": (
+        "the binding's id in Feishu (needed to undo it)",
+        "飞书中该绑定的 ID（解除绑定时需要）",
+    ),
+    "sheet_column_binding_status": (
+        "the calendar's sync status, as batchbind status last saw it",
+        "日历同步状态（batchbind status 最近一次查询的结果）",
+    ),
+    "sheet_column_attempts": ("how many times the row was sent", "该行发送的次数"),
+    "sheet_column_http_status": (
+        "the HTTP status of Feishu's last answer",
+        "飞书最后一次应答的 HTTP 状态码",
+    ),
+    "sheet_column_log_id": (
+        "Feishu's request id (x-tt-logid): quote it to Feishu support",
+        "飞书的请求 ID（x-tt-logid）：联系飞书技术支持时请提供",
+    ),
+    "sheet_column_updated_at": (
+        "when the row last changed (ISO 8601, UTC)",
+        "该行最后一次变化的时间（ISO 8601，UTC 时间）",
+    ),
     # the results and template files cannot be written (OutputError, InputError)
     "results_suffix": (
         "The results file must end in .xlsx or .csv, not {name!r}.",

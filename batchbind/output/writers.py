@@ -5,8 +5,10 @@ is written as `<name> [input]`, so no header appears twice and a results file re
 tells its result columns from the input's. Brackets, not parentheses: a note in parentheses is
 ignored when headers are matched, so `row (input)` would read back as `row`.
 
-`.xlsx` results have a `Results` sheet (every cell typed text, never a formula, number or link)
-and a `Summary` sheet; `.csv` results are UTF-8 with BOM with formula-looking values escaped.
+`.xlsx` results have a `Results` sheet (every cell typed text, never a formula, number or link;
+`msg` and `hint` wrapped; set up to print landscape, one page wide, the header on every page) and
+a `Summary` sheet (`output/summary.py`); `.csv` results are UTF-8 with BOM with formula-looking
+values escaped.
 Rows are streamed: xlsxwriter's constant-memory mode flushes each row to disk as it goes, so
 100,000 rows cost little memory. Every file is written to a temporary name and renamed into
 place, so a reader never sees half a file and a crash leaves the previous results intact.
@@ -18,10 +20,7 @@ import csv
 import itertools
 import os
 import secrets
-import unicodedata
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,18 @@ from xlsxwriter.exceptions import XlsxWriterException
 
 from batchbind.errors import InputError, OutputError
 from batchbind.input.cleaning import normalise_header
-from batchbind.model import RESULT_COLUMNS, Outcome, ResultRow, RunInfo
+from batchbind.model import RESULT_COLUMNS, JobFigures, Outcome, ResultRow, RunInfo
 from batchbind.output import i18n
 from batchbind.output.cells import escape_csv_cell, xlsx_safe
+from batchbind.output.summary import (
+    ONE_LINE_POINTS,
+    OUTCOME_COLOURS,
+    RowTally,
+    display_width,
+    print_setup,
+    row_height,
+    write_summary_sheet,
+)
 
 __all__ = ["OutputError", "summary_counts", "write_atomically", "write_results"]
 
@@ -54,25 +62,9 @@ _MAX_WIDTH = 60
 _MIN_WIDTH = 8
 _LOCKED_RETRIES = 100
 
-#: Light fill and dark text per outcome (Excel's "Good"/"Bad" palette and kin).
-OUTCOME_COLOURS: dict[Outcome, tuple[str, str]] = {
-    Outcome.BOUND: ("#C6EFCE", "#006100"),
-    Outcome.FAILED: ("#FFC7CE", "#9C0006"),
-    Outcome.INVALID: ("#FCD5B4", "#974706"),
-    Outcome.DUPLICATE: ("#E7E6E6", "#3A3838"),
-    Outcome.PENDING: ("#DDEBF7", "#1F4E79"),
-    Outcome.UNBOUND: ("#E4DFEC", "#5B2C6F"),
-}
-
-#: Stronger colours for the chart, where the light fills would be too pale.
-_CHART_COLOURS: dict[Outcome, str] = {
-    Outcome.BOUND: "#70AD47",
-    Outcome.FAILED: "#E0474C",
-    Outcome.INVALID: "#ED7D31",
-    Outcome.DUPLICATE: "#A5A5A5",
-    Outcome.PENDING: "#5B9BD5",
-    Outcome.UNBOUND: "#8064A2",
-}
+#: The columns that wrap, and the width (characters) they take: at least the first number, so
+#: a short message is not broken up, at most the second, a line a person reads at a glance.
+_WRAPPED: dict[str, tuple[int, int]] = {"msg": (24, 40), "hint": (30, 50)}
 
 
 def _lang(lang: str) -> str:
@@ -86,17 +78,20 @@ def write_results(
     info: RunInfo,
     *,
     lang: str = "en",
+    job: Callable[[], JobFigures] | None = None,
 ) -> Path:
     """Write the results file (`.xlsx` or `.csv`, by suffix); return the path actually written.
 
     That is `path`, or `<stem> (1)<suffix>`, `(2)`, ... when `path` is locked (open in Excel).
+    `job`, called once the last row is written, gives what the Summary says about the whole job
+    and this run beyond the counts (`run` counts it while its rows stream past).
     """
     path = Path(path)
     suffix = _check_suffix(path)
     lang = _lang(lang)
     if suffix == ".csv":
         return write_atomically(path, lambda tmp: _write_csv(tmp, columns, rows))
-    return write_atomically(path, lambda tmp: _write_xlsx(tmp, columns, rows, info, lang))
+    return write_atomically(path, lambda tmp: _write_xlsx(tmp, columns, rows, info, lang, job))
 
 
 _RESULT_NAMES = frozenset(normalise_header(name) for name in RESULT_COLUMNS)
@@ -125,32 +120,13 @@ def _check_suffix(path: Path) -> str:
     return suffix
 
 
-@dataclass(slots=True)
-class _Tally:
-    """Counts per outcome and per code, gathered while rows stream past."""
-
-    outcomes: Counter[str] = field(default_factory=Counter)
-    codes: Counter[str] = field(default_factory=Counter)
-    hints: dict[str, str] = field(default_factory=dict)  # first hint seen per code
-
-    def add(self, row: ResultRow) -> None:
-        self.outcomes[row.outcome.value] += 1
-        if row.code:
-            self.codes[row.code] += 1
-            if row.code not in self.hints:
-                self.hints[row.code] = row.hint
-
-
 def summary_counts(rows: Sequence[ResultRow]) -> tuple[dict[str, int], dict[str, int]]:
     """Rows per outcome (every outcome, zeros included) and rows per non-empty code."""
-    tally = _Tally()
+    tally = RowTally()
     for row in rows:
         tally.add(row)
-    return _outcome_counts(tally), dict(tally.codes.most_common())
-
-
-def _outcome_counts(tally: _Tally) -> dict[str, int]:
-    return {outcome.value: tally.outcomes[outcome.value] for outcome in Outcome}
+    per_outcome = {outcome.value: tally.outcomes[outcome.value] for outcome in Outcome}
+    return per_outcome, dict(tally.codes.most_common())
 
 
 # -- writing atomically ------------------------------------------------------------------------
@@ -238,35 +214,57 @@ def _write_xlsx(
     rows: Iterable[ResultRow],
     info: RunInfo,
     lang: str,
+    job: Callable[[], JobFigures] | None,
 ) -> None:
     workbook = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
     try:
         tally = _write_results_sheet(workbook, columns, rows, lang)
-        _write_summary_sheet(workbook, tally, info, lang)
+        # Only now, every row written, are the job's figures complete (they are counted as the
+        # rows stream past).
+        write_summary_sheet(workbook, tally, info, lang, job() if job else None)
     finally:
         workbook.close()
 
 
 def _write_results_sheet(
     workbook: Any, columns: Sequence[str], rows: Iterable[ResultRow], lang: str
-) -> _Tally:
+) -> RowTally:
     sheet = workbook.add_worksheet("Results")
     headers = results_header(columns)
     width = len(columns)
     outcome_col = width + RESULT_COLUMNS.index("outcome")
     msg_col = width + RESULT_COLUMNS.index("msg")
+    wrapped = {width + RESULT_COLUMNS.index(name): limits for name, limits in _WRAPPED.items()}
 
-    input_header = workbook.add_format({"bold": True, "bg_color": "#E7E6E6", "bottom": 1})
-    result_header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
+    input_header = workbook.add_format(
+        {"bold": True, "bg_color": "#E7E6E6", "bottom": 1, "valign": "top"}
+    )
+    result_header = workbook.add_format(
+        {"bold": True, "bg_color": "#DDEBF7", "bottom": 1, "valign": "top"}
+    )
     for col, name in enumerate(headers):
         sheet.write_string(0, col, _clean(name), input_header if col < width else result_header)
 
+    # `msg` and `hint` wrap within a readable width instead of running across the next columns.
+    # A row made taller by them is top-aligned, so that it still reads as one line (only those
+    # rows: a format on every cell of 100,000 rows costs a tenth of the writing time).
+    top = workbook.add_format({"valign": "top"})
+    wrap = workbook.add_format({"valign": "top", "text_wrap": True})
+    plain: list[Any] = [wrap if col in wrapped else None for col in range(len(headers))]
+    tall = [wrap if col in wrapped else top for col in range(len(headers))]
+
     iterator = iter(rows)
     sample = list(itertools.islice(iterator, _WIDTH_SAMPLE_ROWS))
+    wrap_widths: dict[int, int] = {}
     for col, chars in enumerate(_column_widths(headers, sample, width)):
-        sheet.set_column(col, col, chars)
+        if col in wrapped:
+            low, high = wrapped[col]
+            wrap_widths[col] = min(max(chars, low), high)
+            sheet.set_column(col, col, wrap_widths[col], wrap)
+        else:
+            sheet.set_column(col, col, chars)
 
-    tally = _Tally()
+    tally = RowTally()
     write = sheet.write_string
     last = 0
     for last, row in enumerate(_chain(sample, iterator), start=1):
@@ -275,13 +273,20 @@ def _write_results_sheet(
         tally.add(row)
         values = _fit(row.cells, width) + row.result_values()
         values = _xlsx_values(values, msg_col, lang)
+        height = row_height([(values[col], chars) for col, chars in wrap_widths.items()])
+        formats = plain
+        if height is not None:
+            sheet.set_row(last, height)
+            if height > ONE_LINE_POINTS:
+                formats = tall
         for col, value in enumerate(values):
             if value:  # empty cells stay blank: smaller file, and Excel's ISBLANK holds
-                write(last, col, value)
+                write(last, col, value, formats[col])
 
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(last, 1), len(headers) - 1)
     _colour_outcomes(workbook, sheet, outcome_col, max(last, 1))
+    print_setup(sheet, title_row=True)
     return tally
 
 
@@ -318,20 +323,13 @@ def _utf16_len(value: str) -> int:
     return len(value.encode("utf-16-le")) // 2
 
 
-def _display_width(value: str) -> int:
-    # East Asian wide characters take two columns in Excel's default fonts.
-    if value.isascii():
-        return len(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in value)
-
-
 def _column_widths(headers: Sequence[str], sample: Sequence[ResultRow], width: int) -> list[int]:
-    widths = [_display_width(h) + 3 for h in headers]  # room for the filter button
+    widths = [display_width(h) + 3 for h in headers]  # room for the filter button
     for row in sample:
         values = _fit(row.cells, width) + row.result_values()
         for col, value in enumerate(values):
             line = max(value.splitlines() or [""], key=len)
-            widths[col] = max(widths[col], _display_width(line) + 1)
+            widths[col] = max(widths[col], display_width(line) + 1)
     return [min(max(w, _MIN_WIDTH), _MAX_WIDTH) for w in widths]
 
 
@@ -347,106 +345,3 @@ def _colour_outcomes(workbook: Any, sheet: Any, col: int, last_row: int) -> None
             col,
             {"type": "cell", "criteria": "==", "value": f'"{outcome.value}"', "format": fmt},
         )
-
-
-def _write_summary_sheet(workbook: Any, tally: _Tally, info: RunInfo, lang: str) -> None:
-    def label(name: str) -> str:
-        return i18n.text(f"sheet_{name}", lang)
-
-    sheet = workbook.add_worksheet("Summary")
-    bold = workbook.add_format({"bold": True, "bottom": 1, "bg_color": "#E7E6E6"})
-    title = workbook.add_format({"bold": True, "font_size": 14})
-    sheet.set_column(0, 0, 30)
-    sheet.set_column(1, 1, 16)
-    sheet.set_column(2, 2, 60)
-    text = sheet.write_string
-    r = 0
-
-    def header(*names: str) -> None:
-        nonlocal r
-        for col, name in enumerate(names):
-            text(r, col, name, bold)
-        r += 1
-
-    text(r, 0, label("title"), title)
-    r += 1
-    text(r, 0, label("command"))
-    text(r, 1, _clean(info.command))
-    r += 2
-
-    header(label("outcomes"), label("rows"), label("meaning"))
-    first_outcome = r
-    for outcome in Outcome:
-        fill, font = OUTCOME_COLOURS[outcome]
-        text(r, 0, outcome.value, workbook.add_format({"bg_color": fill, "font_color": font}))
-        sheet.write_number(r, 1, tally.outcomes[outcome.value])
-        text(r, 2, i18n.text(f"outcome_{outcome.value}", lang))
-        r += 1
-    last_outcome = r - 1
-    text(r, 0, label("total"), workbook.add_format({"bold": True}))
-    sheet.write_number(r, 1, sum(tally.outcomes.values()))
-    r += 2
-
-    header(label("codes"), label("rows"), label("hint"))
-    if not tally.codes:
-        text(r, 0, label("none"))
-        r += 1
-    for code, count in tally.codes.most_common():
-        text(r, 0, _clean(code))
-        sheet.write_number(r, 1, count)
-        if tally.hints.get(code):
-            text(r, 2, _clean(tally.hints[code]))
-        r += 1
-    r += 1
-
-    header(label("run"), label("value"))
-    run_facts = [
-        (label("started"), info.started_at),
-        (label("ended"), info.ended_at),
-        (label("duration"), _duration(info.duration_s)),
-        (label("requests"), info.requests_sent),
-        (label("throttled"), info.throttled),
-        (label("rate"), round(info.achieved_per_minute, 1)),
-        (label("journal"), info.journal or label("none")),
-    ]
-    for fact, value in run_facts:
-        text(r, 0, fact)
-        if isinstance(value, str):
-            text(r, 1, _clean(value))
-        else:
-            sheet.write_number(r, 1, value)
-        r += 1
-    r += 1
-
-    header(label("settings"), label("value"))
-    for key, value in info.settings.items():
-        text(r, 0, _clean(key))
-        text(r, 1, _clean(value))
-        r += 1
-
-    _add_outcome_chart(workbook, sheet, first_outcome, last_outcome, label("chart"))
-
-
-def _duration(seconds: float) -> str:
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d} ({seconds:.1f} s)"
-
-
-def _add_outcome_chart(workbook: Any, sheet: Any, first: int, last: int, name: str) -> None:
-    # A column chart rather than a pie: outcomes with no rows are simply absent, where a pie
-    # would stack their zero labels on top of each other.
-    chart = workbook.add_chart({"type": "column"})
-    chart.add_series(
-        {
-            "name": name,
-            "categories": ["Summary", first, 0, last, 0],
-            "values": ["Summary", first, 1, last, 1],
-            "points": [{"fill": {"color": _CHART_COLOURS[outcome]}} for outcome in Outcome],
-            "data_labels": {"value": True},
-        }
-    )
-    chart.set_title({"name": name})
-    chart.set_legend({"none": True})
-    sheet.insert_chart(1, 3, chart, {"x_offset": 10})
