@@ -448,3 +448,20 @@ def test_a_read_only_journal_is_one_sentence_and_exit_2_not_damaged(
     again = read_only(folder, "report", "--state", journal, "--out", tmp_path / "again.csv")
     assert again.returncode == 0, again.stderr
     assert read_results(tmp_path / "again.csv") == read_results(tmp_path / "r.csv")
+
+
+def test_a_journal_of_the_first_schema_gains_the_notifications_table(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    Journal(path, tenant="t").close()
+    with sqlite3.connect(path) as db:  # as version 1 left it
+        db.execute("DROP TABLE notifications")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.close()
+
+    with Journal(path, tenant="t") as journal:
+        journal.record_notification(None, target="x", delivered=False, why="test")
+        assert journal.notifications()[0]["why"] == "test"
+    with sqlite3.connect(path) as db:
+        version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    db.close()
+    assert int(version[0]) == SCHEMA_VERSION == 2

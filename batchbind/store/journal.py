@@ -28,7 +28,8 @@ from batchbind.model import Binding
 from batchbind.store.lock import ProcessLock, journal_lock
 from batchbind.store.paths import private_folder
 
-SCHEMA_VERSION = 1
+#: 1: rows, attempts, runs, run_rows. 2: notifications (the bot messages sent after a run).
+SCHEMA_VERSION = 2
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,40 @@ CREATE TABLE IF NOT EXISTS run_rows (
     data BLOB NOT NULL  -- zlib-compressed JSON: [[row, key, disposition, cells, fixed], ...]
 );
 """
+
+#: What each schema version adds to the one before, applied in order by `_migrate`. Only ever
+#: additions, so a journal of any older version keeps every row it holds.
+_MIGRATIONS: dict[int, str] = {
+    2: """
+CREATE TABLE IF NOT EXISTS notifications (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER,
+    at TEXT NOT NULL,
+    os_user TEXT NOT NULL,
+    target TEXT NOT NULL,  -- masked: the webhook's host and the start of its id, or chat:<id>
+    delivered INTEGER NOT NULL,
+    code TEXT NOT NULL DEFAULT '',
+    why TEXT NOT NULL DEFAULT '',
+    tries INTEGER NOT NULL DEFAULT 0
+);
+""",
+}
+
+
+def _stored_version(db: sqlite3.Connection) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """Bring a journal of schema `version` (1 for a new one) up to `SCHEMA_VERSION`."""
+    for step in range(max(version, 1) + 1, SCHEMA_VERSION + 1):
+        db.executescript(_MIGRATIONS[step])
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (str(SCHEMA_VERSION),),
+    )
 
 
 class State(StrEnum):
@@ -279,12 +314,9 @@ class Journal:
                 db.execute("PRAGMA journal_mode=DELETE")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=5000")
-            self._check_kind(db)
+            existed = self._check_kind(db)
             db.executescript(_SCHEMA)
-            db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
+            _migrate(db, _stored_version(db) if existed else 1)
             return db
         except BaseException as exc:
             if db is not None:
@@ -333,8 +365,7 @@ class Journal:
         if not found and others:
             raise JournalError.of("journal_foreign", path=self.path)
         if found:
-            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            version = int(row[0]) if row else 0
+            version = _stored_version(db)
             if version > SCHEMA_VERSION:
                 raise JournalError.of("journal_newer", path=self.path, version=version)
         return bool(found)
@@ -475,8 +506,44 @@ class Journal:
                 "(SELECT id FROM runs))",
                 (before,),
             ).rowcount
+            db.execute(
+                "DELETE FROM notifications WHERE at <= ? AND (run_id IS NULL OR run_id NOT IN "
+                "(SELECT id FROM runs))",
+                (before,),
+            )
         self._db.execute("VACUUM")  # personal data must really leave the file
         return len(ids), attempts
+
+    # -- notifications ----------------------------------------------------------------------
+
+    def record_notification(
+        self,
+        run_id: int | None,
+        *,
+        target: str,
+        delivered: bool,
+        code: str = "",
+        why: str = "",
+        tries: int = 0,
+    ) -> None:
+        """Keep one bot message's fate for audit: where to (masked: never a whole webhook URL or
+        a secret), whether it arrived, and if not, Feishu's code and why."""
+        self._db.execute(
+            "INSERT INTO notifications (run_id, at, os_user, target, delivered, code, why, tries) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, now_iso(), self._user, target, int(delivered), code, why, tries),
+        )
+
+    def notifications(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        """The messages recorded (for one run, or all), oldest first."""
+        where, args = ("WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
+        cur = self._db.execute(
+            "SELECT run_id, at, os_user, target, delivered, code, why, tries FROM notifications "
+            f"{where} ORDER BY id",
+            args,
+        )
+        names = ("run_id", "at", "os_user", "target", "delivered", "code", "why", "tries")
+        return [dict(zip(names, r, strict=True)) for r in cur]
 
     # -- rows -------------------------------------------------------------------------------
 
