@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from batchbind.sandbox.bindings import BindingEndpoints
+from batchbind.sandbox.bots import BotEndpoints
 from batchbind.sandbox.chaos import Delays, Dice, FaultPlan, LogIds
 from batchbind.sandbox.contact import ContactEndpoints
 from batchbind.sandbox.limits import RateLimiter, Verdict
@@ -100,6 +101,8 @@ class Emulator:
         self.routes += self._contact.routes()
         self._oauth = OAuthEndpoints(scenario)
         self.routes += self._oauth.routes()
+        self._bots = BotEndpoints(scenario, wall_clock)
+        self.routes += self._bots.routes()
         self._started = time.monotonic()
         self._save_interval = SAVE_INTERVAL_S
         self.shutdown_requested: asyncio.Event | None = None
@@ -340,6 +343,8 @@ class Emulator:
             return Answer(200, {"requests": self.requests()})
         if method == "GET" and path == "/_sandbox/held":
             return Answer(200, {"held": self.held()})
+        if method == "GET" and path == "/_sandbox/messages":
+            return Answer(200, {"messages": self._bots.received})
         if method == "POST" and path in ("/_sandbox/shutdown", "/_sandbox/release"):
             # A page in a browser may post here without asking first, but cannot add this header.
             wanted = f"Bearer {self.info()['token']}"

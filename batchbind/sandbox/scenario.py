@@ -291,6 +291,52 @@ class Scopes:
         _check(self.code in SCOPE_CODES, f"scopes.code must be one of {codes}")
 
 
+#: The answers of a custom bot's webhook the shared docs name (section "Messages to a group").
+HOOK_REFUSALS = ("bad_request", "bad_hook", "keyword", "ip_not_allowed")
+
+
+@dataclass(frozen=True)
+class Hook:
+    """One custom bot's webhook, `/open-apis/bot/v2/hook/<id>`.
+
+    With a `secret`, a message must carry `timestamp` (within an hour of now) and its `sign`, else
+    19021. `frequency_limited` answers the next N messages 11232; `refuse` answers every message
+    with one of the other documented codes (9499, 19001, 19024, 19022).
+    """
+
+    id: str
+    secret: str = ""
+    frequency_limited: int = 0
+    refuse: str = ""
+
+    def __post_init__(self) -> None:
+        _check(bool(self.id), "bots.hooks.id must not be empty")
+        _non_negative("bots.hooks", "frequency_limited", self.frequency_limited)
+        _check(
+            self.refuse in ("", *HOOK_REFUSALS),
+            f"bots.hooks.refuse must be one of {', '.join(HOOK_REFUSALS)}",
+        )
+
+
+@dataclass(frozen=True)
+class Bots:
+    """Group messages: custom-bot webhooks and the app's own bot (`im/v1/messages`).
+
+    A hook id nobody declared is a bot without a secret when `any_hook` is true (a rehearsal
+    with any URL works), else 19001. The app's bot is in the `chats` listed (every chat when the
+    list is empty). Feishu does not document the HTTP status of a webhook's refusals: the sandbox
+    answers them with `refusal_http` (200 unless a scenario says otherwise).
+    """
+
+    hooks: tuple[Hook, ...] = ()
+    any_hook: bool = True
+    chats: tuple[str, ...] = ()
+    refusal_http: int = 200
+
+    def __post_init__(self) -> None:
+        _check(100 <= self.refusal_http <= 599, "bots.refusal_http must be an HTTP status")
+
+
 def _default_tokens() -> dict[str, str]:
     return {SANDBOX_TOKEN: "super_admin"}
 
@@ -311,6 +357,7 @@ class Scenario:
     directory: Directory = field(default_factory=Directory)
     oauth: OAuth = field(default_factory=OAuth)
     scopes: Scopes = field(default_factory=Scopes)
+    bots: Bots = field(default_factory=Bots)
 
     def __post_init__(self) -> None:
         roles = (*TOKEN_ROLES, *RUN_WIDE_ROLES)
