@@ -14,6 +14,7 @@ from batchbind.cli.bind import run, template, validate_cmd
 from batchbind.cli.doctor import doctor
 from batchbind.cli.journal import journal, report
 from batchbind.cli.lifecycle import resolve, status, unbind
+from batchbind.cli.notify import notify
 from batchbind.cli.sandbox import sandbox
 
 
@@ -28,7 +29,7 @@ def cli() -> None:
     """
 
 
-for command in (run, validate_cmd, template, sandbox, report, journal, auth, doctor):
+for command in (run, validate_cmd, template, sandbox, report, journal, auth, doctor, notify):
     cli.add_command(command)
 for command in (status, unbind, resolve):  # the binding lifecycle
     cli.add_command(command)

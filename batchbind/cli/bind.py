@@ -25,10 +25,12 @@ from batchbind.cli.common import (
     say,
     setup,
 )
+from batchbind.cli.notify import ending, notifying
 from batchbind.errors import BatchbindError, InputError
 from batchbind.jobs.plan import Disposition
 from batchbind.jobs.run import JobResult, RunSettings, run_job, validate_job
 from batchbind.model import Outcome
+from batchbind.notify.summary import from_run
 from batchbind.output import i18n
 from batchbind.store.paths import default_journal, default_results
 
@@ -62,6 +64,7 @@ Examples:
 @force_option
 @pacing_options
 @global_options
+@notifying("run")
 @friendly_errors
 def run(input_path: Path, **kw: Any) -> None:
     """Validate INPUT, bind every valid row, and write the results spreadsheet."""
@@ -89,6 +92,7 @@ def run(input_path: Path, **kw: Any) -> None:
         progress=not kw["quiet"] and not kw["as_json"],
     )
     result = run_job(settings, notify=say)
+    ending().done(lambda journal: from_run(result, settings, journal), base_url=found.base_url)
     _report_run(result, settings, as_json=kw["as_json"], quiet=kw["quiet"])
     sys.exit(result.exit_code)
 

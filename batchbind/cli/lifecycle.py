@@ -23,6 +23,7 @@ from batchbind.cli.common import (
     say,
     setup,
 )
+from batchbind.cli.notify import ending, notifying
 from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu.client import resolve_base_url, tenant_host
 from batchbind.jobs.resolve import ResolveSettings, Status, resolve_job
@@ -31,6 +32,7 @@ from batchbind.jobs.status import status_job
 from batchbind.jobs.unbind import unbind_job
 from batchbind.jobs.view import LifecycleSettings, Written, read_view
 from batchbind.model import UserIdType
+from batchbind.notify.summary import from_status, from_unbind
 from batchbind.output import i18n
 from batchbind.store.journal import Journal
 from batchbind.store.paths import default_journal
@@ -156,6 +158,7 @@ Examples:
 )
 @pacing_options
 @global_options
+@notifying("status")
 @friendly_errors
 def status(results_path: Path, **kw: Any) -> None:
     """Ask Feishu for the sync status of every bound row of RESULTS and update it.
@@ -173,6 +176,7 @@ def status(results_path: Path, **kw: Any) -> None:
         max_interval_s=kw["max_interval"],
         notify=say,
     )
+    ending().done(lambda _journal: from_status(result, settings), base_url=settings.base_url)
     out = not kw["as_json"]
     tally = result.by_status
     detail = ", ".join(f"{s} {n}" for s, n in sorted(tally.items(), key=_status_order)) or "-"
@@ -276,6 +280,7 @@ def has_terminal() -> bool:
 @click.option("--dry-run", is_flag=True, help="Only list what would be undone.")
 @pacing_options
 @global_options
+@notifying("unbind")
 @friendly_errors
 def unbind(results_path: Path, **kw: Any) -> None:
     """Undo the bindings of the bound rows of RESULTS (a rollback), after confirmation.
@@ -318,6 +323,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
     for line in listing:
         say(line, err=not out or kw["as_json"])
     if not targets or kw["dry_run"]:
+        ending().nothing_done()
         say(i18n.text("unbind_nothing" if not targets else "unbind_dry_run", lang), err=not out)
         if kw["as_json"]:
             _echo_json(
@@ -342,12 +348,14 @@ def unbind(results_path: Path, **kw: Any) -> None:
         except click.Abort:  # Ctrl-C or end of input at the question: nothing was done
             confirmed = False
         if not confirmed:
+            ending().nothing_done()
             raise InputError.of("unbind_declined")
     # Exactly the rows listed above: the journal may have changed while the question waited.
     listed = frozenset(b.key for b in targets)
     result = unbind_job(
         settings, view, selection, reason=kw["reason"], confirmed=listed, notify=say
     )
+    ending().done(lambda _journal: from_unbind(result, settings), base_url=settings.base_url)
     lines = [i18n.text("unbind_done", lang, unbound=result.unbound, failed=len(result.failed))]
     for row, msg in sorted(result.failed.items())[:EXAMPLES]:
         lines.append("  " + i18n.text("row_msg", lang, row=row, msg=msg))

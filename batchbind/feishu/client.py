@@ -41,6 +41,7 @@ DOMAINS = {"feishu": "https://open.feishu.cn", "lark": "https://open.larksuite.c
 BINDINGS_PATH = "/open-apis/calendar/v4/exchange_bindings"
 TENANT_TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
 LOOKUP_PATH = "/open-apis/contact/v3/users/batch_get_id"
+MESSAGES_PATH = "/open-apis/im/v1/messages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +298,21 @@ class FeishuClient:
             return dataclasses.replace(answer, code=None, msg="no tenant_access_token in answer")
         return dataclasses.replace(
             answer, data={"tenant_access_token": token, "expire": body.get("expire")}
+        )
+
+    # -- messages to a group (`batchbind.notify`) -------------------------------------------------
+
+    async def post_to_hook(self, path: str, body: dict[str, Any]) -> Answer:
+        """Post to a custom bot's webhook on this origin: its URL is the credential, no token."""
+        answer, _ = await self._post_without_token(path, body)
+        return answer
+
+    async def send_message(self, chat_id: str, msg_type: str, content: str, uuid: str) -> Answer:
+        """Post as the app's bot into a chat (this client holds a tenant token); `uuid` makes a
+        second send of the same message within the hour a no-op."""
+        body = {"receive_id": chat_id, "msg_type": msg_type, "content": content, "uuid": uuid}
+        return await self._request(
+            "POST", MESSAGES_PATH, params={"receive_id_type": "chat_id"}, body=body
         )
 
     async def batch_get_id(self, emails: list[str], *, include_resigned: bool = True) -> Answer:

@@ -136,6 +136,7 @@ class StatusResult:
     timed_out: bool = False
     unknown_rows: int = 0
     duration_s: float = 0.0
+    run_id: int | None = None  # the journal's record of this run
 
 
 def _tally(scope: list[BoundRow], journal: Journal, poller: StatusPoller | None) -> Counter[str]:
@@ -225,7 +226,9 @@ def status_job(
     view = read_view(settings, tenant)
     settings.check_out()
     with Journal(settings.state, tenant=tenant) as journal:
-        journal.start_run("status", input_name=str(settings.input), settings=settings.public())
+        run_id = journal.start_run(
+            "status", input_name=str(settings.input), settings=settings.public()
+        )
         states = journal.states()
         scope = view.bound(states)
         poller: StatusPoller | None = None
@@ -269,4 +272,5 @@ def status_job(
         timed_out=timed_out,
         unknown_rows=view.unknown_rows(states),
         duration_s=time.time() - started,
+        run_id=run_id,
     )

@@ -121,6 +121,7 @@ class UnbindResult:
     failed: dict[int, str]  # physical row -> message
     stats: PoolStats | None
     duration_s: float
+    run_id: int | None = None  # the journal's record of this run
 
 
 def unbind_job(
@@ -142,7 +143,7 @@ def unbind_job(
     settings.check_out()
     with Journal(settings.state, tenant=tenant) as journal:
         public = {**settings.public(), "reason": reason}
-        journal.start_run("unbind", input_name=str(settings.input), settings=public)
+        run_id = journal.start_run("unbind", input_name=str(settings.input), settings=public)
         # Chosen again under the lock: another process may have changed the journal meanwhile.
         choice = choose(view, journal.states(), selection, settings)
         # Rows bound since the list was shown were not agreed to: they stay bound. Rows undone
@@ -189,4 +190,5 @@ def unbind_job(
         failed=not_undone,
         stats=stats,
         duration_s=time.time() - started,
+        run_id=run_id,
     )

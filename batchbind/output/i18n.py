@@ -182,6 +182,135 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Stopping… (press Ctrl-C again to abandon in-flight requests)",
         "正在停止……（再按一次 Ctrl-C 放弃进行中的请求）",
     ),
+    # messages to a group after a run: the card, and the lines about it (issue 15, --notify)
+    "notify_title": ("{ending} · {command} {source}", "{ending} · {command} {source}"),
+    "notify_end_run_0": ("All bound", "全部已绑定"),
+    "notify_end_run_1": ("Some rows need a person", "部分行需要人工处理"),
+    "notify_end_run_4": (
+        "Run again later: some rows can still bind",
+        "请稍后再运行：部分行仍可能绑定成功",
+    ),
+    "notify_end_status_0": ("Every calendar has synced", "所有日历均已同步"),
+    "notify_end_status_1": ("Some calendars failed to sync", "部分日历同步失败"),
+    "notify_end_status_4": ("Still syncing: ask again later", "仍在同步：请稍后再查询"),
+    "notify_end_unbind_0": ("All undone", "全部已解除绑定"),
+    "notify_end_unbind_1": ("Some bindings could not be undone", "部分绑定未能解除"),
+    "notify_end_2": ("Refused: nothing was sent", "已拒绝：未发送任何请求"),
+    "notify_end_3": (
+        "Stopped: needs a person before it can go on",
+        "已停止：需要人工处理后才能继续",
+    ),
+    "notify_end_70": ("Internal error", "内部错误"),
+    "notify_end_75": (
+        "Not run: another batchbind process holds the journal",
+        "未运行：另一个 batchbind 进程正在使用绑定记录",
+    ),
+    "notify_end_130": ("Interrupted (Ctrl-C)", "已中断（Ctrl-C）"),
+    "notify_end_143": ("Interrupted (stopped by the system)", "已中断（被系统终止）"),
+    "notify_end_other": ("Ended with exit code {code}", "以退出码 {code} 结束"),
+    "notify_where": ("Tenant {tenant} · exit code {code}", "租户 {tenant} · 退出码 {code}"),
+    "notify_this_run": (
+        "This run: {sent} sent, {bound} bound now, {throttled} answered 429, {duration}",
+        "本次运行：发送 {sent} 个请求，新绑定 {bound} 行，{throttled} 个被限流（429），用时 {duration}",
+    ),
+    "notify_this_run_requests": (
+        "This run: {sent} requests, {throttled} answered 429, {duration}",
+        "本次运行：{sent} 个请求，{throttled} 个被限流（429），用时 {duration}",
+    ),
+    "notify_why": ("Why: {reason}", "原因：{reason}"),
+    "notify_todo": ("What to do: {hint}", "处理方法：{hint}"),
+    "notify_pending": (
+        "{count} rows are pending: running the same command again continues.",
+        "{count} 行待发送：重新运行同一命令即可继续。",
+    ),
+    "notify_causes": ("Rows that need a person:", "需要人工处理的行："),
+    "notify_cause": (
+        "{count} × {code}: {hint} (rows {rows})",
+        "{count} 行 · {code}：{hint}（第 {rows} 行）",
+    ),
+    "notify_more_causes": (
+        "and {causes} more causes ({rows} rows): see the results file",
+        "另有 {causes} 种原因（{rows} 行）：请查看结果文件",
+    ),
+    "notify_results": ("Results: {path}", "结果文件：{path}"),
+    "notify_sent": ("Notified {target}.", "已通知 {target}。"),
+    "notify_failed": (
+        "Notification to {target} failed: {why} (the exit code is unchanged).",
+        "向 {target} 发送通知失败：{why}（退出码不受影响）。",
+    ),
+    "notify_not_recorded": (
+        "The notification could not be recorded in the journal: {error}",
+        "通知结果无法写入绑定记录：{error}",
+    ),
+    "notify_unusable_target": ("a --notify value", "一个 --notify 值"),
+    "notify_why_no_answer": ("no answer ({error})", "没有应答（{error}）"),
+    "notify_why_code": ("Feishu answered {code} ({msg})", "飞书返回 {code}（{msg}）"),
+    "notify_why_9499": (
+        "the webhook refused the message as a bad request (9499)",
+        "webhook 认为请求格式有误（9499）",
+    ),
+    "notify_why_19001": (
+        "the webhook does not exist (19001): check the URL, or add the bot to the group again",
+        "webhook 不存在（19001）：请检查 URL，或重新把机器人添加到群中",
+    ),
+    "notify_why_19021": (
+        "the signature was refused (19021): check BATCHBIND_NOTIFY_SECRET (or the stored "
+        "secret) and this computer's clock",
+        "签名校验失败（19021）：请检查 BATCHBIND_NOTIFY_SECRET（或已保存的密钥）以及本机时间",
+    ),
+    "notify_why_19022": (
+        "this computer's IP address is not allowed by the bot (19022)",
+        "机器人的 IP 白名单不包含本机地址（19022）",
+    ),
+    "notify_why_19024": (
+        "the message lacks the bot's keyword (19024): remove the keyword check or use a secret",
+        "消息不含机器人设置的关键词（19024）：请取消关键词校验或改用签名校验",
+    ),
+    "notify_why_11232": (
+        "the bot is frequency limited (11232), still after waiting",
+        "机器人发送频率受限（11232），等待后仍未成功",
+    ),
+    "notify_why_no_app": (
+        "chat: needs the app's ID and secret (FEISHU_APP_ID and FEISHU_APP_SECRET, or stored "
+        "with the profile)",
+        "chat: 需要应用的 ID 和密钥（FEISHU_APP_ID 和 FEISHU_APP_SECRET，或保存在配置档案中）",
+    ),
+    "notify_why_tenant_token": (
+        "the app's tenant token was refused: {why}",
+        "无法获取应用的 tenant token：{why}",
+    ),
+    "notify_why_interrupted": ("interrupted while posting", "发送通知时被中断"),
+    "notify_bad_url": (
+        "{url} is not a custom bot's webhook URL (https://open.feishu.cn/open-apis/bot/v2/hook/<id>)",
+        "{url} 不是自定义机器人的 webhook URL（https://open.feishu.cn/open-apis/bot/v2/hook/<id>）",
+    ),
+    "notify_plain_http": (
+        "{url}: a webhook URL must start with https:// (http:// only on this computer)",
+        "{url}：webhook URL 必须以 https:// 开头（仅本机地址可用 http://）",
+    ),
+    "notify_other_host": (
+        "{url}: webhooks are on {hosts}",
+        "{url}：webhook 只能位于 {hosts}",
+    ),
+    "notify_bad_chat": (
+        "{value} does not name a chat (chat:<chat_id>, e.g. chat:oc_xxxx)",
+        "{value} 不是有效的群聊（chat:<chat_id>，例如 chat:oc_xxxx）",
+    ),
+    "notify_added": (
+        "Every run of profile {profile} now posts to {target} ({signed}).",
+        "配置档案 {profile} 的每次运行都会通知 {target}（{signed}）。",
+    ),
+    "notify_signed": ("signed", "带签名"),
+    "notify_unsigned": ("no signing secret", "无签名密钥"),
+    "notify_none_stored": (
+        "No notification targets are stored for profile {profile}.",
+        "配置档案 {profile} 没有保存通知目标。",
+    ),
+    "notify_removed": ("{count} targets removed.", "已移除 {count} 个通知目标。"),
+    "notify_remove_what": (
+        "Name the target to remove, or use --all.",
+        "请指定要移除的通知目标，或使用 --all。",
+    ),
     # tokens: renewal during a run, profiles, the circuit breaker (issue 5)
     "refresh_login_hint": (
         "Run 'batchbind auth login{option}', then run the same command again: rows are pending.",
