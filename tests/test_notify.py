@@ -122,20 +122,24 @@ def test_a_run_posts_one_signed_card_with_its_counts_and_causes(
     assert "1 × invalid_email:" in text and "(rows 9)" in text
     assert f"Results: {tmp_path / 'team-sheet.results.xlsx'}" in text
     assert "@corp.example" not in json.dumps(message)  # no e-mail address goes to the group
-    assert "Notified 127.0.0.1:" in done.stderr and HOOK_ID not in done.stderr
+    assert "Notified: 127.0.0.1:" in done.stderr and HOOK_ID not in done.stderr
     [record] = notifications(tmp_path / "journal.sqlite")
     assert record["delivered"] == 1 and record["code"] == "0" and record["tries"] == 1
     assert record["run_id"] == 1 and HOOK_ID not in record["target"]
 
-    again = run_cli(
-        *run_args(source, sandbox, tmp_path, "--notify", hook_url(sandbox), "--lang", "zh"),
+    again = run_cli(  # from the sheet's folder, named without one
+        *run_args(
+            Path(source.name), sandbox, tmp_path, "--notify", hook_url(sandbox), "--lang", "zh"
+        ),
         env={"BATCHBIND_NOTIFY_SECRET": SECRET},
+        cwd=tmp_path,
     )
 
     assert again.returncode == 1, again.stderr
     latest = card_text(messages(sandbox)[-1]["card"])
     assert latest.splitlines()[0] == "部分行需要人工处理 · run team-sheet.csv"
     assert "本次运行：发送 0 个请求，新绑定 0 行" in latest  # bound earlier: nothing sent again
+    assert f"结果文件：{tmp_path / 'team-sheet.results.xlsx'}" in latest  # where, from anywhere
 
 
 def test_a_stopped_run_says_why_what_to_do_and_that_rows_are_pending(
@@ -309,7 +313,7 @@ def test_the_app_bot_posts_to_a_chat_with_a_tenant_token(
     [message] = messages(sandbox)
     assert message["via"] == "app" and message["chat_id"] == "oc_migration"
     assert "bound 5, failed 2, invalid 1" in card_text(message["card"])
-    assert "Notified chat:oc_migration." in done.stderr
+    assert "Notified: chat:oc_migration" in done.stderr
     assert "Notification to chat:oc_elsewhere failed: Feishu answered 230002" in done.stderr
     tokens = [r for r in sandbox.requests() if r["endpoint"] == "tenant_token"]
     assert len(tokens) == 2  # one tenant token per chat message

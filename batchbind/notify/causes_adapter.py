@@ -2,14 +2,15 @@
 
 ADAPTER: another branch (`terminal`, issue 13 item 9) is writing the one grouping of "rows that
 need a person by cause" in `batchbind/output/causes.py`, for the end of `run` in the terminal.
-When it is on main, `group_causes` below becomes a call to it (one line); nothing else in
+When it is on main, this module becomes `from batchbind.output.causes import group_causes` (its
+`CauseGroup` has the same `key`, `code`, `hint`, `count` and `rows`); nothing else in
 `batchbind.notify` groups rows. Until then this is the smallest grouping that serves the card:
 invalid rows and rows Feishu refused for good, by code, the biggest group first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from batchbind.feishu.codes import Kind, classify
@@ -46,21 +47,19 @@ def needs_a_person(row: ResultRow) -> bool:
     return classify(None, code).kind not in _LATER if code is not None else False
 
 
-def group_causes(
-    rows: Iterable[ResultRow], *, needs: Callable[[ResultRow], bool] = needs_a_person
-) -> list[Cause]:
-    """The causes of the rows `needs` picks, biggest first (ties: the earliest row first)."""
+def group_causes(results: Iterable[ResultRow], *, keep: int = FIRST_ROWS) -> tuple[Cause, ...]:
+    """The causes of the rows that need a person, biggest first (ties: the earliest row first)."""
     found: dict[str, tuple[str, str, list[int], list[int]]] = {}
-    for row in rows:
-        if not needs(row):
+    for row in results:
+        if not needs_a_person(row):
             continue
         key = f"{row.outcome.value}:{row.code}"
         entry = found.setdefault(key, (row.code, row.hint, [0], []))
         entry[2][0] += 1
-        if len(entry[3]) < FIRST_ROWS:
+        if len(entry[3]) < keep:
             entry[3].append(row.row)
     causes = [
         Cause(key=k, code=code, hint=hint, count=n[0], rows=tuple(first))
         for k, (code, hint, n, first) in found.items()
     ]
-    return sorted(causes, key=lambda c: (-c.count, c.rows[0] if c.rows else 0))
+    return tuple(sorted(causes, key=lambda c: (-c.count, c.rows[0] if c.rows else 0)))

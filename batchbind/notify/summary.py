@@ -7,7 +7,7 @@ row's e-mail addresses (the card masks any address that slips into a server's te
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from batchbind.errors import BatchbindError
@@ -100,7 +100,7 @@ def from_run(result: JobResult, settings: RunSettings, journal: Journal | None) 
     skipped = dict(result.plan.counts(sending=False)) if result.plan is not None else {}
     causes: tuple[Cause, ...] = ()
     if journal is not None and result.run_id is not None:
-        causes = tuple(group_causes(run_rows(journal, result.run_id, lang)))
+        causes = group_causes(run_rows(journal, result.run_id, lang))
     stats = result.stats
     reason, hint = _stop(stats)
     return RunSummary(
@@ -118,7 +118,7 @@ def from_run(result: JobResult, settings: RunSettings, journal: Journal | None) 
         stop_reason=reason,
         stop_hint=hint,
         pending=result.counts.pending,
-        results=str(result.results_path) if result.results_path else "",
+        results=str(result.results_path.resolve()) if result.results_path else "",
         run_id=result.run_id,
     )
 
@@ -154,7 +154,7 @@ def from_status(result: StatusResult, settings: LifecycleSettings) -> RunSummary
         stop_reason=reason,
         stop_hint=stop_hint,
         pending=len(result.unchecked),
-        results="" if result.written.error else str(result.written.path),
+        results="" if result.written.error else str(result.written.path.resolve()),
         run_id=result.run_id,
     )
 
@@ -162,8 +162,9 @@ def from_status(result: StatusResult, settings: LifecycleSettings) -> RunSummary
 def from_unbind(result: UnbindResult, settings: LifecycleSettings) -> RunSummary:
     """`unbind`'s ending: undone and not undone; the rows not undone, by code, are the causes."""
     failed = set(result.failed)
+    # A row not undone is still bound in the results file; for this command it failed.
     causes = group_causes(
-        (r for r in result.written.results if r.row in failed), needs=lambda _r: True
+        replace(r, outcome=Outcome.FAILED) for r in result.written.results if r.row in failed
     )
     reason, hint = _stop(result.stats)
     counts = (("unbound", result.unbound), ("failed", len(result.failed)))
@@ -177,9 +178,9 @@ def from_unbind(result: UnbindResult, settings: LifecycleSettings) -> RunSummary
         sent=result.stats.requests if result.stats else 0,
         throttled=result.stats.throttled if result.stats else 0,
         duration_s=result.duration_s,
-        causes=tuple(causes),
+        causes=causes,
         stop_reason=reason,
         stop_hint=hint,
-        results="" if result.written.error else str(result.written.path),
+        results="" if result.written.error else str(result.written.path.resolve()),
         run_id=result.run_id,
     )

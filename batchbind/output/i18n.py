@@ -233,7 +233,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "另有 {causes} 种原因（{rows} 行）：请查看结果文件",
     ),
     "notify_results": ("Results: {path}", "结果文件：{path}"),
-    "notify_sent": ("Notified {target}.", "已通知 {target}。"),
+    "notify_sent": ("Notified: {target}", "已通知：{target}"),
     "notify_failed": (
         "Notification to {target} failed: {why} (the exit code is unchanged).",
         "向 {target} 发送通知失败：{why}（退出码不受影响）。",
