@@ -20,13 +20,14 @@ from typing import Any
 
 import click
 
+from batchbind.auth import redact
 from batchbind.cli.common import F, friendly_errors, say
 from batchbind.errors import InputError
 from batchbind.feishu.client import resolve_base_url, tenant_host
 from batchbind.notify.config import SECRET_ENV, NotifyConfig, Stored, load_config, save_config
 from batchbind.notify.post import Announce, announce_end
 from batchbind.notify.summary import RunSummary, refusal
-from batchbind.notify.targets import parse_target
+from batchbind.notify.targets import parse_target, register_hook_id
 from batchbind.output import i18n
 from batchbind.store.journal import Journal
 from batchbind.store.paths import default_journal
@@ -91,6 +92,10 @@ def notifying(command: str) -> Callable[[F], F]:
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(*args: Any, **kw: Any) -> Any:
+            # Known from the start, so no log line of the whole command can show it.
+            redact.register(os.environ.get(SECRET_ENV, "").strip())
+            for value in kw.get("notify_targets") or ():
+                register_hook_id(value)
             current = Ending(command)
             token = _ENDING.set(current)
             try:

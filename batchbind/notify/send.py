@@ -28,7 +28,7 @@ from batchbind.feishu.client import Answer, FeishuClient
 from batchbind.feishu.retry import ONE_CHECK, Backoff, Retrying, Verdict, unanswered
 from batchbind.notify.card import safe
 from batchbind.notify.sign import sign
-from batchbind.notify.targets import Target
+from batchbind.notify.targets import Target, register_hook_id
 from batchbind.output import i18n
 
 #: The webhook's frequency limit (shared docs: 100/min and 5/s per bot).
@@ -109,7 +109,7 @@ async def _to_hook(
     target: Target, msg_type: str, message: dict[str, Any] | str, sending: Sending
 ) -> Delivery:
     parts = urlsplit(target.url)
-    redact.register(parts.path.rsplit("/", 1)[-1])  # the hook id is the credential
+    register_hook_id(target.url)
     secret = sending.secret(target)
     redact.register(secret)
     key = "card" if msg_type == "interactive" else "content"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from batchbind.auth import redact
 from batchbind.errors import InputError
 from batchbind.feishu.network import is_loopback
 
@@ -37,6 +38,22 @@ class Target:
         parts = urlsplit(self.url)
         hook_id = parts.path[len(HOOK_PREFIX) :]
         return f"{parts.netloc}{HOOK_PREFIX}{hook_id[:4]}…"
+
+
+def hook_id_of(text: str) -> str:
+    """The webhook id in a --notify value ("" for none)."""
+    return text.partition(HOOK_PREFIX)[2].split("?")[0].strip("/ ")
+
+
+def register_hook_id(text: str) -> None:
+    """Scrub a webhook's id from every line batchbind writes: whoever has it can post.
+
+    Feishu's ids are UUIDs; a short one (a sandbox rehearsal's `team`) is left alone, since
+    scrubbing it would also mask that word wherever it appears (a file name, say).
+    """
+    hook_id = hook_id_of(text)
+    if len(hook_id) >= 8:
+        redact.register(hook_id)
 
 
 def parse_target(text: str) -> Target:
