@@ -465,3 +465,21 @@ def test_a_run_that_finds_the_journal_busy_tells_the_group_and_says_it_kept_no_r
     assert title == "Not run: another batchbind process holds the journal · run ok.csv"
     assert "The notification could not be recorded in the journal" in done.stderr
     assert notifications(tmp_path / "journal.sqlite") == []
+
+
+def test_the_plain_text_format_and_the_sandbox_app_for_a_rehearsed_chat(tmp_path: Path) -> None:
+    source = write_input(tmp_path / "ok.csv", [(ADMIN, "a@corp.example", "ou_a")])
+
+    done = run_cli(
+        "run", source, "--sandbox", "--state", tmp_path / "journal.sqlite",
+        "--notify", "chat:oc_rehearsal", env={"BATCHBIND_NOTIFY_FORMAT": "text"},
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert "Notified: chat:oc_rehearsal" in done.stderr
+    base_url = "http://127.0.0.1:" + os.environ["BATCHBIND_SANDBOX_PORT"]
+    found = httpx.get(f"{base_url}/_sandbox/messages").json()["messages"]
+    [message] = [m for m in found if m.get("chat_id") == "oc_rehearsal"]
+    assert message["msg_type"] == "text"
+    assert message["content"]["text"].startswith("All bound · run ok.csv\n\nTenant 127.0.0.1:")
+    run_cli("sandbox", "stop")
