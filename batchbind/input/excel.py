@@ -5,6 +5,10 @@ the cached value of formulas, hidden rows. The sheet is the one named by `--shee
 whose headers match, so a template's instructions sheet or a cover sheet is skipped. Row numbers
 are Excel's. A formula saved without a value (files written by scripts) reads as empty in
 calamine; those cells are found in the sheet's XML and reported, never sent empty.
+
+A merged range's value applies to every cell it covers: one admin account merged down a block
+of rows is that admin account on each of them (calamine gives the ranges). A totals or notes
+line under the data is skipped, and said so (`batchbind.input.footers`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import python_calamine
 from batchbind.errors import InputError
 from batchbind.input.bounds import open_source
 from batchbind.input.cleaning import cell_text
+from batchbind.input.footers import drop_footers, drop_table_footers
 from batchbind.input.headers import (
     HEADER_SCAN_ROWS,
     Header,
@@ -58,7 +63,9 @@ def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> T
             ]
             sheets = _Sheets(book)
             chosen, header = _choose_sheet(sheets, names, sheet, path.name)
-            values = sheets.get(chosen).to_python(skip_empty_area=False)
+            parsed = sheets.get(chosen)
+            values = parsed.to_python(skip_empty_area=False)
+            merges = parsed.merged_cell_ranges
     except InputError:
         raise
     except python_calamine.PasswordError:
@@ -77,10 +84,67 @@ def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> T
             rows.cells.append(cells)
             if problems:
                 rows.problems[number] = problems
+    skipped = []
+    if merges:
+        # Totals lines are found before the ranges are filled (one may cover a totals line).
+        skipped = drop_footers(rows, header.fields[Field.EXCHANGE_ACCOUNT][0])
+        _fill_merges(rows, merges, path.name)
     if _has_empty_field(rows.cells, [columns[0] for columns in header.fields.values()]):
         # Only an empty field can hide a formula without a saved value: look for those then.
-        _mark_formulas_without_value(open_source(str(path), data), chosen, rows)
-    return assemble(header, rows, source=str(path), sheet=chosen, unescape=False)
+        formulas = _formulas_without_value(open_source(str(path), data), chosen)
+        _mark_formulas_without_value(formulas, rows)
+    table = assemble(header, rows, source=str(path), sheet=chosen, unescape=False)
+    table.skipped = skipped
+    drop_table_footers(table)
+    return table
+
+
+def _fill_merges(
+    rows: Rows, merges: list[tuple[tuple[int, int], tuple[int, int]]], name: str
+) -> None:
+    """Give every cell a merged range covers the value (and the problem) of its first cell.
+
+    Ranges are clipped to the rows read and the width of the sheet; one that starts above the
+    data (a title, the header) or on a skipped line is left alone. Excel never saves ranges that
+    overlap; a file that has them would make this fill the same cells over and over, so the
+    cells filled are counted, and more than the sheet holds is a damaged file.
+    """
+    index = {number: i for i, number in enumerate(rows.numbers)}
+    if not index:
+        return
+    width = max(map(len, rows.cells))
+    budget = len(rows.cells) * width
+    last = rows.numbers[-1]
+    for (first_row, first_col), (last_row, last_col) in merges:
+        origin = index.get(first_row + 1)
+        if origin is None or first_col >= width:
+            continue
+        value = rows.cells[origin][first_col] if first_col < len(rows.cells[origin]) else ""
+        problem = rows.problems.get(first_row + 1, {}).get(first_col)
+        for number in range(first_row + 1, min(last_row + 1, last) + 1):
+            at = index.get(number)
+            if at is None:
+                continue
+            cells = rows.cells[at]
+            end = min(last_col, width - 1) + 1
+            if len(cells) < end:
+                cells.extend([""] * (end - len(cells)))
+            for col in range(first_col, end):
+                cells[col] = value
+                if problem is not None:
+                    rows.problems.setdefault(number, {})[col] = problem
+                elif (
+                    number in rows.problems
+                ):  # a value hidden under the range goes, and its problem
+                    rows.problems[number].pop(col, None)
+            budget -= end - first_col
+            if budget < 0:
+                raise InputError.of(
+                    "xlsx_damaged",
+                    name=name,
+                    error="merged ranges overlap",
+                    hint_key="convert_hint",
+                )
 
 
 def _has_empty_field(rows: list[list[str]], columns: list[int]) -> bool:
@@ -90,8 +154,7 @@ def _has_empty_field(rows: list[list[str]], columns: list[int]) -> bool:
     return any(i >= len(cells) or not cells[i] for cells in rows for i in columns)
 
 
-def _mark_formulas_without_value(source: str | IO[bytes], sheet: str, data: Rows) -> None:
-    formulas = _formulas_without_value(source, sheet)
+def _mark_formulas_without_value(formulas: dict[int, list[int]], data: Rows) -> None:
     if not formulas:
         return
     for row, cells in zip(data.numbers, data.cells, strict=True):

@@ -1382,6 +1382,18 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "--out {name}: write a .xlsx or a .csv file.",
         "--out {name}：请写入 .xlsx 或 .csv 文件。",
     ),
+    # workbooks of every kind: merged cells, totals lines under the data (input/footers.py,
+    # excel.py; issue 13)
+    "skipped_line": (
+        "Row {row} is a totals or notes line, not a binding: skipped ('{text}').",
+        "第 {row} 行是合计或备注行，不是绑定：已跳过（“{text}”）。",
+    ),
+    "skipped_lines": (
+        "{count} rows are totals or notes lines, not bindings: skipped ({listed}).",
+        "有 {count} 行是合计或备注行，不是绑定：已跳过（{listed}）。",
+    ),
+    "skipped_line_item": ("row {row}: '{text}'", "第 {row} 行：“{text}”"),
+    "skipped_lines_more": ("and {count} more", "另有 {count} 行"),
     # choosing rows (jobs/selection.py)
     "rows_not_number": (
         "--rows {spec}: {part} is not a row number or a range such as 15-20.",
