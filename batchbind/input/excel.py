@@ -1,14 +1,19 @@
-"""Reading an Excel workbook (.xlsx, .xlsm) with calamine: the right sheet, cells as the text shown.
+"""Reading a workbook (.xlsx, .xlsm, legacy .xls, .ods) with calamine: the right sheet, cells as
+the text shown.
 
 calamine reads several times faster than openpyxl and gives the same values: numbers, dates,
 the cached value of formulas, hidden rows. The sheet is the one named by `--sheet`, else the first
 whose headers match, so a template's instructions sheet or a cover sheet is skipped. Row numbers
-are Excel's. A formula saved without a value (files written by scripts) reads as empty in
-calamine; those cells are found in the sheet's XML and reported, never sent empty.
+are Excel's. Every format gets the same rules: a number Excel has rounded is a problem of its
+cell (`batchbind.input.cleaning`), and a formula saved without a value (files written by
+scripts), which calamine reads as empty, is found (in a .xlsx sheet's XML, or by the .ods scan of
+`batchbind.input.opendocument`) and reported, never sent empty; a .xls always holds its
+formulas' values.
 
 A merged range's value applies to every cell it covers: one admin account merged down a block
-of rows is that admin account on each of them (calamine gives the ranges). A totals or notes
-line under the data is skipped, and said so (`batchbind.input.footers`).
+of rows is that admin account on each of them (calamine gives the ranges of a .xlsx or .xls;
+the .ods scan gives those of an .ods). A totals or notes line under the data is skipped, and
+said so (`batchbind.input.footers`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import itertools
 import operator
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO, cast
 from xml.etree import ElementTree
@@ -37,6 +43,7 @@ from batchbind.input.headers import (
     check_header,
     find_header,
 )
+from batchbind.input.opendocument import OdsSheet
 from batchbind.model import Field, Table
 from batchbind.output.i18n import Phrase
 
@@ -44,18 +51,22 @@ from batchbind.output.i18n import Phrase
 _CellValue = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
 
 
-def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> Table:
+def load_workbook(
+    path: Path,
+    sheet: str | None,
+    data: bytes | None = None,
+    *,
+    kind: str = "xlsx",
+    ods: Mapping[str, OdsSheet] | None = None,
+) -> Table:
     """The table of the chosen sheet of a workbook (`data`: its bytes, when read from a pipe).
 
-    Its size must have been checked (`batchbind.input.bounds.check_workbook`).
+    `kind` is what its bytes say it is ("xlsx", "xls" or "ods"). Its size must have been checked
+    (`batchbind.input.bounds.check_workbook`, `batchbind.input.ole2.check_ole2`, or
+    `batchbind.input.opendocument.check_ods`, whose findings `ods` is).
     """
     try:
-        opened = (
-            python_calamine.CalamineWorkbook.from_path(path)
-            if data is None
-            else python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        )
-        with opened as book:
+        with open_workbook(path, kind, data) as book:
             names = [
                 m.name
                 for m in book.sheets_metadata
@@ -69,11 +80,15 @@ def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> T
     except InputError:
         raise
     except python_calamine.PasswordError:
-        raise InputError.of("xlsx_password", name=path.name) from None
+        raise InputError.of("workbook_password", name=path.name) from None
     except Exception as exc:  # calamine reports damaged files with several exception types
-        raise InputError.of(
-            "xlsx_damaged", name=path.name, error=exc, hint_key="convert_hint"
-        ) from None
+        raise _damaged(path, exc) from None
+    except BaseException as exc:
+        # A panic in calamine (a malformed file it did not expect) arrives as pyo3's
+        # PanicException, which is not an Exception.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _damaged(path, exc) from None
     body = values[header.row :]
     rows = Rows(list(range(header.row + 1, len(values) + 1)))
     if {str} == set(map(type, itertools.chain.from_iterable(body))):
@@ -84,6 +99,9 @@ def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> T
             rows.cells.append(cells)
             if problems:
                 rows.problems[number] = problems
+    layout = None if ods is None else ods.get(chosen, OdsSheet())
+    if layout is not None:
+        merges = layout.merges  # calamine gives none for an .ods
     skipped = []
     if merges:
         # Totals lines are found before the ranges are filled (one may cover a totals line).
@@ -91,12 +109,36 @@ def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> T
         _fill_merges(rows, merges, path.name)
     if _has_empty_field(rows.cells, [columns[0] for columns in header.fields.values()]):
         # Only an empty field can hide a formula without a saved value: look for those then.
-        formulas = _formulas_without_value(open_source(str(path), data), chosen)
+        if layout is None:
+            formulas = _formulas_without_value(open_source(str(path), data), chosen)
+        else:
+            formulas = {}
+            for at, col in layout.formulas_without_value:
+                formulas.setdefault(at + 1, []).append(col)
         _mark_formulas_without_value(formulas, rows)
     table = assemble(header, rows, source=str(path), sheet=chosen, unescape=False)
     table.skipped = skipped
     drop_table_footers(table)
     return table
+
+
+_SUFFIXES = {"xlsx": (".xlsx", ".xlsm", ".xlsb"), "xls": (".xls",), "ods": (".ods",)}
+
+
+def open_workbook(
+    path: Path, kind: str, data: bytes | None = None
+) -> python_calamine.CalamineWorkbook:
+    """The workbook, read as its bytes say: calamine goes by the name when given a path, and a
+    .xls saved as `list.xlsx` is still a .xls."""
+    if data is None and path.suffix.lower() in _SUFFIXES[kind]:
+        return python_calamine.CalamineWorkbook.from_path(path)
+    return python_calamine.CalamineWorkbook.from_filelike(
+        io.BytesIO(path.read_bytes() if data is None else data)
+    )
+
+
+def _damaged(path: Path, exc: BaseException) -> InputError:
+    return InputError.of("xlsx_damaged", name=path.name, error=exc, hint_key="convert_hint")
 
 
 def _fill_merges(
