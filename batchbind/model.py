@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Field(StrEnum):
@@ -51,6 +52,13 @@ RESULT_COLUMNS: tuple[str, ...] = (
 )
 
 
+class SkippedRow(NamedTuple):
+    """A line under the header that is not a binding (a totals or notes line), and its text."""
+
+    row: int  # physical row number
+    text: str  # its filled cells, joined with " | "
+
+
 @dataclass(slots=True)
 class SourceRow:
     """One non-blank data row as read from the file (a view of one row of a `Table`).
@@ -83,6 +91,7 @@ class Table:
     cell_problems: dict[int, dict[int, str]] = field(default_factory=dict)
     source: str = ""
     sheet: str | None = None
+    skipped: list[SkippedRow] = field(default_factory=list)  # totals and notes lines left out
 
     @classmethod
     def of_rows(

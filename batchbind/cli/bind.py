@@ -27,6 +27,7 @@ from batchbind.cli.common import (
 )
 from batchbind.cli.notify import ending, notifying
 from batchbind.errors import BatchbindError, InputError
+from batchbind.input.footers import skipped_note
 from batchbind.jobs.plan import Disposition
 from batchbind.jobs.run import JobResult, RunSettings, run_job, validate_job
 from batchbind.model import Outcome
@@ -201,6 +202,9 @@ def validate_cmd(input_path: Path, **kw: Any) -> None:
     result = validate_job(read_settings(input_path, kw), out=out_path, lang=lang, force=kw["force"])
     out = not kw["as_json"]
     invalid = [r for r in result.results if r.outcome is Outcome.INVALID]
+    note = skipped_note(result.table.skipped, lang)
+    if note is not None and not kw["quiet"]:
+        say(note, err=not out)
     if not kw["quiet"]:
         for r in invalid:
             say(i18n.text("row_msg", lang, row=r.row, msg=r.msg), err=not out)

@@ -244,6 +244,7 @@ def print_json(command: str, result: JobResult, extra: dict[str, Any]) -> None:
         "throttled": stats.throttled if stats else 0,
         "duration_s": round(result.duration_s, 3),
         "stopped": result.stopped.message if result.stopped else None,
+        "skipped": [{"row": line.row, "text": line.text} for line in result.table.skipped],
         **extra,
     }
     say(json.dumps(payload, ensure_ascii=False), err=False)

@@ -96,18 +96,23 @@ def check_workbook(source: str | IO[bytes], name: str) -> None:
     """Refuse (InputError, exit 2) a workbook too big to read; return quietly otherwise."""
     try:
         with zipfile.ZipFile(source) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > MAX_UNPACKED:
-                raise InputError.of(
-                    "xlsx_unpacks_too_far",
-                    name=name,
-                    size=f"{unpacked // (1024 * 1024):,}",
-                    limit=f"{MAX_UNPACKED // (1024 * 1024):,}",
-                )
+            check_unpacked(archive, name)
             for part in _sheet_parts(archive, name):
                 _check_sheet(archive, part, name)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, ElementTree.ParseError):
         return  # damaged: the reader says so in its own words
+
+
+def check_unpacked(archive: zipfile.ZipFile, name: str) -> None:
+    """Refuse a zip (a .xlsx or .ods) whose entries unpack to more than batchbind reads."""
+    unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNPACKED:
+        raise InputError.of(
+            "xlsx_unpacks_too_far",
+            name=name,
+            size=f"{unpacked // (1024 * 1024):,}",
+            limit=f"{MAX_UNPACKED // (1024 * 1024):,}",
+        )
 
 
 def _sheet_parts(archive: zipfile.ZipFile, name: str) -> list[str]:
@@ -139,7 +144,7 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, name: str) -> None:
         tags_prefix = (prefix[1] or b"") if prefix else b""
         tags = _patterns(tags_prefix)
         _dimension(head, extent)
-        _refuse_if_too_big(extent, name)
+        refuse_if_too_big(extent.rows, extent.columns, name)
         rows = 0
         for block in _blocks(stream, name, head):
             row = b"<" + tags_prefix + b"row"
@@ -151,12 +156,12 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, name: str) -> None:
         with archive.open(part) as stream:
             for block in _blocks(stream, name):
                 _measure(block, extent, tags)
-                _refuse_if_too_big(extent, name)
+                refuse_if_too_big(extent.rows, extent.columns, name)
         if extent.cells_seen > extent.cells_placed:
             # Cells without r="..." follow the cell before them: the widest row decides.
             with archive.open(part) as stream:
                 extent.columns = max(extent.columns, _widest_row(stream, name, tags))
-        _refuse_if_too_big(extent, name)
+        refuse_if_too_big(extent.rows, extent.columns, name)
 
 
 def _blocks(stream: IO[bytes], name: str, carry: bytes = b"") -> Iterator[bytes]:
@@ -213,15 +218,17 @@ def _widest_row(stream: IO[bytes], name: str, tags: dict[str, re.Pattern[bytes]]
     return max(widest, current)
 
 
-def _refuse_if_too_big(extent: _Extent, name: str) -> None:
-    if extent.rows > MAX_ROWS:
+def refuse_if_too_big(rows: int, columns: int, name: str) -> None:
+    """Refuse (InputError) a sheet reaching this far: more rows than Excel's, or too many cells
+    in the rectangle the reader would make of them."""
+    if rows > MAX_ROWS:
         raise InputError.of("xlsx_too_many_rows_to_read", name=name, max=f"{MAX_ROWS:,}")
-    if extent.rows * max(extent.columns, 1) > MAX_CELLS:
+    if rows * max(columns, 1) > MAX_CELLS:
         raise InputError.of(
             "xlsx_too_many_cells",
             name=name,
-            rows=f"{extent.rows:,}",
-            columns=f"{extent.columns:,}",
+            rows=f"{rows:,}",
+            columns=f"{columns:,}",
             max=f"{MAX_CELLS:,}",
         )
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from batchbind.errors import InputError
+from batchbind.input.footers import drop_table_footers
 from batchbind.input.headers import (
     HEADER_SCAN_ROWS,
     Header,
@@ -59,7 +60,9 @@ def load_csv(
     del cells[: header.row]  # the header and anything above it
     # Records are numbered from 1 (`records`): the data are numbered on from the header.
     rows = Rows(list(range(header.row + 1, header.row + 1 + len(cells))), cells)
-    return assemble(header, rows, source=str(path), sheet=None, unescape=header.escaped)
+    table = assemble(header, rows, source=str(path), sheet=None, unescape=header.escaped)
+    drop_table_footers(table)  # a CSV saved from a sheet keeps the sheet's totals line
+    return table
 
 
 def check_delimiter(delimiter: str | None) -> None:

@@ -1,10 +1,19 @@
-"""Reading an Excel workbook (.xlsx, .xlsm) with calamine: the right sheet, cells as the text shown.
+"""Reading a workbook (.xlsx, .xlsm, legacy .xls, .ods) with calamine: the right sheet, cells as
+the text shown.
 
 calamine reads several times faster than openpyxl and gives the same values: numbers, dates,
 the cached value of formulas, hidden rows. The sheet is the one named by `--sheet`, else the first
 whose headers match, so a template's instructions sheet or a cover sheet is skipped. Row numbers
-are Excel's. A formula saved without a value (files written by scripts) reads as empty in
-calamine; those cells are found in the sheet's XML and reported, never sent empty.
+are Excel's. Every format gets the same rules: a number Excel has rounded is a problem of its
+cell (`batchbind.input.cleaning`), and a formula saved without a value (files written by
+scripts), which calamine reads as empty, is found (in a .xlsx sheet's XML, or by the .ods scan of
+`batchbind.input.opendocument`) and reported, never sent empty; a .xls always holds its
+formulas' values.
+
+A merged range's value applies to every cell it covers: one admin account merged down a block
+of rows is that admin account on each of them (calamine gives the ranges of a .xlsx or .xls;
+the .ods scan gives those of an .ods). A totals or notes line under the data is skipped, and
+said so (`batchbind.input.footers`).
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ import itertools
 import operator
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import IO, cast
 from xml.etree import ElementTree
@@ -24,6 +34,7 @@ import python_calamine
 from batchbind.errors import InputError
 from batchbind.input.bounds import open_source
 from batchbind.input.cleaning import cell_text
+from batchbind.input.footers import drop_footers, drop_table_footers
 from batchbind.input.headers import (
     HEADER_SCAN_ROWS,
     Header,
@@ -32,6 +43,7 @@ from batchbind.input.headers import (
     check_header,
     find_header,
 )
+from batchbind.input.opendocument import OdsSheet
 from batchbind.model import Field, Table
 from batchbind.output.i18n import Phrase
 
@@ -39,18 +51,22 @@ from batchbind.output.i18n import Phrase
 _CellValue = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
 
 
-def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> Table:
+def load_workbook(
+    path: Path,
+    sheet: str | None,
+    data: bytes | None = None,
+    *,
+    kind: str = "xlsx",
+    ods: Mapping[str, OdsSheet] | None = None,
+) -> Table:
     """The table of the chosen sheet of a workbook (`data`: its bytes, when read from a pipe).
 
-    Its size must have been checked (`batchbind.input.bounds.check_workbook`).
+    `kind` is what its bytes say it is ("xlsx", "xls" or "ods"). Its size must have been checked
+    (`batchbind.input.bounds.check_workbook`, `batchbind.input.ole2.check_ole2`, or
+    `batchbind.input.opendocument.check_ods`, whose findings `ods` is).
     """
     try:
-        opened = (
-            python_calamine.CalamineWorkbook.from_path(path)
-            if data is None
-            else python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        )
-        with opened as book:
+        with open_workbook(path, kind, data) as book:
             names = [
                 m.name
                 for m in book.sheets_metadata
@@ -58,15 +74,21 @@ def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> T
             ]
             sheets = _Sheets(book)
             chosen, header = _choose_sheet(sheets, names, sheet, path.name)
-            values = sheets.get(chosen).to_python(skip_empty_area=False)
+            parsed = sheets.get(chosen)
+            values = parsed.to_python(skip_empty_area=False)
+            merges = parsed.merged_cell_ranges
     except InputError:
         raise
     except python_calamine.PasswordError:
-        raise InputError.of("xlsx_password", name=path.name) from None
+        raise InputError.of("workbook_password", name=path.name) from None
     except Exception as exc:  # calamine reports damaged files with several exception types
-        raise InputError.of(
-            "xlsx_damaged", name=path.name, error=exc, hint_key="convert_hint"
-        ) from None
+        raise _damaged(path, exc) from None
+    except BaseException as exc:
+        # A panic in calamine (a malformed file it did not expect) arrives as pyo3's
+        # PanicException, which is not an Exception.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise _damaged(path, exc) from None
     body = values[header.row :]
     rows = Rows(list(range(header.row + 1, len(values) + 1)))
     if {str} == set(map(type, itertools.chain.from_iterable(body))):
@@ -77,10 +99,94 @@ def load_workbook(path: Path, sheet: str | None, data: bytes | None = None) -> T
             rows.cells.append(cells)
             if problems:
                 rows.problems[number] = problems
+    layout = None if ods is None else ods.get(chosen, OdsSheet())
+    if layout is not None:
+        merges = layout.merges  # calamine gives none for an .ods
+    skipped = []
+    if merges:
+        # Totals lines are found before the ranges are filled (one may cover a totals line).
+        skipped = drop_footers(rows, header.fields[Field.EXCHANGE_ACCOUNT][0])
+        _fill_merges(rows, merges, path.name)
     if _has_empty_field(rows.cells, [columns[0] for columns in header.fields.values()]):
         # Only an empty field can hide a formula without a saved value: look for those then.
-        _mark_formulas_without_value(open_source(str(path), data), chosen, rows)
-    return assemble(header, rows, source=str(path), sheet=chosen, unescape=False)
+        if layout is None:
+            formulas = _formulas_without_value(open_source(str(path), data), chosen)
+        else:
+            formulas = {}
+            for at, col in layout.formulas_without_value:
+                formulas.setdefault(at + 1, []).append(col)
+        _mark_formulas_without_value(formulas, rows)
+    table = assemble(header, rows, source=str(path), sheet=chosen, unescape=False)
+    table.skipped = skipped
+    drop_table_footers(table)
+    return table
+
+
+_SUFFIXES = {"xlsx": (".xlsx", ".xlsm", ".xlsb"), "xls": (".xls",), "ods": (".ods",)}
+
+
+def open_workbook(
+    path: Path, kind: str, data: bytes | None = None
+) -> python_calamine.CalamineWorkbook:
+    """The workbook, read as its bytes say: calamine goes by the name when given a path, and a
+    .xls saved as `list.xlsx` is still a .xls."""
+    if data is None and path.suffix.lower() in _SUFFIXES[kind]:
+        return python_calamine.CalamineWorkbook.from_path(path)
+    return python_calamine.CalamineWorkbook.from_filelike(
+        io.BytesIO(path.read_bytes() if data is None else data)
+    )
+
+
+def _damaged(path: Path, exc: BaseException) -> InputError:
+    return InputError.of("xlsx_damaged", name=path.name, error=exc, hint_key="convert_hint")
+
+
+def _fill_merges(
+    rows: Rows, merges: list[tuple[tuple[int, int], tuple[int, int]]], name: str
+) -> None:
+    """Give every cell a merged range covers the value (and the problem) of its first cell.
+
+    Ranges are clipped to the rows read and the width of the sheet; one that starts above the
+    data (a title, the header) or on a skipped line is left alone. Excel never saves ranges that
+    overlap; a file that has them would make this fill the same cells over and over, so the
+    cells filled are counted, and more than the sheet holds is a damaged file.
+    """
+    index = {number: i for i, number in enumerate(rows.numbers)}
+    if not index:
+        return
+    width = max(map(len, rows.cells))
+    budget = len(rows.cells) * width
+    last = rows.numbers[-1]
+    for (first_row, first_col), (last_row, last_col) in merges:
+        origin = index.get(first_row + 1)
+        if origin is None or first_col >= width:
+            continue
+        value = rows.cells[origin][first_col] if first_col < len(rows.cells[origin]) else ""
+        problem = rows.problems.get(first_row + 1, {}).get(first_col)
+        for number in range(first_row + 1, min(last_row + 1, last) + 1):
+            at = index.get(number)
+            if at is None:
+                continue
+            cells = rows.cells[at]
+            end = min(last_col, width - 1) + 1
+            if len(cells) < end:
+                cells.extend([""] * (end - len(cells)))
+            for col in range(first_col, end):
+                cells[col] = value
+                if problem is not None:
+                    rows.problems.setdefault(number, {})[col] = problem
+                elif (
+                    number in rows.problems
+                ):  # a value hidden under the range goes, and its problem
+                    rows.problems[number].pop(col, None)
+            budget -= end - first_col
+            if budget < 0:
+                raise InputError.of(
+                    "xlsx_damaged",
+                    name=name,
+                    error="merged ranges overlap",
+                    hint_key="convert_hint",
+                )
 
 
 def _has_empty_field(rows: list[list[str]], columns: list[int]) -> bool:
@@ -90,8 +196,7 @@ def _has_empty_field(rows: list[list[str]], columns: list[int]) -> bool:
     return any(i >= len(cells) or not cells[i] for cells in rows for i in columns)
 
 
-def _mark_formulas_without_value(source: str | IO[bytes], sheet: str, data: Rows) -> None:
-    formulas = _formulas_without_value(source, sheet)
+def _mark_formulas_without_value(formulas: dict[int, list[int]], data: Rows) -> None:
     if not formulas:
         return
     for row, cells in zip(data.numbers, data.cells, strict=True):

@@ -6,8 +6,10 @@ that can be read is read faithfully; anything that cannot is one sentence saying
 never a traceback and never a silent guess.
 
 This module tells the kinds of file apart (by their bytes, not only their names) and hands the
-file to its reader: `batchbind.input.csvfile` or `batchbind.input.excel`. Headers are matched in
-`batchbind.input.headers`; a workbook's size is checked first (`batchbind.input.bounds`).
+file to its reader: `batchbind.input.csvfile`, or `batchbind.input.excel` for a .xlsx, .xlsm,
+legacy .xls or .ods. Headers are matched in `batchbind.input.headers`. A workbook's size is
+checked first (`batchbind.input.bounds` for a .xlsx, `ole2` for a .xls, `opendocument` for an
+.ods), and a password-protected one is told apart from a legacy .xls by its streams (`ole2`).
 
 A pipe or a FIFO (`validate <(cat list.csv)`) can be read only once: it is read whole here, and
 the readers work on those bytes.
@@ -26,12 +28,13 @@ from batchbind.input.csvfile import load_csv
 from batchbind.input.excel import load_workbook
 from batchbind.input.gc_pause import paused_gc
 from batchbind.input.headers import HEADER_ALIASES
+from batchbind.input.ole2 import OLE2_MAGIC, check_ole2
+from batchbind.input.opendocument import OdsSheet, check_ods
 from batchbind.model import Table
 from batchbind.output.i18n import Phrase
 
-__all__ = ["HEADER_ALIASES", "load_table"]
+__all__ = ["HEADER_ALIASES", "check_before_reading", "load_table", "workbook_kind"]
 
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _NOT_SPREADSHEETS: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "kind_pdf"),
     (b"\x89PNG", "kind_png"),
@@ -55,10 +58,10 @@ def load_table(
     data = read_if_stream(path)
     head = _read_head(path) if data is None else data[:16]
     kind = _kind(path, head, data)
-    if kind == "xlsx":
-        check_workbook(open_source(str(path), data), path.name)
+    if kind != "csv":
+        ods = check_before_reading(path, kind, data)
         with paused_gc():
-            table = load_workbook(path, sheet, data)
+            table = load_workbook(path, sheet, data, kind=kind, ods=ods)
     else:
         if sheet is not None:
             raise InputError.of("sheet_not_for_csv", name=path.name)
@@ -69,6 +72,27 @@ def load_table(
         # read exit 0 as done.
         raise InputError.of("no_data_rows", name=path.name, hint_key="no_data_rows_hint")
     return table
+
+
+def workbook_kind(path: Path) -> str:
+    """'xlsx', 'xls' or 'ods' for a workbook (by its bytes), 'csv' for anything else it may read;
+    InputError for a file batchbind does not read."""
+    return _kind(path, _read_head(path))
+
+
+def check_before_reading(
+    path: Path, kind: str, data: bytes | None = None
+) -> dict[str, OdsSheet] | None:
+    """Refuse (InputError) a workbook too big to read, or password-protected; for an .ods, give
+    what the reader needs of it (`batchbind.input.opendocument`)."""
+    source = open_source(str(path), data)
+    if kind == "xlsx":
+        check_workbook(source, path.name)
+    elif kind == "xls":
+        check_ole2(source, path.name, path.stat().st_size if data is None else len(data))
+    elif kind == "ods":
+        return check_ods(source, path.name)
+    return None
 
 
 #: What batchbind reads from a pipe at most (a file's size is known; a pipe's is not).
@@ -113,23 +137,22 @@ def _folder_hint(path: Path) -> str:
 
 
 def _kind(path: Path, head: bytes, data: bytes | None = None) -> str:
-    """'xlsx' or 'csv', or an InputError for everything batchbind does not read."""
+    """'xlsx', 'xls', 'ods' or 'csv', or an InputError for everything batchbind does not read."""
     name, suffix = path.name, path.suffix.lower()
     if not head:
         raise InputError.of("file_empty", name=name)
-    if head.startswith(_OLE2):
-        # Legacy .xls and password-protected .xlsx are both OLE2 containers; the bytes do not say
-        # which without decrypting, so the message names both.
-        raise InputError.of("file_ole2", name=name)
+    if head.startswith(OLE2_MAGIC):
+        # A legacy .xls, or any password-protected workbook: `check_ole2` tells which.
+        return "xls"
     for magic, what in _NOT_SPREADSHEETS:
         if head.startswith(magic):
             raise _not_spreadsheet(name, what)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        _check_zip(path, data)
-        return "xlsx"
+        return _check_zip(path, data)
     if suffix in (".xlsx", ".xlsm", ".xlsb"):
         raise InputError.of("fake_xlsx", name=name)
     if suffix in (".xls", ".ods", ".numbers"):
+        # Not the workbook its name says: often a web page or text saved under that name.
         raise InputError.of("unreadable_format", name=name, hint_key="convert_hint")
     return "csv"
 
@@ -138,7 +161,8 @@ def _not_spreadsheet(name: str, what: str) -> InputError:
     return InputError.of("not_spreadsheet", name=name, what=Phrase(what), hint_key="headers_hint")
 
 
-def _check_zip(path: Path, data: bytes | None) -> None:
+def _check_zip(path: Path, data: bytes | None) -> str:
+    """'xlsx' or 'ods' for a zip that is one, or the InputError saying what the zip is."""
     name = path.name
     try:
         with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as archive:
@@ -147,9 +171,11 @@ def _check_zip(path: Path, data: bytes | None) -> None:
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError) as exc:
         raise InputError.of("damaged_zip", name=name, error=exc, hint_key="convert_hint") from None
     if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        return
-    if b"opendocument.spreadsheet" in mimetype or path.suffix.lower() == ".ods":
-        raise InputError.of("ods_file", name=name)
+        return "xlsx"
+    if b"opendocument.spreadsheet" in mimetype or (
+        path.suffix.lower() == ".ods" and "content.xml" in names
+    ):
+        return "ods"
     if any(n.startswith("Index/") for n in names) or path.suffix.lower() == ".numbers":
         raise InputError.of("numbers_file", name=name)
     if "word/document.xml" in names:

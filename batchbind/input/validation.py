@@ -192,10 +192,11 @@ def _check_row(
 
 def resolved_copy(path: Path) -> Path:
     """Where `batchbind resolve` writes its copy of `path` by default: `<name>.resolved.<ext>`
-    next to it (its own copy, resolved again, is rewritten in place)."""
-    if path.stem.endswith(".resolved"):
-        return path
-    return path.with_name(f"{path.stem}.resolved{path.suffix}")
+    next to it (its own copy, resolved again, is rewritten in place). The copy is a .xlsx or a
+    .csv: a .xls, .xlsm or .ods gets a .xlsx copy, never .xlsx bytes under its own name."""
+    suffix = path.suffix if path.suffix.lower() in (".xlsx", ".csv") else ".xlsx"
+    stem = path.stem.removesuffix(".resolved")
+    return path.with_name(f"{stem}.resolved{suffix}")
 
 
 def resolve_command(

@@ -16,6 +16,7 @@ from typing import Any
 
 from batchbind.errors import BatchbindError, InputError, OutputError, RunStopped
 from batchbind.feishu.client import tenant_host
+from batchbind.input.footers import skipped_note
 from batchbind.input.load import load_table
 from batchbind.input.validation import validate
 from batchbind.jobs.binding import BindSender
@@ -224,6 +225,9 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
     started = time.time()
     table, checked = read_and_check(settings)
     log.debug("read and checked %d rows in %.2fs", len(checked), time.time() - started)
+    note = skipped_note(table.skipped, settings.lang)
+    if note is not None:
+        notify(note)  # totals and notes lines under the data, left out (before anything is sent)
     tenant = tenant_host(settings.base_url)
     out = settings.out or default_results(settings.input)
     check_results_path(out, source=settings.input, force=settings.force)

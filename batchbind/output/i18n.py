@@ -1318,16 +1318,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Fill in the rows, or use `batchbind template`.",
         "请填写数据行，或使用 `batchbind template` 生成模板。",
     ),
-    "file_ole2": (
-        "{name} is a password-protected workbook or a legacy .xls file, which batchbind cannot "
-        "read.",
-        "{name} 是受密码保护的工作簿或旧版 .xls 文件，batchbind 无法读取。",
-    ),
-    "file_ole2_hint": (
-        "Open it in Excel, remove the password if there is one, and save it as .xlsx or as CSV "
-        "UTF-8.",
-        "请用 Excel 打开，如有密码请先移除，然后另存为 .xlsx 或“CSV UTF-8”格式。",
-    ),
     "not_spreadsheet": ("{name} is {what}, not a spreadsheet.", "{name} 是{what}，不是电子表格。"),
     "kind_pdf": ("a PDF document", "PDF 文档"),
     "kind_png": ("a PNG image", "PNG 图片"),
@@ -1355,14 +1345,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "damaged_zip": (
         "{name} is a damaged zip or Excel file ({error}).",
         "{name} 是损坏的 zip 或 Excel 文件（{error}）。",
-    ),
-    "ods_file": (
-        "{name} is an OpenDocument spreadsheet (.ods), which batchbind does not read.",
-        "{name} 是 OpenDocument 电子表格（.ods），batchbind 不读取这种格式。",
-    ),
-    "ods_file_hint": (
-        "Open it in LibreOffice or Excel and save it as .xlsx or as CSV UTF-8.",
-        "请用 LibreOffice 或 Excel 打开，另存为 .xlsx 或“CSV UTF-8”格式。",
     ),
     "numbers_file": (
         "{name} is an Apple Numbers document, which batchbind does not read.",
@@ -1450,15 +1432,6 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "decode_as_option": ("--encoding {encoding}", " --encoding {encoding} 指定的编码"),
     "decode_as_bom": ("its byte-order mark ({codec})", "其字节顺序标记（{codec}）"),
-    "xlsx_password": ("{name} is password-protected.", "{name} 受密码保护。"),
-    "xlsx_password_hint": (
-        "Open it in Excel, remove the password, and save it as .xlsx or as CSV UTF-8.",
-        "请用 Excel 打开，移除密码，然后另存为 .xlsx 或“CSV UTF-8”格式。",
-    ),
-    "copy_password_hint": (
-        "Open it in Excel, remove the password, and save it as .xlsx.",
-        "请用 Excel 打开，移除密码，然后另存为 .xlsx。",
-    ),
     "xlsx_damaged": (
         "{name} is a damaged Excel file ({error}).",
         "{name} 是损坏的 Excel 文件（{error}）。",
@@ -1511,6 +1484,39 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "--out {name}: write a .xlsx or a .csv file.",
         "--out {name}：请写入 .xlsx 或 .csv 文件。",
     ),
+    # workbooks of every kind: legacy .xls, .ods, password-protected files, totals lines under
+    # the data (input/ole2.py, opendocument.py, footers.py, excel.py; issue 13)
+    "workbook_password": (
+        "{name} is password-protected, so batchbind cannot read it.",
+        "{name} 受密码保护，batchbind 无法读取。",
+    ),
+    "workbook_password_hint": (
+        "Open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt with "
+        "Password: clear the password, OK) and save it, then run again. In WPS or LibreOffice, "
+        "save a copy without a password.",
+        "请用 Excel 打开，移除密码（文件 > 信息 > 保护工作簿 > 用密码进行加密：清空密码后点"
+        "“确定”）并保存，然后重新运行。使用 WPS 或 LibreOffice 时，请另存一份不带密码的副本。",
+    ),
+    "xls_too_large": (
+        "{name} is {size} MB, more than the {limit} MB batchbind reads from a legacy .xls "
+        "workbook.",
+        "{name} 有 {size} MB，超过了 batchbind 读取旧版 .xls 工作簿的上限 {limit} MB。",
+    ),
+    "xls_too_large_hint": (
+        "Copy the rows you need into a new workbook, or save them as CSV UTF-8.",
+        "请把需要的行复制到新的工作簿，或另存为 CSV UTF-8。",
+    ),
+    "kind_office": ("an Office document that is not a workbook", "不是工作簿的 Office 文档"),
+    "skipped_line": (
+        "Row {row} is a totals or notes line, not a binding: skipped ('{text}').",
+        "第 {row} 行是合计或备注行，不是绑定：已跳过（“{text}”）。",
+    ),
+    "skipped_lines": (
+        "{count} rows are totals or notes lines, not bindings: skipped ({listed}).",
+        "有 {count} 行是合计或备注行，不是绑定：已跳过（{listed}）。",
+    ),
+    "skipped_line_item": ("row {row}: '{text}'", "第 {row} 行：“{text}”"),
+    "skipped_lines_more": ("and {count} more", "另有 {count} 行"),
     # choosing rows (jobs/selection.py)
     "rows_not_number": (
         "--rows {spec}: {part} is not a row number or a range such as 15-20.",

@@ -25,9 +25,10 @@ import python_calamine
 import xlsxwriter
 
 from batchbind.errors import InputError
-from batchbind.input.bounds import check_workbook
 from batchbind.input.cleaning import cell_text
 from batchbind.input.csvfile import DELIMITERS, check_delimiter, read_text, records
+from batchbind.input.excel import open_workbook
+from batchbind.input.load import check_before_reading, workbook_kind
 from batchbind.output.cells import escape_csv_cell, xlsx_safe
 from batchbind.output.writers import WORKBOOK_OPTIONS, write_atomically
 
@@ -52,10 +53,9 @@ def read_grid(path: Path, *, encoding: str | None = None, delimiter: str | None 
     """Every sheet of a workbook, or the one table of a CSV file (one delimiter per candidate)."""
     if not path.is_file():
         raise InputError.of("file_not_found", path=path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
-    if path.suffix.lower() in (".xls", ".ods", ".numbers", ".xlsb"):
-        raise InputError.of("unreadable_format", name=path.name, hint_key="convert_hint")
+    kind = workbook_kind(path)
+    if kind != "csv":
+        return _read_workbook(path, kind)
     check_delimiter(delimiter)
     text = read_text(path, encoding)
     grid = Grid(path, "csv", delimiter=delimiter or ",")
@@ -83,18 +83,18 @@ def _sheet(name: str, values: Sequence[Sequence[object]]) -> Sheet:
     return sheet
 
 
-def _read_xlsx(path: Path) -> Grid:
+def _read_workbook(path: Path, kind: str) -> Grid:
+    """A .xlsx, .xls or .ods, checked as the binding reader checks it; "xlsx" is the grid's kind
+    for all of them (a workbook of sheets, written back as a .xlsx)."""
     grid = Grid(path, "xlsx")
-    check_workbook(str(path), path.name)
+    check_before_reading(path, kind)
     try:
-        with python_calamine.CalamineWorkbook.from_path(path) as book:
+        with open_workbook(path, kind) as book:
             for name in book.sheet_names:
                 values = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 grid.sheets.append(_sheet(name, values))
     except python_calamine.PasswordError:
-        raise InputError.of(
-            "xlsx_password", name=path.name, hint_key="copy_password_hint"
-        ) from None
+        raise InputError.of("workbook_password", name=path.name) from None
     except Exception as exc:  # calamine reports damaged files with several exception types
         raise InputError.of(
             "xlsx_unreadable", name=path.name, error=exc, hint_key="convert_hint"
