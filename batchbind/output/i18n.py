@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import locale
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -2018,16 +2019,81 @@ class Phrase:
 
 
 def default_lang() -> str:
-    """Chinese when the user's locale is Chinese, else English."""
-    for var in ("BATCHBIND_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
+    """Chinese when the user's language is Chinese, else English (`--lang` overrides both).
+
+    `BATCHBIND_LANG` first; then the POSIX variables in the order gettext reads them: LANGUAGE
+    (a priority list, `zh_CN:en`) unless the locale is explicitly C/POSIX, then LC_ALL,
+    LC_MESSAGES, LANG. Windows and a bare macOS shell set none of these: there the Windows display
+    language decides, then `locale.getlocale()`, which on Windows names the locale in words
+    (`('Chinese (Simplified)_China', '936')`).
+    """
+    explicit = os.environ.get("BATCHBIND_LANG", "")
+    if explicit:
+        return lang_of_locale(explicit) or "en"
+    posix = next(
+        (os.environ[v] for v in ("LC_ALL", "LC_MESSAGES", "LANG") if os.environ.get(v)), ""
+    )
+    if _is_c_locale(posix):
+        return "en"  # C / POSIX / C.UTF-8 say "no language", not "ask someone else"
+    for name in (*os.environ.get("LANGUAGE", "").split(":")[:1], posix):
+        if name:
+            return lang_of_locale(name) or "en"
+    if sys.platform == "win32":
+        found = lang_of_langid(_windows_ui_language())
+        if found:
+            return found
     try:
-        loc = locale.getlocale()[0] or ""
-    except ValueError:
-        loc = ""
-    return "zh" if loc.lower().startswith("zh") else "en"
+        name = locale.getlocale()[0] or ""
+    except ValueError:  # an environment value Python cannot parse
+        name = ""
+    return lang_of_locale(name) or "en"
+
+
+def lang_of_locale(name: str) -> str | None:
+    """The catalogue language of a locale name as each system spells it, or None if unknown.
+
+    Linux and macOS: `zh_CN.UTF-8`, `zh_TW`, `zh-Hans`, `zh_Hant_HK`; Windows' getlocale:
+    `Chinese (Simplified)_China`, `Chinese_Taiwan`, `Chinese (Traditional)_Hong Kong SAR`;
+    BATCHBIND_LANG also takes `zh` and `en`. Any other named language is English.
+    """
+    lowered = name.strip().lower()
+    if not lowered:
+        return None
+    if _is_c_locale(lowered):
+        return "en"
+    if lowered.startswith("chinese") or lowered == "zh" or lowered[:3] in ("zh_", "zh-", "zh."):
+        return "zh"
+    return "en"
+
+
+def lang_of_langid(langid: int | None) -> str | None:
+    """The catalogue language of a Windows LANGID (GetUserDefaultUILanguage): Chinese or not.
+
+    The low 10 bits are the primary language; LANG_CHINESE (0x04) covers Simplified (0x0804
+    zh-CN, 0x1004 zh-SG) and Traditional (0x0404 zh-TW, 0x0C04 zh-HK, 0x1404 zh-MO).
+    """
+    if not langid:
+        return None
+    return "zh" if langid & 0x3FF == 0x04 else "en"
+
+
+def _is_c_locale(name: str) -> bool:
+    return name.strip().lower().split(".")[0] in ("c", "posix")
+
+
+def _windows_ui_language() -> int | None:
+    """The user's display language (Win32 `GetUserDefaultUILanguage`, kernel32), or None.
+
+    Windows' regional format (what getlocale reports) can be Chinese under an English display
+    and the other way round; the display language is the one the user reads.
+    """
+    try:
+        import ctypes
+
+        langid: int = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return None
+    return langid
 
 
 def has(key: str) -> bool:
