@@ -6,6 +6,8 @@ the commands of one job and registers them on the `cli` group below.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from batchbind import __version__
@@ -16,6 +18,8 @@ from batchbind.cli.journal import journal, report
 from batchbind.cli.lifecycle import resolve, status, unbind
 from batchbind.cli.notify import notify
 from batchbind.cli.sandbox import sandbox
+from batchbind.cli.usage import click_speaks, lang_asked
+from batchbind.output import i18n
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -36,4 +40,6 @@ for command in (status, unbind, resolve):  # the binding lifecycle
 
 
 def main() -> None:
-    cli(prog_name="batchbind")
+    # Click's own usage errors come before any command reads --lang: they speak the one asked.
+    with click_speaks(lang_asked(sys.argv[1:]) or i18n.default_lang()):
+        cli(prog_name="batchbind")

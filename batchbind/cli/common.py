@@ -107,6 +107,16 @@ def say_error(exc: BatchbindError, lang: str | None = None) -> None:
         say(hint)
 
 
+def lang_of(kwargs: dict[str, Any]) -> str:
+    """The `--lang` of the command (click passes every option as a keyword), else of the group
+    it belongs to (`journal --lang zh purge`), else the system's."""
+    lang = kwargs.get("lang")
+    ctx = click.get_current_context(silent=True)
+    while not lang and ctx is not None:
+        lang, ctx = ctx.params.get("lang"), ctx.parent
+    return str(lang or i18n.default_lang())
+
+
 def friendly_errors(func: F) -> F:
     """Turn library errors into one sentence and the contract's exit code, never a traceback."""
 
@@ -115,8 +125,7 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except BatchbindError as exc:
-            # --lang arrives as a keyword: click passes every option to the command that way.
-            say_error(exc, kwargs.get("lang"))
+            say_error(exc, lang_of(kwargs))
             sys.exit(exc.exit_code)
         except click.exceptions.Exit:
             raise
@@ -134,7 +143,7 @@ def friendly_errors(func: F) -> F:
         except Exception as exc:  # an internal error: say so in one line, keep the details in -v
             log.debug("internal error", exc_info=True)
             error = f"{type(exc).__name__}: {redact.scrub(str(exc))}"
-            say(i18n.text("internal_error", kwargs.get("lang") or i18n.default_lang(), error=error))
+            say(i18n.text("internal_error", lang_of(kwargs), error=error))
             sys.exit(70)
 
     return wrapper  # type: ignore[return-value]

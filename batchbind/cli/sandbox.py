@@ -69,6 +69,12 @@ _BUSY = {"mine": "sandbox_busy_mine", "foreign": "sandbox_not_yours_here"}
     help="Stop after this many seconds without a request (default 0: never; the background "
     "sandbox --sandbox starts uses BATCHBIND_SANDBOX_IDLE_TIMEOUT, 1800 unless set).",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGS),
+    default=None,
+    help="Messages: en or zh (default: from the locale).",
+)
 @click.pass_context
 @friendly_errors
 def sandbox(
@@ -78,6 +84,7 @@ def sandbox(
     state_file: Path | None,
     request_log: Path | None,
     idle_timeout: float,
+    lang: str | None,
 ) -> None:
     """Serve a local emulator of the Feishu binding API on 127.0.0.1."""
     if ctx.invoked_subcommand is not None:
@@ -93,7 +100,7 @@ def sandbox(
     from batchbind.sandbox.owner import owner_key
 
     harden_streams()
-    lang = i18n.default_lang()
+    lang = lang or i18n.default_lang()
     loaded = load_scenario(scenario) if scenario else None  # a ScenarioError is exit 2
     port = default_port() if port is None else port
     key = owner_key()  # it proves to this user's --sandbox that it is theirs
@@ -146,7 +153,7 @@ def stop_cmd(ctx: click.Context, port: int | None) -> None:
     from batchbind.sandbox.background import default_port, stop_sandbox
 
     harden_streams()
-    lang = i18n.default_lang()
+    lang = (ctx.parent.params.get("lang") if ctx.parent else None) or i18n.default_lang()
     port = port or ctx.obj or default_port()
     found = stop_sandbox(port)
     key = {

@@ -34,6 +34,7 @@ from batchbind.feishu.network import (
     no_answer,
 )
 from batchbind.model import Binding
+from batchbind.output import i18n
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +125,7 @@ class Reply:
     content: bytes
 
 
-def _parse(reply: Reply) -> Answer:
+def _parse(reply: Reply, lang: str = "en") -> Answer:
     headers = reply.headers
     log_id = scrub_server_text(headers.get("x-tt-logid", ""))
     reset_after = _float_header(headers, "x-ogw-ratelimit-reset")
@@ -135,7 +136,7 @@ def _parse(reply: Reply) -> Answer:
         snippet = scrub_server_text(text[:120].strip().replace("\n", " "))
         return Answer(
             http_status=reply.status,
-            msg=f"HTTP {reply.status}, not a Feishu answer: {snippet}".strip(),
+            msg=i18n.text("not_feishu_answer", lang, status=reply.status, snippet=snippet).strip(),
             log_id=log_id,
             reset_after=reset_after,
             limit=limit,
@@ -183,8 +184,10 @@ class FeishuClient:
         user_id_type: str = "open_id",
         max_connections: int = 64,
         timeout_s: float = 30.0,
+        lang: str = "en",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.lang = lang  # of the few words batchbind writes into an answer itself
         # A plain callable (a fixed token) cannot be refreshed; a TokenSource may be.
         self.tokens = token if isinstance(token, TokenSource) else CallableToken(token)
         self.user_id_type = user_id_type
@@ -231,7 +234,7 @@ class FeishuClient:
             answer = _transport_answer(exc)
             log.debug("%s %s: no answer (%s)", method, path, answer.error)
             return answer, None
-        answer = _parse(reply)
+        answer = _parse(reply, self.lang)
         log.debug(
             "%s %s: HTTP %s code %s log_id %s",
             method,
@@ -295,7 +298,8 @@ class FeishuClient:
         body = json_object(response.content) or {}
         token = body.get("tenant_access_token")
         if not isinstance(token, str) or not token:
-            return dataclasses.replace(answer, code=None, msg="no tenant_access_token in answer")
+            msg = i18n.text("no_tenant_token_in_answer", self.lang)
+            return dataclasses.replace(answer, code=None, msg=msg)
         return dataclasses.replace(
             answer, data={"tenant_access_token": token, "expire": body.get("expire")}
         )

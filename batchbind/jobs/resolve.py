@@ -274,6 +274,7 @@ def _look_up(
             lambda: token[0],
             user_id_type=settings.user_id_type.value,
             max_connections=settings.concurrency,
+            lang=settings.lang,
         )
 
     resolver = Resolver(

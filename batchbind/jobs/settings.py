@@ -82,4 +82,5 @@ class ConnectionSettings(ReadSettings):
             self.token_source(),
             user_id_type=self.user_id_type.value,
             max_connections=self.concurrency,
+            lang=self.lang,
         )

@@ -37,6 +37,83 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "batchbind 遇到内部错误（{error}）。到目前为止完成的一切都已保存在绑定记录中。"
         "请附上 -v 的输出报告此问题。",
     ),
+    # click's own messages (cli/usage.py): the English is click's message id, word for word, and
+    # the Chinese keeps its placeholders (`{name!r}` and all). Usage errors and prompts only.
+    "click_error": ("Error: {message}", "错误：{message}"),
+    "click_usage": ("Usage:", "用法："),
+    "click_try_help": (
+        "Try '{command} {option}' for help.",
+        "运行 '{command} {option}' 查看帮助。",
+    ),
+    "click_invalid_value_for": (
+        "Invalid value for {param_hint}: {message}",
+        "{param_hint} 的值无效：{message}",
+    ),
+    "click_invalid_value": ("Invalid value: {message}", "值无效：{message}"),
+    "click_missing_argument": ("Missing argument", "缺少参数"),
+    "click_missing_option": ("Missing option", "缺少选项"),
+    "click_missing_parameter": ("Missing parameter", "缺少参数"),
+    "click_missing_param_type": ("Missing {param_type}", "缺少{param_type}"),
+    "click_missing_parameter_named": ("Missing parameter: {param_name}", "缺少参数：{param_name}"),
+    "click_missing_command": ("Missing command.", "缺少命令。"),
+    "click_no_such_option": ("No such option {name!r}.", "没有选项 {name!r}。"),
+    "click_no_such_command": ("No such command {name!r}.", "没有命令 {name!r}。"),
+    "click_did_you_mean": ("Did you mean {possibility}?", "是不是想用 {possibility}？"),
+    "click_did_you_mean_one_of": (
+        "(Did you mean one of: {possibilities}?)",
+        "（是不是想用其中之一：{possibilities}？）",
+    ),
+    "click_extra_argument": ("Got unexpected extra argument ({args})", "多余的参数（{args}）"),
+    "click_extra_arguments": ("Got unexpected extra arguments ({args})", "多余的参数（{args}）"),
+    "click_requires_argument": (
+        "Option {name!r} requires an argument.",
+        "选项 {name!r} 后面需要一个值。",
+    ),
+    "click_requires_arguments": (
+        "Option {name!r} requires {nargs} arguments.",
+        "选项 {name!r} 后面需要 {nargs} 个值。",
+    ),
+    "click_takes_no_value": ("Option {name!r} does not take a value.", "选项 {name!r} 不接受值。"),
+    "click_not_choice": ("{value!r} is not {choice}.", "{value!r} 不是 {choice}。"),
+    "click_not_one_of": ("{value!r} is not one of {choices}.", "{value!r} 不是 {choices} 之一。"),
+    "click_choose_from": ("Choose from:\n\t{choices}", "可选值：\n\t{choices}"),
+    "click_not_in_range": ("{value} is not in the range {range}.", "{value} 不在 {range} 范围内。"),
+    # {number_type} is click's own English name of the type ("integer range"), which no id
+    # translates: the Chinese leaves it out.
+    "click_not_a_number": (
+        "{value!r} is not a valid {number_type}.",
+        "{value!r} 不是有效的数值。{number_type:.0}",
+    ),
+    # A path's {name} is click's English "File", fixed when batchbind's options are defined (before
+    # any language is known): the Chinese leaves it out (`:.0` prints none of it).
+    "click_does_not_exist": (
+        "{name} {filename!r} does not exist.",
+        "{name:.0}{filename!r} 不存在。",
+    ),
+    "click_is_a_file": (
+        "{name} {filename!r} is a file.",
+        "{name:.0}{filename!r} 是一个文件，这里需要的是文件夹。",
+    ),
+    "click_is_a_directory": (
+        "{name} {filename!r} is a directory.",
+        "{name:.0}{filename!r} 是一个文件夹，这里需要的是文件。",
+    ),
+    "click_not_readable": (
+        "{name} {filename!r} is not readable.",
+        "{name:.0}{filename!r} 不可读（没有读取权限）。",
+    ),
+    "click_not_writable": (
+        "{name} {filename!r} is not writable.",
+        "{name:.0}{filename!r} 不可写（没有写入权限）。",
+    ),
+    "click_could_not_open": (
+        "Could not open file {filename!r}: {message}",
+        "无法打开文件 {filename!r}：{message}",
+    ),
+    "click_unknown_error": ("unknown error", "未知错误"),
+    "click_aborted": ("Aborted!", "已中止。"),
+    "click_invalid_input": ("Error: invalid input", "错误：输入无效"),
+    "click_version": ("%(prog)s, version %(version)s", "%(prog)s，版本 %(version)s"),
     # results: msg and hint texts the runner writes for rows
     "bound_earlier": ("bound in an earlier run", "已在之前的运行中绑定"),
     "confirmed_after_lost_answer": (
@@ -578,6 +655,15 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "--app-id / --app-secret), or use --sandbox to rehearse.",
         "resolve 需要应用的 ID 和密钥：请设置 FEISHU_APP_ID 和 FEISHU_APP_SECRET（或使用 --app-id / "
         "--app-secret），或使用 --sandbox 演练。",
+    ),
+    # what batchbind writes into an answer itself (feishu/client.py): a row's msg, a stop's detail
+    "not_feishu_answer": (
+        "HTTP {status}, not a Feishu answer: {snippet}",
+        "HTTP {status}，不是飞书的应答：{snippet}",
+    ),
+    "no_tenant_token_in_answer": (
+        "no tenant_access_token in answer",
+        "应答中没有 tenant_access_token",
     ),
     "tenant_token_refused": (
         "Feishu refused the app's ID and secret ({code}: {msg}). Nothing was looked up.",
@@ -1267,6 +1353,54 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "scenario_not_table": (
         "{path}: the scenario must be a table of settings",
         "{path}：场景文件的内容必须是一组设置（表）",
+    ),
+    # the settings of a scenario (sandbox/scenario.py): {field} is the setting as the file names it
+    "scenario_top_level": ("the top level", "文件顶层"),
+    "scenario_table": ("{label} must be a table", "{label} 必须是一个表"),
+    "scenario_tokens_table": (
+        "[tokens] must be a table of token = role",
+        "[tokens] 必须是“令牌 = 角色”形式的表",
+    ),
+    "scenario_unknown_settings": (
+        "unknown setting(s) in {label}: {unknown} (known: {known})",
+        "{label}中有未知的设置：{unknown}（可用的设置：{known}）",
+    ),
+    "scenario_unknown_roles": (
+        "tokens: unknown role for {tokens} (roles: {roles})",
+        "tokens：{tokens} 的角色未知（可用的角色：{roles}）",
+    ),
+    "scenario_unknown_endpoints": (
+        "{field}: unknown endpoint(s) {unknown} (known: {known})",
+        "{field}：未知的接口 {unknown}（可用的接口：{known}）",
+    ),
+    "scenario_one_of": ("{field} must be one of {choices}", "{field} 必须是以下之一：{choices}"),
+    "scenario_list": ("{field} must be a list", "{field} 必须是列表"),
+    "scenario_bool": ("{field} must be true or false", "{field} 必须是 true 或 false"),
+    "scenario_whole": ("{field} must be a whole number", "{field} 必须是整数"),
+    "scenario_number": ("{field} must be a number", "{field} 必须是数字"),
+    "scenario_string": ("{field} must be a string", "{field} 必须是字符串"),
+    "scenario_probability": (
+        "{field} must be between 0 and 1, not {value}",
+        "{field} 必须在 0 到 1 之间，而不是 {value}",
+    ),
+    "scenario_negative": (
+        "{field} must not be negative, not {value}",
+        "{field} 不能为负数，而不是 {value}",
+    ),
+    "scenario_http_status": (
+        "{field} must be an HTTP error status (400-599), not {value}",
+        "{field} 必须是 HTTP 错误状态码（400-599），而不是 {value}",
+    ),
+    "scenario_at_least_1": ("{field} must be at least 1", "{field} 至少为 1"),
+    "scenario_positive": ("{field} must be positive", "{field} 必须大于 0"),
+    "scenario_below": ("{field} must not be below {other}", "{field} 不能小于 {other}"),
+    "scenario_fault_total": (
+        "the fault probabilities add up to {total}, more than 1",
+        "各故障概率之和为 {total}，超过了 1",
+    ),
+    "scenario_not_email": (
+        "{field} {value!r} is not an e-mail address",
+        "{field} {value!r} 不是邮箱地址",
     ),
     "sandbox_port": (
         "The sandbox cannot listen on port {port}: {error}. Choose another with --port.",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from batchbind.errors import ScenarioError as ScenarioError  # re-exported for callers
+from batchbind.output.i18n import Phrase
 
 SANDBOX_TOKEN = "u-sandbox"
 
@@ -35,21 +36,27 @@ THROTTLE_CODES = (99991400, 190004, 190005, 190010)
 ENDPOINTS = ("create", "get", "delete")
 
 
-def _check(ok: bool, message: str) -> None:
+def _check(ok: bool, key: str, **params: Any) -> None:
+    """Refuse with catalogue entry `scenario_<key>`: the settings' names stay as the file spells
+    them, the sentence around them speaks the user's language."""
     if not ok:
-        raise ScenarioError(message)
+        raise ScenarioError.of(f"scenario_{key}", **params)
+
+
+def _one_of(value: object, field: str, choices: tuple[object, ...]) -> None:
+    _check(value in choices, "one_of", field=field, choices=", ".join(map(repr, choices)))
 
 
 def _probability(where: str, name: str, value: float) -> None:
-    _check(0.0 <= value <= 1.0, f"{where}.{name} must be between 0 and 1, not {value}")
+    _check(0.0 <= value <= 1.0, "probability", field=f"{where}.{name}", value=value)
 
 
 def _non_negative(where: str, name: str, value: float) -> None:
-    _check(value >= 0, f"{where}.{name} must not be negative, not {value}")
+    _check(value >= 0, "negative", field=f"{where}.{name}", value=value)
 
 
 def _http_status(where: str, value: int) -> None:
-    _check(400 <= value <= 599, f"{where}.http must be an HTTP error status (400-599), not {value}")
+    _check(400 <= value <= 599, "http_status", field=f"{where}.http", value=value)
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ class Recreate:
     msg: str = "the exchange account is already bound"
 
     def __post_init__(self) -> None:
-        _check(self.answer in ("same", "error"), "recreate.answer must be 'same' or 'error'")
+        _one_of(self.answer, "recreate.answer", ("same", "error"))
         _http_status("recreate", self.http)
 
 
@@ -121,7 +128,7 @@ class LimitStep:
         _non_negative("limits.schedule", "after_s", self.after_s)
         for name in ("per_second", "per_minute"):
             cap = getattr(self, name)
-            _check(cap is None or cap >= 1, f"limits.schedule.{name} must be at least 1")
+            _check(cap is None or cap >= 1, "at_least_1", field=f"limits.schedule.{name}")
 
 
 @dataclass(frozen=True)
@@ -137,16 +144,10 @@ class Limits:
     schedule: tuple[LimitStep, ...] = ()
 
     def __post_init__(self) -> None:
-        _check(self.per_second >= 1, "limits.per_second must be at least 1")
-        _check(self.per_minute >= 1, "limits.per_minute must be at least 1")
-        _check(
-            self.minute_window in ("sliding", "fixed"),
-            "limits.minute_window must be 'sliding' or 'fixed'",
-        )
-        _check(
-            self.throttle_code in THROTTLE_CODES,
-            f"limits.throttle_code must be one of {', '.join(map(str, THROTTLE_CODES))}",
-        )
+        _check(self.per_second >= 1, "at_least_1", field="limits.per_second")
+        _check(self.per_minute >= 1, "at_least_1", field="limits.per_minute")
+        _one_of(self.minute_window, "limits.minute_window", ("sliding", "fixed"))
+        _one_of(self.throttle_code, "limits.throttle_code", THROTTLE_CODES)
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ class Latency:
     def __post_init__(self) -> None:
         for name in ("min_ms", "max_ms", "stall_ms"):
             _non_negative("latency", name, getattr(self, name))
-        _check(self.max_ms >= self.min_ms, "latency.max_ms must not be below latency.min_ms")
+        _check(self.max_ms >= self.min_ms, "below", field="latency.max_ms", other="latency.min_ms")
         _probability("latency", "stall_probability", self.stall_probability)
 
 
@@ -179,12 +180,9 @@ class FaultRule:
     endpoint: str = "create"
 
     def __post_init__(self) -> None:
-        _check(
-            self.fault in RULE_FAULTS,
-            f"faults.rules.fault must be one of {', '.join(RULE_FAULTS)}",
-        )
-        _check(self.times >= 1, "faults.rules.times must be at least 1")
-        _check(self.endpoint in ENDPOINTS, f"faults.rules.endpoint must be one of {ENDPOINTS}")
+        _one_of(self.fault, "faults.rules.fault", RULE_FAULTS)
+        _check(self.times >= 1, "at_least_1", field="faults.rules.times")
+        _one_of(self.endpoint, "faults.rules.endpoint", ENDPOINTS)
 
 
 @dataclass(frozen=True)
@@ -203,9 +201,15 @@ class Faults:
         for name in FAULTS:
             _probability("faults", name, getattr(self, name))
         total = sum(getattr(self, name) for name in FAULTS)
-        _check(total <= 1.0, f"the fault probabilities add up to {total}, more than 1")
+        _check(total <= 1.0, "fault_total", total=total)
         unknown = [e for e in self.endpoints if e not in ENDPOINTS]
-        _check(not unknown, f"faults.endpoints: unknown endpoint(s) {', '.join(unknown)}")
+        _check(
+            not unknown,
+            "unknown_endpoints",
+            field="faults.endpoints",
+            unknown=", ".join(unknown),
+            known=", ".join(ENDPOINTS),
+        )
 
 
 PERSON_STATUSES = ("active", "resigned", "frozen")
@@ -222,11 +226,8 @@ class Person:
     status: Literal["active", "resigned", "frozen"] = "active"
 
     def __post_init__(self) -> None:
-        _check("@" in self.email, f"directory.people.email {self.email!r} is not an e-mail address")
-        _check(
-            self.status in PERSON_STATUSES,
-            f"directory.people.status must be one of {', '.join(PERSON_STATUSES)}",
-        )
+        _check("@" in self.email, "not_email", field="directory.people.email", value=self.email)
+        _one_of(self.status, "directory.people.status", PERSON_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -265,12 +266,12 @@ class OAuth:
     open_id: str = "ou_sandbox_admin"
 
     def __post_init__(self) -> None:
-        _check(self.access_lifetime_s > 0, "oauth.access_lifetime_s must be positive")
-        _check(self.refresh_lifetime_s > 0, "oauth.refresh_lifetime_s must be positive")
+        _check(self.access_lifetime_s > 0, "positive", field="oauth.access_lifetime_s")
+        _check(self.refresh_lifetime_s > 0, "positive", field="oauth.refresh_lifetime_s")
         _non_negative("oauth", "access_calls", self.access_calls)
         _non_negative("oauth", "refresh_server_errors", self.refresh_server_errors)
         roles = (*TOKEN_ROLES, *RUN_WIDE_ROLES)
-        _check(self.role in roles, f"oauth.role must be one of {', '.join(roles)}")
+        _one_of(self.role, "oauth.role", roles)
 
 
 #: A call refused for a missing scope: the app lacks it (99991672), or the user never granted it.
@@ -362,7 +363,7 @@ class Scenario:
     def __post_init__(self) -> None:
         roles = (*TOKEN_ROLES, *RUN_WIDE_ROLES)
         bad = sorted(t for t, role in self.tokens.items() if role not in roles)
-        _check(not bad, f"tokens: unknown role for {', '.join(bad)} (roles: {roles})")
+        _check(not bad, "unknown_roles", tokens=", ".join(bad), roles=", ".join(roles))
 
     def digest(self) -> str:
         """The sha256 of the scenario's canonical JSON form (what `/_sandbox/info` shows)."""
@@ -395,7 +396,6 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return scenario_from_dict(data)
     except ScenarioError as exc:
-        # The settings' own checks name the TOML fields they check: they stay in English.
         raise ScenarioError.of("scenario_in_file", path=path, error=exc) from None
 
 
@@ -403,20 +403,23 @@ def scenario_from_dict(data: Mapping[str, Any]) -> Scenario:
     """Build a scenario from parsed TOML/JSON. Tokens given are added to the default token."""
     data = dict(data)
     tokens = data.pop("tokens", {})
-    _check(isinstance(tokens, dict), "[tokens] must be a table of token = role")
+    _check(isinstance(tokens, dict), "tokens_table")
     scenario: Scenario = _build(Scenario, data, "")
     return dataclasses.replace(scenario, tokens={**_default_tokens(), **tokens})
 
 
 def _build(cls: type[Any], data: Any, where: str) -> Any:
     """Turn one table into the dataclass `cls`, refusing unknown keys and wrong types."""
-    label = f"[{where}]" if where else "the top level"
-    _check(isinstance(data, dict), f"{label} must be a table")
+    label: str | Phrase = f"[{where}]" if where else Phrase("scenario_top_level")
+    _check(isinstance(data, dict), "table", label=label)
     fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "tokens"}
     unknown = sorted(set(data) - set(fields))
     _check(
         not unknown,
-        f"unknown setting(s) in {label}: {', '.join(unknown)} (known: {', '.join(fields)})",
+        "unknown_settings",
+        label=label,
+        unknown=", ".join(unknown),
+        known=", ".join(fields),
     )
     hints = typing.get_type_hints(cls)
     values = {
@@ -434,23 +437,20 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     if dataclasses.is_dataclass(hint):
         return _build(typing.cast(type[Any], hint), value, where)
     if origin is tuple:
-        _check(isinstance(value, list), f"{where} must be a list")
+        _check(isinstance(value, list), "list", field=where)
         return tuple(_convert(args[0], item, where) for item in value)
     if origin is Literal:
-        _check(value in args, f"{where} must be one of {', '.join(map(repr, args))}")
+        _one_of(value, where, args)
         return value
     # bool is a subclass of int: refuse `true` where a number is meant, and 1 where a bool is.
     if hint is bool:
-        _check(isinstance(value, bool), f"{where} must be true or false")
+        _check(isinstance(value, bool), "bool", field=where)
     elif hint is int:
-        _check(
-            isinstance(value, int) and not isinstance(value, bool),
-            f"{where} must be a whole number",
-        )
+        _check(isinstance(value, int) and not isinstance(value, bool), "whole", field=where)
     elif hint is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool)
-        _check(ok, f"{where} must be a number")
+        _check(ok, "number", field=where)
         return float(value)
     elif hint is str:
-        _check(isinstance(value, str), f"{where} must be a string")
+        _check(isinstance(value, str), "string", field=where)
     return value
