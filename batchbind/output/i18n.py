@@ -2221,13 +2221,15 @@ def _windows_ui_language() -> int | None:
     Windows' regional format (what getlocale reports) can be Chinese under an English display
     and the other way round; the display language is the one the user reads.
     """
-    try:
+    if sys.platform == "win32":
         import ctypes
 
-        langid: int = ctypes.windll.kernel32.GetUserDefaultUILanguage()  # type: ignore[attr-defined]
-    except (AttributeError, OSError):
-        return None
-    return langid
+        try:
+            langid: int = ctypes.windll.kernel32.GetUserDefaultUILanguage()
+        except (AttributeError, OSError):
+            return None
+        return langid
+    return None
 
 
 def has(key: str) -> bool:
