@@ -166,6 +166,7 @@ FAILURES: list[tuple[str, int]] = [
     ("auth nosuchcommand", 2),
     ("sandbox --scenario {d}/unknown.toml", 2),
     ("sandbox --port 99999", 2),
+    ("sandbox stop --port 0", 2),
 ]
 #: With no --lang, a Chinese locale decides.
 LOCALE_FAILURES: list[tuple[str, int]] = [

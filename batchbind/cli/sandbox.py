@@ -36,6 +36,13 @@ Exit codes: 0 stopped, or none of yours was running; 2 it did not stop, or the
 port or your data folder cannot be used.
 """
 
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGS),
+    default=None,
+    help="Messages: en or zh (default: from the locale).",
+)
+
 _BUSY = {"mine": "sandbox_busy_mine", "foreign": "sandbox_not_yours_here"}
 
 
@@ -69,12 +76,7 @@ _BUSY = {"mine": "sandbox_busy_mine", "foreign": "sandbox_not_yours_here"}
     help="Stop after this many seconds without a request (default 0: never; the background "
     "sandbox --sandbox starts uses BATCHBIND_SANDBOX_IDLE_TIMEOUT, 1800 unless set).",
 )
-@click.option(
-    "--lang",
-    type=click.Choice(i18n.LANGS),
-    default=None,
-    help="Messages: en or zh (default: from the locale).",
-)
+@LANG_OPTION
 @click.pass_context
 @friendly_errors
 def sandbox(
@@ -143,9 +145,10 @@ def sandbox(
     default=None,
     help="The port of the sandbox to stop (default: BATCHBIND_SANDBOX_PORT or 18730).",
 )
+@LANG_OPTION
 @click.pass_context
 @friendly_errors
-def stop_cmd(ctx: click.Context, port: int | None) -> None:
+def stop_cmd(ctx: click.Context, port: int | None, lang: str | None) -> None:
     """Stop your sandbox (the background one --sandbox started, or one you started by hand).
 
     Its bindings are saved first. A sandbox or program of someone else on the port is left alone.
@@ -153,7 +156,8 @@ def stop_cmd(ctx: click.Context, port: int | None) -> None:
     from batchbind.sandbox.background import default_port, stop_sandbox
 
     harden_streams()
-    lang = (ctx.parent.params.get("lang") if ctx.parent else None) or i18n.default_lang()
+    # `sandbox stop --lang zh` as `sandbox --lang zh stop`
+    lang = lang or (ctx.parent.params.get("lang") if ctx.parent else None) or i18n.default_lang()
     port = port or ctx.obj or default_port()
     found = stop_sandbox(port)
     key = {
