@@ -288,8 +288,7 @@ class Scopes:
     code: int = 99991672
 
     def __post_init__(self) -> None:
-        codes = ", ".join(map(str, SCOPE_CODES))
-        _check(self.code in SCOPE_CODES, f"scopes.code must be one of {codes}")
+        _one_of(self.code, "scopes.code", SCOPE_CODES)
 
 
 #: The answers of a custom bot's webhook the shared docs name (section "Messages to a group").
