@@ -18,7 +18,6 @@ import math
 import os
 import stat
 import sys
-import tempfile
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from typing import Any
 from batchbind.auth import redact
 from batchbind.errors import JournalLocked, ProfileError, RunStopped
 from batchbind.store.lock import ProcessLock
-from batchbind.store.paths import check_profile_name, config_dir, private_folder
+from batchbind.store.paths import check_profile_name, config_dir, private_folder, write_private
 
 VERSION = 1
 LOCK_TIMEOUT_S = 60.0
@@ -164,19 +163,7 @@ class ProfileStore:
         private_folder(self.folder)
         stamped = replace(profile, updated_at=time.time())
         payload = json.dumps(stamped.to_json(), indent=2, ensure_ascii=False).encode("utf-8")
-        # mkstemp creates the file 0600 from the start: the secrets are never readable by others.
-        fd, tmp = tempfile.mkstemp(prefix=f".{profile.name}.", suffix=".tmp", dir=self.folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return path
+        return write_private(path, payload)
 
     def delete(self, name: str) -> bool:
         path = self.path(name)

@@ -19,7 +19,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from typing import Any
 from batchbind.auth import redact
 from batchbind.errors import ProfileError
 from batchbind.notify.card import FORMATS
-from batchbind.store.paths import check_profile_name, config_dir, private_folder
+from batchbind.store.paths import check_profile_name, config_dir, private_folder, write_private
 
 SECRET_ENV = "BATCHBIND_NOTIFY_SECRET"
 FORMAT_ENV = "BATCHBIND_NOTIFY_FORMAT"
@@ -112,15 +111,4 @@ def save_config(profile: str, config: NotifyConfig) -> Path:
         "format": config.format,
         "retry_wait_s": config.retry_wait_s,
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_private(path, json.dumps(payload, indent=2, ensure_ascii=False).encode("utf-8"))

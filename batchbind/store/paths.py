@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -55,6 +57,27 @@ def private_folder(path: Path) -> Path:
 
 #: A profile name is a file name in batchbind's own folders: no separator, no `..`, no leading dot.
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def write_private(path: Path, data: bytes) -> Path:
+    """Replace `path` with `data` whole, owner-only (0600) from the first byte.
+
+    The bytes go to a temporary file beside it (mkstemp creates it 0600), are flushed to disk,
+    then renamed over `path`: a reader sees the old file or the new one, never half of one, and a
+    secret inside is never readable by others. Raises `OSError` as the calls it makes do.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return path
 
 
 def check_profile_name(name: str) -> str:
