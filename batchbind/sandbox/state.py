@@ -9,13 +9,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
 from batchbind.output.i18n import Phrase
 from batchbind.sandbox.scenario import ScenarioError
+from batchbind.store.paths import write_private
 
 STATE_FORMAT = "batchbind-sandbox-state"
 STATE_VERSION = 1
@@ -118,14 +118,9 @@ def write_state(path: Path, bindings: list[StoredBinding]) -> None:
         "bindings": [{name: getattr(b, name) for name in _FIELDS} for b in bindings],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # Owner-only, like the journal: the bindings name real people when a team rehearses.
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with open(descriptor, "w", encoding="utf-8") as handle:
-        json.dump(document, handle, ensure_ascii=False, separators=(",", ":"))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    write_private(path, data)
 
 
 def _read_state(path: Path) -> list[StoredBinding]:
