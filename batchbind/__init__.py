@@ -23,6 +23,11 @@ The jobs (each takes settings and returns a result with its `exit_code`):
     `RunSettings`, `JobResult`, `ReportResult`, `StatusResult`, `UnbindResult`,
     `ResolveSettings`, `ResolveResult`, `View`, `Selection`: as named above
 
+What needs a person (for a report or a notification of your own):
+    `group_causes`         results grouped by cause, the largest first (`CauseGroup`: the cause,
+                           its code and hint, how many rows, the first row numbers); a job's
+                           `counts.causes` holds them already
+
 The journal and the emulator:
     `Journal`              the SQLite record of every row's state (the truth results come from)
     `SandboxServer`        the Feishu emulator on loopback, for rehearsals and tests
@@ -74,6 +79,7 @@ if TYPE_CHECKING:
     from batchbind.jobs.status import StatusResult, status_job
     from batchbind.jobs.unbind import Selection, UnbindResult, unbind_job
     from batchbind.jobs.view import LifecycleSettings, View, read_view
+    from batchbind.output.causes import CauseGroup, group_causes
     from batchbind.sandbox.server import SandboxServer
     from batchbind.store.journal import Journal
 
@@ -104,6 +110,8 @@ _LAZY: dict[str, str] = {
     "Check": "batchbind.jobs.doctor",
     "ResolveSettings": "batchbind.jobs.resolve",
     "ResolveResult": "batchbind.jobs.resolve",
+    "CauseGroup": "batchbind.output.causes",
+    "group_causes": "batchbind.output.causes",
     "Journal": "batchbind.store.journal",
     "SandboxServer": "batchbind.sandbox.server",
 }
@@ -111,6 +119,7 @@ _LAZY: dict[str, str] = {
 __all__ = [  # grouped in the docstring above
     "AuthError",
     "BatchbindError",
+    "CauseGroup",
     "Check",
     "ConnectionSettings",
     "DoctorReport",
@@ -139,6 +148,7 @@ __all__ = [  # grouped in the docstring above
     "View",
     "__version__",
     "doctor_job",
+    "group_causes",
     "load_table",
     "read_and_check",
     "read_view",

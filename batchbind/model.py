@@ -245,6 +245,9 @@ class ResultRow:
     http_status: int | None = None
     log_id: str = ""
     updated_at: str = ""
+    # Not a results column: the input column an invalid row's first problem concerns, which
+    # tells "user_id is empty" from "admin_account is empty" when rows are grouped by cause.
+    column: str = ""
 
     def result_values(self) -> list[str]:
         """The result columns as text, in RESULT_COLUMNS order."""

@@ -196,7 +196,10 @@ def test_report_renders_the_last_run_again_from_the_journal(
 
     listing = run_cli("journal", "--state", journal)
     assert listing.returncode == 0
-    assert "run" in listing.stdout and "in.csv" in listing.stdout and "exit 1" in listing.stdout
+    # Under column headings (issue 13): the exit code is in its own column.
+    heading, row = listing.stdout.splitlines()[1:3]
+    assert heading.split()[:5] == ["run", "started", "(UTC)", "ended", "(UTC)"]
+    assert row.split()[:5] == ["1", *row.split()[1:3], "run", "1"] and "in.csv" in row
 
 
 def test_purge_forgets_old_runs_but_still_knows_what_is_bound(
@@ -208,7 +211,7 @@ def test_purge_forgets_old_runs_but_still_knows_what_is_bound(
     assert run_cli(*run_args(source, sandbox.base_url, journal)).returncode == 0
     done = run_cli("journal", "--state", journal, "purge", "--older-than", "0", "--yes")
     assert done.returncode == 0, done.stderr
-    assert "purged 1 runs" in done.stdout
+    assert "purged 1 run and 5 attempts" in done.stdout  # "1 run", not "1 runs" (issue 13)
     with sqlite3.connect(journal) as db:
         assert db.execute("SELECT count(*) FROM run_rows").fetchone() == (0,)
         assert db.execute("SELECT count(*) FROM attempts").fetchone() == (0,)

@@ -408,7 +408,7 @@ def test_targets_stored_with_the_profile_keep_the_cron_line_short(
     assert message["signed"] is True
 
     removed = run_cli("notify", "remove", "--all")
-    assert removed.returncode == 0 and "1 targets removed" in removed.stderr
+    assert removed.returncode == 0 and "1 target removed" in removed.stderr  # not "1 targets"
     assert "No notification targets" in run_cli("notify", "list").stdout
 
 

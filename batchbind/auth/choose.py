@@ -16,12 +16,12 @@ from pathlib import Path
 
 from batchbind.auth import redact
 from batchbind.auth.oauth import AppCredentials
-from batchbind.auth.profiles import ProfileStore, check_name, clean_token
+from batchbind.auth.profiles import Profile, ProfileStore, check_name, clean_token
 from batchbind.auth.tokens import ProfileTokens, TokenSource
 from batchbind.errors import InputError
 from batchbind.feishu.client import resolve_base_url
 
-__all__ = ["Connection", "TokenChoice", "choose_connection"]
+__all__ = ["Connection", "TokenChoice", "check_profile_host", "choose_connection"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +68,16 @@ def choose_connection(choice: TokenChoice, lang: str) -> Connection:
     return _profile_connection(choice, lang)
 
 
+def check_profile_host(profile: Profile, *, base_url: str | None, domain: str | None) -> None:
+    """Refuse `profile` when --base-url or --domain names another host than its own."""
+    if base_url or domain:
+        wanted = resolve_base_url(base_url, domain or "feishu")
+        if wanted.lower() != profile.host.lower():
+            raise InputError.of(
+                "profile_other_host", profile=profile.name, host=profile.host, wanted=wanted
+            )
+
+
 def _profile_connection(choice: TokenChoice, lang: str) -> Connection:
     """The stored profile's host and tokens; refused if asked to talk to another host."""
     name = choice.profile
@@ -75,12 +85,7 @@ def _profile_connection(choice: TokenChoice, lang: str) -> Connection:
     profile = store.load(name)
     if profile is None:
         raise InputError.of("no_credentials", profile=name)
-    if choice.base_url or choice.domain:
-        wanted = resolve_base_url(choice.base_url, choice.domain or "feishu")
-        if wanted.lower() != profile.host.lower():
-            raise InputError.of(
-                "profile_other_host", profile=name, host=profile.host, wanted=wanted
-            )
+    check_profile_host(profile, base_url=choice.base_url, domain=choice.domain)
     app_id = os.environ.get("FEISHU_APP_ID") or profile.app_id
     app_secret = os.environ.get("FEISHU_APP_SECRET") or profile.app_secret
     redact.register(app_secret)

@@ -1,7 +1,8 @@
 """The command line: options in, library calls out, one clear sentence and an exit code back.
 
 Nothing here decides what a row or an answer means; that lives in the library. Each module holds
-the commands of one job and registers them on the `cli` group below.
+the commands of one job and registers them on the `cli` group below; `exits` holds the table of
+exit codes every command's `--help` lists.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from batchbind.cli.usage import click_speaks, lang_asked
 from batchbind.output import i18n
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Exit codes: each command's --help lists its own (batchbind run --help).",
+)
 @click.version_option(__version__, prog_name="batchbind")
 def cli() -> None:
     """Bind Exchange mailboxes to Feishu (Lark) accounts from one spreadsheet.

@@ -19,12 +19,14 @@ from typing import Any, TypeVar
 import click
 
 from batchbind.auth import redact, scopes
+from batchbind.auth.choose import check_profile_host
 from batchbind.auth.login import LoginRequest, fetch_user, login, parse_import, profile_from_grant
 from batchbind.auth.loopback import DEFAULT_PORT, redirect_uri
 from batchbind.auth.oauth import AppCredentials, OAuthError
 from batchbind.auth.profiles import Profile, ProfileStore, check_name
 from batchbind.auth.tokens import renewal_problem
 from batchbind.cli.common import friendly_errors, global_options, say, say_error, setup
+from batchbind.cli.exits import epilog
 from batchbind.errors import BatchbindError
 from batchbind.feishu.client import resolve_base_url
 from batchbind.output import i18n
@@ -147,7 +149,7 @@ Examples:
 """
 
 
-@click.command("login", epilog=LOGIN_EXAMPLE)
+@click.command("login", epilog=epilog("auth login", LOGIN_EXAMPLE))
 @_profile_option
 @_host_options
 @click.option(
@@ -223,7 +225,7 @@ Examples:
 """
 
 
-@click.command("import", epilog=IMPORT_EXAMPLE)
+@click.command("import", epilog=epilog("auth import", IMPORT_EXAMPLE))
 @_profile_option
 @_host_options
 @click.option("--no-check", is_flag=True, help="Do not ask Feishu whose token it is.")
@@ -265,11 +267,21 @@ STATUS_EXAMPLE = """
 Examples:
   batchbind auth status
   batchbind auth status --profile acme-intl --json
+  batchbind auth status --domain lark
 """
 
 
-@click.command("status", epilog=STATUS_EXAMPLE)
+@click.command("status", epilog=epilog("auth status", STATUS_EXAMPLE))
 @_profile_option
+@click.option(
+    "--base-url", help="Check that the profile belongs to this origin, as run would (else exit 1)."
+)
+@click.option(
+    "--domain",
+    type=click.Choice(["feishu", "lark"]),
+    default=None,
+    help="Check that the profile belongs to Feishu (China) or Lark (international).",
+)
 @global_options
 @friendly_errors
 @auth_errors
@@ -284,6 +296,14 @@ def status_cmd(**kw: Any) -> None:
             say(json.dumps({"profile": name, "logged_in": False, "usable": False}), err=False)
         say(i18n.text("auth_not_logged_in", lang, profile=name), err=kw["as_json"])
         sys.exit(1)
+    # The same check as every command that sends: another host's profile is not usable there.
+    try:
+        check_profile_host(profile, base_url=kw["base_url"], domain=kw["domain"])
+    except BatchbindError:
+        if kw["as_json"]:
+            payload = {"profile": name, "logged_in": True, "usable": False, "host": profile.host}
+            say(json.dumps(payload), err=False)
+        raise
     now = time.time()
     renewable, refresh_line = _refresh_state(profile, lang)
     usable = not profile.expired(now) or renewable
@@ -334,7 +354,7 @@ Examples:
 """
 
 
-@click.command("logout", epilog=LOGOUT_EXAMPLE)
+@click.command("logout", epilog=epilog("auth logout", LOGOUT_EXAMPLE))
 @_profile_option
 @global_options
 @friendly_errors
@@ -359,7 +379,7 @@ Examples:
 """
 
 
-@click.group(epilog=AUTH_EXAMPLE)
+@click.group(epilog=epilog("auth", AUTH_EXAMPLE))
 def auth() -> None:
     """Obtain, store and renew the super administrator's token (one profile per tenant)."""
 

@@ -25,6 +25,7 @@ from batchbind.cli.common import (
     say,
     setup,
 )
+from batchbind.cli.exits import epilog
 from batchbind.cli.notify import ending, notifying
 from batchbind.errors import BatchbindError, InputError
 from batchbind.input.footers import skipped_note
@@ -33,6 +34,8 @@ from batchbind.jobs.run import JobResult, RunSettings, run_job, validate_job
 from batchbind.model import Outcome
 from batchbind.notify.summary import from_run
 from batchbind.output import i18n
+from batchbind.output.causes import cause_lines
+from batchbind.output.progress import measured_rate
 from batchbind.store.paths import default_journal, default_results
 
 #: `--force` on every command that writes a results file.
@@ -56,7 +59,7 @@ Examples:
 """
 
 
-@click.command(epilog=RUN_EXAMPLE)
+@click.command(epilog=epilog("run", RUN_EXAMPLE))
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @input_options
 @connection_options
@@ -129,15 +132,15 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
     stats = result.stats
     if stats is not None and stats.requests:
         seconds = stats.sending_seconds
-        rate = 60.0 * stats.requests / seconds if seconds > 0 else 0.0
+        rate = measured_rate(stats.requests, seconds)
         lines.append(
             "  "
             + i18n.text(
-                "summary_sent",
+                "summary_sent" if rate is None else "summary_sent_rate",
                 lang,
                 sent=stats.requests,
                 duration=f"{seconds:.1f}s",
-                rate=f"{rate:.0f}",
+                rate=f"{rate or 0:.0f}",
                 throttled=stats.throttled,
             )
         )
@@ -160,6 +163,7 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
         else:
             lines.append("  " + i18n.text("results_written", lang, path=result.results_path))
     lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
+    lines.extend(cause_lines(result.counts.causes, lang))
     if not quiet or result.exit_code not in (0,) or result.write_error is not None:
         for line in lines:
             say(line, err=not out)
@@ -170,12 +174,12 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
         if result.stopped.hint:
             say(result.stopped.hint)
     if as_json:
-        print_json("run", result, {"journal": str(settings.state)})
+        print_json("run", result, {"journal": str(settings.state)}, lang)
 
 
 def _dispositions(counts: Mapping[Disposition, int], lang: str) -> str:
     """ "bound 3, failed permanently 1": why rows known from earlier runs were skipped or resent."""
-    return ", ".join(
+    return i18n.text("counts_separator", lang).join(
         f"{i18n.text(f'disposition_{d.name.lower()}', lang)} {n}" for d, n in counts.items()
     )
 
@@ -189,7 +193,7 @@ Examples:
 """
 
 
-@click.command("validate", epilog=VALIDATE_EXAMPLE)
+@click.command("validate", epilog=epilog("validate", VALIDATE_EXAMPLE))
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @input_options
 @force_option
@@ -201,26 +205,27 @@ def validate_cmd(input_path: Path, **kw: Any) -> None:
     out_path = kw["out"] or default_results(input_path)  # the contract: validate writes results too
     result = validate_job(read_settings(input_path, kw), out=out_path, lang=lang, force=kw["force"])
     out = not kw["as_json"]
-    invalid = [r for r in result.results if r.outcome is Outcome.INVALID]
     note = skipped_note(result.table.skipped, lang)
     if note is not None and not kw["quiet"]:
         say(note, err=not out)
-    if not kw["quiet"]:
-        for r in invalid:
-            say(i18n.text("row_msg", lang, row=r.row, msg=r.msg), err=not out)
-            if r.hint:
-                say(f"    {r.hint}", err=not out)
-    total = len(result.results)
+    invalid = result.counts.by_outcome[Outcome.INVALID.value]
+    total = result.rows
     summary = (
-        i18n.text("validate_problems", lang, invalid=len(invalid), total=total)
+        i18n.text("validate_problems", lang, invalid=invalid, total=total)
         if invalid
         else i18n.text("validate_ok", lang, valid=total)
     )
-    say(summary + (f" ({counts_line(result, lang)})" if total else ""), err=not out)
+    if total:
+        summary += i18n.text("counts_in_brackets", lang, counts=counts_line(result, lang))
+    say(summary, err=not out)
     if result.results_path is not None:
         say(i18n.text("results_written", lang, path=result.results_path), err=not out)
+    if not kw["quiet"]:
+        # Grouped by cause: 10,000 rows with the same problem are one group, not 10,000 lines.
+        for line in cause_lines(result.counts.causes, lang):
+            say(line, err=not out)
     if kw["as_json"]:
-        print_json("validate", result, {})
+        print_json("validate", result, {}, lang)
     sys.exit(result.exit_code)
 
 
@@ -233,10 +238,16 @@ Examples:
 """
 
 
-@click.command(epilog=TEMPLATE_EXAMPLE)
+@click.command(epilog=epilog("template", TEMPLATE_EXAMPLE))
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@click.option("--lang", type=click.Choice(i18n.LANGS), default=None)
+@click.option(
+    "--lang",
+    type=click.Choice(i18n.LANGS),
+    default=None,
+    help="Which language comes first on the instructions sheet (both are always there), and "
+    "the language of this command's messages (default: from the locale).",
+)
 @friendly_errors
 def template(path: Path, force: bool, lang: str | None) -> None:
     """Write a ready-to-fill template (.xlsx or .csv) to PATH."""

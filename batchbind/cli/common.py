@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,8 +20,9 @@ from batchbind.auth.choose import Connection, TokenChoice, choose_connection
 from batchbind.errors import BatchbindError, InputError
 from batchbind.jobs.run import JobResult
 from batchbind.jobs.settings import ReadSettings
-from batchbind.model import UserIdType
+from batchbind.model import Outcome, UserIdType
 from batchbind.output import i18n
+from batchbind.output.causes import CauseGroup
 
 log = logging.getLogger("batchbind")
 
@@ -152,6 +153,10 @@ def friendly_errors(func: F) -> F:
 # -- shared options ---------------------------------------------------------------------------------
 
 
+#: `--lang` on every command that has it.
+LANG_HELP = "Messages, hints and sheet labels: en or zh (default: from the locale)."
+
+
 def global_options(func: F) -> F:
     for option in reversed(
         [
@@ -164,12 +169,7 @@ def global_options(func: F) -> F:
                 type=click.Path(dir_okay=False, path_type=Path),
                 help="Also write a debug log to this file.",
             ),
-            click.option(
-                "--lang",
-                type=click.Choice(i18n.LANGS),
-                default=None,
-                help="Messages, hints and sheet labels: en or zh (default: from the locale).",
-            ),
+            click.option("--lang", type=click.Choice(i18n.LANGS), default=None, help=LANG_HELP),
             click.option(
                 "--json",
                 "as_json",
@@ -234,13 +234,42 @@ def read_settings(input_path: Path, kw: dict[str, Any]) -> ReadSettings:
     )
 
 
+def outcome_counts(by_outcome: Mapping[str, int], lang: str) -> str:
+    """ "bound 32, failed 4": in English the results file's own outcome words, in Chinese theirs."""
+    order = [o.value for o in Outcome]  # as the results file's Summary lists them
+    names = sorted(by_outcome, key=lambda name: order.index(name) if name in order else len(order))
+    parts = [
+        f"{i18n.text(f'counted_{name}', lang) if i18n.has(f'counted_{name}') else name} "
+        f"{by_outcome[name]}"
+        for name in names
+        if by_outcome[name]
+    ]
+    if not parts:
+        return i18n.text("no_rows_counted", lang)
+    return i18n.text("counts_separator", lang).join(parts)
+
+
 def counts_line(result: JobResult, lang: str) -> str:
-    # The outcomes by name, as the results file's outcome column spells them, in any language.
-    parts = [f"{name} {n}" for name, n in result.counts.by_outcome.items() if n]
-    return ", ".join(parts) if parts else i18n.text("no_rows_counted", lang)
+    return outcome_counts(result.counts.by_outcome, lang)
 
 
-def print_json(command: str, result: JobResult, extra: dict[str, Any]) -> None:
+def causes_json(groups: Iterable[CauseGroup], lang: str) -> list[dict[str, Any]]:
+    """The groups of rows that need a person, for --json (the cause in `lang`)."""
+    return [
+        {
+            "outcome": g.outcome.value,
+            "code": g.code,
+            "column": g.column,
+            "cause": g.cause(lang),
+            "hint": g.hint,
+            "count": g.count,
+            "rows": list(g.rows),
+        }
+        for g in groups
+    ]
+
+
+def print_json(command: str, result: JobResult, extra: dict[str, Any], lang: str) -> None:
     stats = result.stats
     payload = {
         "command": command,
@@ -254,6 +283,7 @@ def print_json(command: str, result: JobResult, extra: dict[str, Any]) -> None:
         "duration_s": round(result.duration_s, 3),
         "stopped": result.stopped.message if result.stopped else None,
         "skipped": [{"row": line.row, "text": line.text} for line in result.table.skipped],
+        "causes": causes_json(result.counts.causes, lang),
         **extra,
     }
     say(json.dumps(payload, ensure_ascii=False), err=False)
@@ -312,10 +342,18 @@ def pacing_options(func: F) -> F:
     for option in reversed(
         [
             click.option(
-                "--rate-per-second", type=click.FloatRange(min=0.1), default=50.0, show_default=True
+                "--rate-per-second",
+                type=click.FloatRange(min=0.1),
+                default=50.0,
+                show_default=True,
+                help="Requests a second at most (Feishu's documented limit).",
             ),
             click.option(
-                "--rate-per-minute", type=click.FloatRange(min=1), default=1000.0, show_default=True
+                "--rate-per-minute",
+                type=click.FloatRange(min=1),
+                default=1000.0,
+                show_default=True,
+                help="Requests a minute at most (Feishu's documented limit).",
             ),
             click.option(
                 "--concurrency",

@@ -11,6 +11,7 @@ import click
 
 from batchbind.auth.choose import TokenChoice
 from batchbind.cli.common import friendly_errors, global_options, say, setup
+from batchbind.cli.exits import epilog
 from batchbind.jobs.doctor import DoctorReport, DoctorSettings, Status, doctor_job
 from batchbind.jobs.settings import ReadSettings
 from batchbind.model import UserIdType
@@ -26,7 +27,7 @@ Examples:
 """
 
 
-@click.command(epilog=DOCTOR_EXAMPLE)
+@click.command(epilog=epilog("doctor", DOCTOR_EXAMPLE))
 @click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
 @click.option("--profile", default="default", show_default=True, help="Which stored credentials.")
 @click.option("--base-url", help="Any Feishu-compatible origin (https:// except on loopback).")
@@ -60,8 +61,20 @@ Examples:
 @click.option(
     "--allow-multiple-per-user", is_flag=True, help="One user may have several Exchange accounts."
 )
-@click.option("--rate-per-second", type=click.FloatRange(min=0.1), default=50.0, show_default=True)
-@click.option("--rate-per-minute", type=click.FloatRange(min=1), default=1000.0, show_default=True)
+@click.option(
+    "--rate-per-second",
+    type=click.FloatRange(min=0.1),
+    default=50.0,
+    show_default=True,
+    help="The rate run would use, for the estimate of how long INPUT takes.",
+)
+@click.option(
+    "--rate-per-minute",
+    type=click.FloatRange(min=1),
+    default=1000.0,
+    show_default=True,
+    help="The rate run would use, for the estimate of how long INPUT takes.",
+)
 @global_options
 @friendly_errors
 def doctor(input_path: Path | None, **kw: Any) -> None:
@@ -71,9 +84,6 @@ def doctor(input_path: Path | None, **kw: Any) -> None:
     store, the proxy in use), the token (present, accepted, renewable; renewed only when due),
     the super administrator, the token's scopes against what each command needs, and with INPUT
     the file (it reads and validates) and how long sending it takes at the rate ceiling.
-
-    Exit codes: 0 everything 'run' needs passed, 1 a check failed (each says what to do), 2 bad
-    invocation.
     """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     if kw["token"] and not (kw["sandbox"] or kw["sandbox_scenario"]):

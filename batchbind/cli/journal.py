@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,11 +13,22 @@ from typing import Any
 import click
 
 from batchbind.cli.bind import force_option
-from batchbind.cli.common import friendly_errors, global_options, say, setup
+from batchbind.cli.common import (
+    LANG_HELP,
+    causes_json,
+    friendly_errors,
+    global_options,
+    outcome_counts,
+    say,
+    setup,
+)
+from batchbind.cli.exits import epilog
 from batchbind.errors import InputError
 from batchbind.jobs.run import report_job
 from batchbind.output import i18n
+from batchbind.output.causes import cause_lines
 from batchbind.store.journal import Journal
+from batchbind.store.lock import journal_lock
 from batchbind.store.paths import default_journal
 
 
@@ -44,7 +57,7 @@ Examples:
 """
 
 
-@click.command(epilog=REPORT_EXAMPLE)
+@click.command(epilog=epilog("report", REPORT_EXAMPLE))
 @_journal_options
 @click.option(
     "--run", "run_id", type=int, help="Which run (see `batchbind journal`; default: the latest)."
@@ -70,10 +83,11 @@ def report(**kw: Any) -> None:
             "results": str(result.results_path),
             "rows": len(result.results),
             "counts": result.counts.by_outcome,
+            "causes": causes_json(result.counts.causes, lang),
         }
         say(json.dumps(payload, ensure_ascii=False), err=False)
     elif not kw["quiet"]:
-        counts = ", ".join(f"{k} {v}" for k, v in result.counts.by_outcome.items() if v)
+        counts = outcome_counts(result.counts.by_outcome, lang)
         run, started = result.run.id, result.run.started_at
         say(i18n.text("report_line", lang, run=run, started=started, counts=counts), err=False)
         if result.results_path != result.wanted_path:
@@ -82,8 +96,12 @@ def report(**kw: Any) -> None:
                     "results_moved", lang, wanted=result.wanted_path, path=result.results_path
                 )
             )
+        elif kw["out"] is None:  # say which file was replaced: the user named none
+            say(i18n.text("report_rewritten", lang, path=result.results_path, run=run), err=False)
         else:
             say(i18n.text("results_written", lang, path=result.results_path), err=False)
+        for line in cause_lines(result.counts.causes, lang):
+            say(line, err=False)
 
 
 JOURNAL_EXAMPLE = """
@@ -96,46 +114,96 @@ Examples:
 """
 
 
-@click.group(invoke_without_command=True, epilog=JOURNAL_EXAMPLE)
+@click.group(invoke_without_command=True, epilog=epilog("journal", JOURNAL_EXAMPLE))
 @_journal_options
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1), default=20, show_default=True, help="How many runs to show."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@click.option("--lang", type=click.Choice(i18n.LANGS), default=None, help=LANG_HELP)
 @click.pass_context
 @friendly_errors
 def journal(
-    ctx: click.Context, state: Path | None, profile: str, limit: int, as_json: bool
+    ctx: click.Context,
+    state: Path | None,
+    profile: str,
+    limit: int,
+    as_json: bool,
+    lang: str | None,
 ) -> None:
     """Show the history of runs kept in the journal (purge: forget old ones)."""
     ctx.ensure_object(dict)
     ctx.obj["path"] = _journal_path({"state": state, "profile": profile})
+    ctx.obj["lang"] = lang = lang or i18n.default_lang()
     if ctx.invoked_subcommand is not None:
         return
     with Journal(ctx.obj["path"], tenant="", exclusive=False) as opened:
         runs = opened.runs(limit=limit)
+    # A run with no end is running only while its process holds the journal; the newest one,
+    # since no run can start while another holds it. Asked after the journal is closed again.
+    running = runs[0].id if runs and runs[0].ended_at is None else None
+    if running is not None and not journal_lock(ctx.obj["path"]).held_elsewhere():
+        running = None
     if as_json:
-        say(json.dumps([vars_of(r) for r in runs], ensure_ascii=False), err=False)
+        listed = [{**vars_of(r), "running": r.id == running} for r in runs]
+        say(json.dumps(listed, ensure_ascii=False), err=False)
         return
     if not runs:
-        say(i18n.text("journal_no_runs", i18n.default_lang(), path=ctx.obj["path"]), err=False)
+        say(i18n.text("journal_no_runs", lang, path=ctx.obj["path"]), err=False)
         return
-    lang = i18n.default_lang()
     say(i18n.text("journal_used", lang, path=ctx.obj["path"]), err=False)
+    table = [[i18n.text(f"journal_heading_{name}", lang) for name in JOURNAL_COLUMNS]]
     for r in runs:
-        counts = ", ".join(f"{k} {v}" for k, v in r.counts.items() if v)
-        ended = r.ended_at or i18n.text("journal_unfinished", lang)
-        code = "" if r.exit_code is None else i18n.text("journal_exit", lang, code=r.exit_code)
-        say(
-            f"{r.id:>5}  {r.started_at}  {r.command:<8} {code:<8} {ended:<20}  {r.tenant}  "
-            f"{Path(r.input).name}  {counts}",
-            err=False,
+        if r.ended_at is not None:
+            ended = r.ended_at
+        else:
+            ended = i18n.text("journal_running" if r.id == running else "journal_unfinished", lang)
+        table.append(
+            [
+                str(r.id),
+                r.started_at,
+                ended,
+                r.command,
+                "" if r.exit_code is None else str(r.exit_code),
+                r.tenant,
+                Path(r.input).name,
+                outcome_counts(r.counts, lang),
+            ]
         )
+    for line in aligned(table, right={0, 4}):
+        say(line, err=False)
+
+
+#: The columns of `batchbind journal`, by their catalogue key `journal_heading_<name>`.
+JOURNAL_COLUMNS = ("run", "started", "ended", "command", "exit", "tenant", "input", "outcomes")
+
+
+def _width(text: str) -> int:
+    """How many terminal columns `text` takes: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def aligned(table: list[list[str]], *, right: Collection[int] = ()) -> list[str]:
+    """The rows of `table` as lines of aligned columns (the last column is not padded)."""
+    widths = [max(_width(row[i]) for row in table) for i in range(len(table[0]))]
+    lines: list[str] = []
+    for row in table:
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - _width(cell))
+            if i == len(row) - 1:
+                cells.append(cell)
+            else:
+                cells.append(pad + cell if i in right else cell + pad)
+        lines.append("  ".join(cells).rstrip())
+    return lines
 
 
 def vars_of(record: Any) -> dict[str, Any]:
     return {name: getattr(record, name) for name in record.__slots__}
 
 
-@journal.command(epilog=JOURNAL_EXAMPLE)
+@journal.command(epilog=epilog("journal purge", JOURNAL_EXAMPLE))
 @click.option(
     "--older-than",
     "days",
@@ -154,7 +222,7 @@ def purge(ctx: click.Context, days: int, yes: bool) -> None:
     before = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="seconds")
     before = before.replace("+00:00", "Z")
     path: Path = ctx.obj["path"]
-    lang = i18n.default_lang()  # the journal commands have no --lang: the locale decides
+    lang: str = ctx.obj["lang"]
     if not yes:
         if not sys.stdin.isatty():
             raise InputError.of("purge_no_terminal")

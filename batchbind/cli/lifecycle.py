@@ -23,6 +23,7 @@ from batchbind.cli.common import (
     say,
     setup,
 )
+from batchbind.cli.exits import epilog
 from batchbind.cli.notify import ending, notifying
 from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu.client import resolve_base_url, tenant_host
@@ -34,6 +35,7 @@ from batchbind.jobs.view import LifecycleSettings, Written, read_view
 from batchbind.model import UserIdType
 from batchbind.notify.summary import from_status, from_unbind
 from batchbind.output import i18n
+from batchbind.output.causes import SHOWN_ROWS, rows_text
 from batchbind.store.journal import Journal
 from batchbind.store.paths import default_journal
 
@@ -137,7 +139,7 @@ Examples:
 """
 
 
-@click.command(epilog=STATUS_EXAMPLE)
+@click.command(epilog=epilog("status", STATUS_EXAMPLE))
 @click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path))
 @results_options
 @connection_options
@@ -161,12 +163,7 @@ Examples:
 @notifying("status")
 @friendly_errors
 def status(results_path: Path, **kw: Any) -> None:
-    """Ask Feishu for the sync status of every bound row of RESULTS and update it.
-
-    Exit codes: 0 every bound row is done, 1 some are err, 4 some are still syncing, 2 bad
-    input, 3 stopped on a token or permission problem or by the circuit breaker (rows not asked
-    yet are left as they were).
-    """
+    """Ask Feishu for the sync status of every bound row of RESULTS and update it."""
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     settings = _settings(results_path, kw, lang)
     result = status_job(
@@ -198,9 +195,9 @@ def status(results_path: Path, **kw: Any) -> None:
         for r in result.written.results
         if r.binding_status == "err" and r.outcome.value == "bound"
     ]
-    for r in errs[:EXAMPLES]:
-        lines.append("  " + i18n.text("status_err_row", lang, row=r.row))
-    if errs:
+    if errs:  # one group, as run shows the rows that need a person
+        shown = rows_text([r.row for r in errs[:SHOWN_ROWS]], len(errs), lang)
+        lines.append("  " + i18n.text("status_err_rows", lang, count=len(errs), rows=shown))
         lines.append("    " + i18n.text("sync_err_hint", lang))
     for row, why in sorted(result.unchecked.items())[:EXAMPLES]:
         lines.append("  " + i18n.text("status_unchecked_row", lang, row=row, why=why))
@@ -265,7 +262,7 @@ def has_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-@click.command(epilog=UNBIND_EXAMPLE)
+@click.command(epilog=epilog("unbind", UNBIND_EXAMPLE))
 @click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path))
 @results_options
 @connection_options
@@ -283,12 +280,7 @@ def has_terminal() -> bool:
 @notifying("unbind")
 @friendly_errors
 def unbind(results_path: Path, **kw: Any) -> None:
-    """Undo the bindings of the bound rows of RESULTS (a rollback), after confirmation.
-
-    Exit codes: 0 all undone, 1 some could not be undone, 2 not confirmed or bad input (nothing
-    done), 3 stopped on a token or permission problem or by the circuit breaker (rows not undone
-    yet stay bound).
-    """
+    """Undo the bindings of the bound rows of RESULTS (a rollback), after confirmation."""
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     settings = _settings(results_path, kw, lang)
     selection = Selection(
@@ -314,9 +306,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
     if len(targets) > EXAMPLES:
         listing.append("  " + i18n.text("unbind_more", lang, count=len(targets) - EXAMPLES))
     if choice.not_bound:
-        shown = ", ".join(map(str, choice.not_bound[:10])) + (
-            " ..." if len(choice.not_bound) > 10 else ""
-        )
+        shown = rows_text(choice.not_bound[:SHOWN_ROWS], len(choice.not_bound), lang)
         listing.append(
             "  " + i18n.text("unbind_not_bound", lang, count=len(choice.not_bound), rows=shown)
         )
@@ -357,8 +347,7 @@ def unbind(results_path: Path, **kw: Any) -> None:
     )
     ending().done(lambda _journal: from_unbind(result, settings), base_url=settings.base_url)
     lines = [i18n.text("unbind_done", lang, unbound=result.unbound, failed=len(result.failed))]
-    for row, msg in sorted(result.failed.items())[:EXAMPLES]:
-        lines.append("  " + i18n.text("row_msg", lang, row=row, msg=msg))
+    lines.extend(_failed_groups(result.failed, lang))
     _print_summary(lines, result, settings, quiet=kw["quiet"], out=out, lang=lang)
     if kw["as_json"]:
         _echo_json(
@@ -378,6 +367,25 @@ def unbind(results_path: Path, **kw: Any) -> None:
     sys.exit(result.exit_code)
 
 
+def _failed_groups(failed: dict[int, str], lang: str) -> list[str]:
+    """Rows that could not be undone, one line per message (the same answer, the same cause)."""
+    by_msg: dict[str, list[int]] = {}
+    for row, msg in sorted(failed.items()):
+        by_msg.setdefault(msg, []).append(row)
+    ordered = sorted(by_msg.items(), key=lambda item: (-len(item[1]), item[1][0]))
+    return [
+        "  "
+        + i18n.text(
+            "unbind_failed_rows",
+            lang,
+            count=len(rows),
+            msg=msg,
+            rows=rows_text(rows[:SHOWN_ROWS], len(rows), lang),
+        )
+        for msg, rows in ordered
+    ]
+
+
 # -- resolve ------------------------------------------------------------------------------------
 
 RESOLVE_EXAMPLE = """
@@ -393,7 +401,7 @@ SANDBOX_APP_ID = "cli_sandbox"
 SANDBOX_APP_SECRET = "sandbox-secret"
 
 
-@click.command(epilog=RESOLVE_EXAMPLE)
+@click.command(epilog=epilog("resolve", RESOLVE_EXAMPLE))
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
 @click.option(
     "--out",
@@ -434,7 +442,11 @@ SANDBOX_APP_SECRET = "sandbox-secret"
 )
 @click.option("--base-url", help="Any Feishu-compatible origin (https:// except on loopback).")
 @click.option(
-    "--domain", type=click.Choice(["feishu", "lark"]), default="feishu", show_default=True
+    "--domain",
+    type=click.Choice(["feishu", "lark"]),
+    default="feishu",
+    show_default=True,
+    help="Feishu (China) or Lark (international).",
 )
 @click.option("--sandbox", is_flag=True, help="Talk to the local emulator (started if needed).")
 @click.option(
@@ -450,10 +462,7 @@ def resolve(input_path: Path, **kw: Any) -> None:
 
     The e-mail address of a row is the one in its user column, else the one in its e-mail
     column. Writes a copy with user_id filled and a resolve_status column (found, not_found,
-    resigned, frozen, pending, no_email, invalid). Exit codes: 0 every row holds a valid
-    user_id, 1 some rows still have none (listed, with the reason), 2 bad input, 3 the app's
-    credentials or permissions were refused, or the circuit breaker stopped it (rows not looked
-    up yet are pending).
+    resigned, frozen, pending, no_email, invalid).
     """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     sandbox = kw["sandbox"] or kw["sandbox_scenario"]

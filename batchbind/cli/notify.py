@@ -21,7 +21,8 @@ from typing import Any
 import click
 
 from batchbind.auth import redact
-from batchbind.cli.common import F, friendly_errors, say
+from batchbind.cli.common import LANG_HELP, F, friendly_errors, say
+from batchbind.cli.exits import epilog
 from batchbind.errors import InputError
 from batchbind.feishu.client import resolve_base_url, tenant_host
 from batchbind.notify.config import SECRET_ENV, NotifyConfig, Stored, load_config, save_config
@@ -164,20 +165,22 @@ Examples:
 """
 
 
-@click.group("notify", epilog=NOTIFY_EXAMPLE)
+@click.group("notify", epilog=epilog("notify", NOTIFY_EXAMPLE))
 def notify() -> None:
     """Keep the groups that hear about every run with a profile (so a cron line stays short)."""
 
 
 def _profile_option(func: F) -> F:
-    return click.option("--profile", default="default", show_default=True)(func)
+    return click.option(
+        "--profile", default="default", show_default=True, help="Whose targets (one set a profile)."
+    )(func)
 
 
 def _lang_option(func: F) -> F:
-    return click.option("--lang", type=click.Choice(i18n.LANGS), default=None)(func)
+    return click.option("--lang", type=click.Choice(i18n.LANGS), default=None, help=LANG_HELP)(func)
 
 
-@notify.command("add", epilog=NOTIFY_EXAMPLE)
+@notify.command("add", epilog=epilog("notify add", NOTIFY_EXAMPLE))
 @click.argument("target", metavar="URL|chat:ID")
 @click.option(
     "--secret-stdin",
@@ -200,7 +203,7 @@ def notify_add(target: str, secret_stdin: bool, profile: str, lang: str | None) 
     say(i18n.text("notify_added", lang, target=parsed.shown, profile=profile, signed=signed))
 
 
-@notify.command("list")
+@notify.command("list", epilog=epilog("notify list"))
 @_profile_option
 @_lang_option
 @friendly_errors
@@ -217,7 +220,7 @@ def notify_list(profile: str, lang: str | None) -> None:
         say(f"{shown} ({signed})", err=False)
 
 
-@notify.command("remove")
+@notify.command("remove", epilog=epilog("notify remove"))
 @click.argument("target", metavar="URL|chat:ID", required=False)
 @click.option("--all", "remove_all", is_flag=True, help="Remove every stored target.")
 @_profile_option

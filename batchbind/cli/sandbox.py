@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from batchbind.cli.common import friendly_errors, harden_streams, say
+from batchbind.cli.exits import epilog
 from batchbind.errors import InputError
 from batchbind.output import i18n
 
@@ -18,10 +19,6 @@ Examples:
   batchbind sandbox
   batchbind sandbox --port 8080 --scenario sample_data/scenario.toml
   batchbind sandbox stop
-
-\b
-Exit codes: 0 stopped (Ctrl-C, `batchbind sandbox stop`, or idle); 2 the port or
-a file cannot be used.
 """
 
 STOP_EXAMPLE = """
@@ -30,10 +27,6 @@ STOP_EXAMPLE = """
 Examples:
   batchbind sandbox stop
   batchbind sandbox stop --port 8900
-
-\b
-Exit codes: 0 stopped, or none of yours was running; 2 it did not stop, or the
-port or your data folder cannot be used.
 """
 
 LANG_OPTION = click.option(
@@ -46,7 +39,7 @@ LANG_OPTION = click.option(
 _BUSY = {"mine": "sandbox_busy_mine", "foreign": "sandbox_not_yours_here"}
 
 
-@click.group(invoke_without_command=True, epilog=SANDBOX_EXAMPLE)
+@click.group(invoke_without_command=True, epilog=epilog("sandbox", SANDBOX_EXAMPLE))
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -138,7 +131,7 @@ def sandbox(
         say(i18n.text("sandbox_idle_stopped", lang, seconds=idle_timeout), err=False)
 
 
-@sandbox.command("stop", epilog=STOP_EXAMPLE)
+@sandbox.command("stop", epilog=epilog("sandbox stop", STOP_EXAMPLE))
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import locale
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -164,7 +165,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "重新运行同一命令即可从中断处继续。",
     ),
     "transient_exhausted_hint": (
-        "Gave up after {attempts} attempts; a re-run sends it again.",
+        "Gave up after {attempts} {attempts:attempt|attempts}; a re-run sends it again.",
         "已尝试 {attempts} 次仍失败；重新运行会再次发送。",
     ),
     # run-wide stops
@@ -230,19 +231,24 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # summaries
     "summary_title": (
-        "{command}: {total} rows from {source}",
+        "{command}: {total} {total:row|rows} from {source}",
         "{command}：{source} 中的 {total} 行",
     ),
     "summary_sent": (
-        "sent {sent} requests in {duration} ({rate}/min), {throttled} answered 429",
+        "sent {sent} {sent:request|requests} in {duration}, {throttled} answered 429",
+        "共发送 {sent} 个请求，用时 {duration}，其中 {throttled} 个被限流（429）",
+    ),
+    # a rate only over a span worth measuring (output/progress.py's measured_rate)
+    "summary_sent_rate": (
+        "sent {sent} {sent:request|requests} in {duration} ({rate}/min), {throttled} answered 429",
         "共发送 {sent} 个请求，用时 {duration}（{rate}/分钟），其中 {throttled} 个被限流（429）",
     ),
     "summary_skipped": (
-        "skipped {count} rows settled in earlier runs ({detail})",
+        "skipped {count} {count:row|rows} settled in earlier runs ({detail})",
         "跳过 {count} 行之前已处理的行（{detail}）",
     ),
     "summary_resent": (
-        "sent again {count} rows known from earlier runs ({detail})",
+        "sent again {count} {count:row|rows} known from earlier runs ({detail})",
         "重新发送 {count} 行之前运行过的行（{detail}）",
     ),
     "results_written": ("results: {path}", "结果文件：{path}"),
@@ -384,7 +390,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "No notification targets are stored for profile {profile}.",
         "配置档案 {profile} 没有保存通知目标。",
     ),
-    "notify_removed": ("{count} targets removed.", "已移除 {count} 个通知目标。"),
+    "notify_removed": ("{count} {count:target|targets} removed.", "已移除 {count} 个通知目标。"),
     "notify_remove_what": (
         "Name the target to remove, or use --all.",
         "请指定要移除的通知目标，或使用 --all。",
@@ -426,8 +432,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "飞书连续拒绝了多个刚续期的令牌，已停止发送。",
     ),
     "circuit_breaker": (
-        "Stopped: {count} rows in a row failed with the same answer ({code}). Nothing more was "
-        "sent.",
+        "Stopped: {count} {count:row|rows} in a row failed with the same answer ({code}). Nothing "
+        "more was sent.",
         "已停止：连续 {count} 行因同一应答（{code}）失败，未再发送。",
     ),
     "circuit_breaker_hint": (
@@ -559,9 +565,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "FEISHU_USER_ACCESS_TOKEN.",
         "警告：--token 会出现在进程列表中，建议改用环境变量 FEISHU_USER_ACCESS_TOKEN。",
     ),
-    "validate_ok": ("all {valid} rows are valid", "全部 {valid} 行有效"),
+    "validate_ok": (
+        "{valid:the|all} {valid} {valid:row is|rows are} valid",
+        "全部 {valid} 行有效",
+    ),
     "validate_problems": (
-        "{invalid} of {total} rows have problems",
+        "{invalid} of {total} {total:row|rows} {invalid:has|have} problems",
         "{total} 行中有 {invalid} 行有问题",
     ),
     # status, unbind (the binding lifecycle)
@@ -581,7 +590,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "飞书中已不存在该绑定（是否已在管理后台删除？）：{msg}",
     ),
     "status_title": (
-        "status: {count} bound rows of {source}",
+        "status: {count} bound {count:row|rows} of {source}",
         "status：{source} 中的 {count} 个已绑定行",
     ),
     "status_none": (
@@ -589,12 +598,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "绑定记录中该文件没有已绑定的行：无需查询",
     ),
     "rows_not_in_journal": (
-        "{count} valid rows are not in the journal {journal} (another --state or --user-id-type?)",
+        "{count} valid {count:row is|rows are} not in the journal {journal} (another --state or "
+        "--user-id-type?)",
         "{count} 个有效行不在绑定记录 {journal} 中（是否应使用其他 --state 或 --user-id-type？）",
     ),
-    "status_err_row": (
-        "row {row}: the calendar sync failed (err)",
-        "第 {row} 行：日历同步失败（err）",
+    "status_err_rows": (
+        "{count} {count:row|rows}: the calendar sync failed (err) - {rows}",
+        "{count} 行：日历同步失败（err）- {rows}",
     ),
     "status_unchecked_row": (
         "row {row}: status unknown ({why}); run status again",
@@ -619,19 +629,24 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "已解绑（飞书中已不存在该绑定：195103）",
     ),
     "unbind_reason": (" (reason: {reason})", "（原因：{reason}）"),
+    "unbind_failed_rows": (
+        "{count} {count:row|rows}: {msg} - {rows}",
+        "{count} 行：{msg} - {rows}",
+    ),
     "unbind_failed": (
         "unbind failed: {msg} (code {code}); the binding still exists",
         "解绑失败：{msg}（错误码 {code}）；绑定仍然存在",
     ),
     "unbind_plan": (
-        "unbind will undo {count} bindings in {tenant}:",
+        "unbind will undo {count} {count:binding|bindings} in {tenant}:",
         "unbind 将在 {tenant} 解除 {count} 个绑定：",
     ),
     "unbind_example": ("row {row}: {exchange} -> {user}", "第 {row} 行：{exchange} -> {user}"),
     "unbind_more": ("... and {count} more", "……以及另外 {count} 个"),
     "unbind_not_bound": (
-        "{count} chosen rows are not bound and stay as they are (rows {rows})",
-        "{count} 个所选行未绑定，保持不变（第 {rows} 行）",
+        "{count} chosen {count:row is|rows are} not bound and {count:stays|stay} as {count:it is|they "
+        "are} ({rows})",
+        "{count} 个所选行未绑定，保持不变（{rows}）",
     ),
     "unbind_nothing": ("nothing to unbind", "没有需要解绑的行"),
     "unbind_dry_run": ("dry run: nothing was done", "演练模式：未做任何操作"),
@@ -643,7 +658,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Check the list above, then pass --yes to confirm without a question.",
         "请核对上面的列表，然后使用 --yes 跳过确认。",
     ),
-    "unbind_confirm": ("Undo these {count} bindings?", "确定解除这 {count} 个绑定吗？"),
+    "unbind_confirm": (
+        "Undo {count:this|these} {count} {count:binding|bindings}?",
+        "确定解除这 {count} 个绑定吗？",
+    ),
     "unbind_declined": ("Not confirmed: nothing was done.", "未确认：未做任何操作。"),
     "unbind_done": (
         "unbind: {unbound} unbound, {failed} failed",
@@ -675,11 +693,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "请检查 FEISHU_APP_ID 和 FEISHU_APP_SECRET：应用必须属于该租户和该域名（飞书应用不能用于 Lark，反之亦然）。",
     ),
     "resolve_title": (
-        "resolve: {count} rows of {source} looked up by {column}",
+        "resolve: {count} {count:row|rows} of {source} looked up by {column}",
         "resolve：按 {column} 查询了 {source} 中的 {count} 行",
     ),
     "resolve_kept": (
-        "{count} rows already had a user_id and were left as they are",
+        "{count} {count:row|rows} already had a user_id and {count:was|were} left as {count:it was|they "
+        "were}",
         "{count} 行已有 user_id，保持不变",
     ),
     "resolve_renamed": (
@@ -989,6 +1008,93 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Feishu refused the token (HTTP 401): run 'batchbind auth login' again.",
         "飞书拒绝了令牌（HTTP 401）：请重新运行 batchbind auth login。",
     ),
+    # the rows that need a person, grouped by cause (output/causes.py): how the terminal shows
+    # a group, and each cause in a few words ({column}: the input column of the problem)
+    "causes_heading": ("Rows that need a person, by cause:", "需要人工处理的行（按原因）："),
+    "causes_line": (
+        "{count} {count:row|rows}: {cause}{code} - {rows}",
+        "{count} 行：{cause}{code} - {rows}",
+    ),
+    "causes_code": (" ({code})", "（{code}）"),
+    "causes_row": ("row {rows}", "第 {rows} 行"),
+    "causes_rows": ("rows {rows}", "第 {rows} 行"),
+    "causes_rows_more": (
+        "rows {rows} and {more} more: see the results file",
+        "第 {rows} 行，另有 {more} 行：详见结果文件",
+    ),
+    "causes_row_separator": (", ", "、"),
+    "causes_example": ("e.g. row {row}: {msg}", "例如第 {row} 行：{msg}"),
+    "causes_more": (
+        "and {count} more {count:cause|causes} ({rows} {rows:row|rows}): see the results file",
+        "另有 {count} 类原因（共 {rows} 行）：详见结果文件",
+    ),
+    "cause_missing_value": ("{column} is empty", "{column} 为空"),
+    "cause_too_long": ("{column} is too long", "{column} 过长"),
+    "cause_invalid_email": ("{column} is not an e-mail address", "{column} 不是有效的邮箱地址"),
+    "cause_invalid_open_id": ("{column} is not an open_id", "{column} 不是 open_id"),
+    "cause_invalid_union_id": ("{column} is not a union_id", "{column} 不是 union_id"),
+    "cause_invalid_user_id": ("{column} is not a user_id", "{column} 不是有效的 user_id"),
+    "cause_wrong_id_type": (
+        "{column} holds another kind of id than --user-id-type",
+        "{column} 的 ID 类型与 --user-id-type 不符",
+    ),
+    "cause_email_in_user_id": (
+        "{column} holds an e-mail address, not a Feishu id",
+        "{column} 填的是邮箱地址，不是飞书 ID",
+    ),
+    "cause_control_characters": (
+        "{column} contains control or invisible characters",
+        "{column} 含有控制字符或不可见字符",
+    ),
+    "cause_number_rounded": (
+        "{column} is a number Excel has already rounded",
+        "{column} 是已被 Excel 四舍五入的数字",
+    ),
+    "cause_scientific_notation": (
+        "{column} holds a number in scientific notation",
+        "{column} 是科学计数法表示的数字",
+    ),
+    "cause_formula_without_value": (
+        "{column} holds a formula whose value was not saved in the file",
+        "{column} 是公式，文件中没有保存它的计算结果",
+    ),
+    "cause_duplicate_exchange_account": (
+        "one Exchange account on rows with another user or admin account",
+        "同一 Exchange 账号出现在用户或管理员账号不同的多行",
+    ),
+    "cause_user_has_several_accounts": (
+        "one user with several Exchange accounts",
+        "同一用户有多个 Exchange 账号",
+    ),
+    "cause_duplicate_row": ("a copy of an earlier row", "与前面某行重复"),
+    "cause_bound_to_another_user": (
+        "the Exchange account is bound to another user (journal)",
+        "Exchange 账号已绑定到其他用户（见绑定记录）",
+    ),
+    "cause_other_problem": ("another problem", "其他问题"),
+    "cause_190002": ("Feishu refused the parameters", "飞书拒绝了参数"),
+    "cause_195100": ("user has left or is not in the tenant", "用户已离职或不在本租户"),
+    "cause_195102": ("the binding id is not valid", "绑定 ID 无效"),
+    "cause_195103": ("no such Exchange binding", "找不到该 Exchange 绑定"),
+    "cause_195104": ("admin account of another tenant", "管理员账号属于其他租户"),
+    "cause_195105": (
+        "the admin account's binding failed in the admin console",
+        "管理员账号在管理后台绑定失败",
+    ),
+    "cause_195106": ("admin account not found", "找不到管理员账号"),
+    "cause_gave_up": ("gave up retrying", "重试后仍失败"),
+    "cause_no_answer": ("no usable answer from Feishu", "未收到飞书的有效应答"),
+    "cause_feishu_other": ("refused by Feishu", "被飞书拒绝"),
+    # the outcome counts of the summaries ("bound 32, failed 4"): English says the results
+    # file's own outcome words, which scripts read; Chinese translates them
+    "counted_bound": ("bound", "已绑定"),
+    "counted_failed": ("failed", "失败"),
+    "counted_invalid": ("invalid", "无效"),
+    "counted_duplicate": ("duplicate", "重复"),
+    "counted_pending": ("pending", "待发送"),
+    "counted_unbound": ("unbound", "已解绑"),
+    "counts_separator": (", ", "，"),
+    "counts_in_brackets": (" ({counts})", "（{counts}）"),
     # the results file (output/writers.py): notes in msg, Summary sheet labels, outcomes
     "note_control": (
         " (control characters removed from the cells of this row)",
@@ -1257,7 +1363,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "确定要删除 {path} 中 {before} 之前开始的运行记录吗？",
     ),
     "purged": (
-        "purged {runs} runs and {attempts} attempts older than {before} from {path}",
+        "purged {runs} {runs:run|runs} and {attempts} {attempts:attempt|attempts} older than {before} "
+        "from {path}",
         "已从 {path} 删除 {before} 之前的 {runs} 次运行和 {attempts} 次请求记录",
     ),
     "purge_no_terminal": (
@@ -1861,9 +1968,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "此应用未启用刷新（请为应用添加 offline_access 权限）",
     ),
     # what the CLI prints around the summaries (cli/*)
-    "row_msg": ("row {row}: {msg}", "第 {row} 行：{msg}"),
     "no_rows_counted": ("no rows", "没有行"),
     "report_line": ("run {run} ({started}): {counts}", "第 {run} 次运行（{started}）：{counts}"),
+    "report_rewritten": (
+        "results rewritten: {path} (the file run {run} wrote; --out writes another)",
+        "已重写结果文件：{path}（第 {run} 次运行写入的文件；--out 可写到别处）",
+    ),
     "file_exists_force": (
         "{path} already exists: pass --force to overwrite it.",
         "{path} 已存在：如需覆盖，请加 --force。",
@@ -2057,7 +2167,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "auth_line_user": ("user: {user}", "用户：{user}"),
     "auth_line_app": ("app: {app}", "应用：{app}"),
     "journal_unfinished": ("did not finish", "未结束"),
-    "journal_exit": ("exit {code}", "退出码 {code}"),
+    # the columns of `batchbind journal`, and a run whose process still holds the journal
+    "journal_running": ("running", "运行中"),
+    "journal_heading_run": ("run", "运行"),
+    "journal_heading_started": ("started (UTC)", "开始（UTC）"),
+    "journal_heading_ended": ("ended (UTC)", "结束（UTC）"),
+    "journal_heading_command": ("command", "命令"),
+    "journal_heading_exit": ("exit", "退出码"),
+    "journal_heading_tenant": ("tenant", "租户"),
+    "journal_heading_input": ("input", "输入文件"),
+    "journal_heading_outcomes": ("outcomes", "结果"),
     # the progress bars on a terminal (output/progress.py, jobs/status.py)
     "progress_binding": ("binding", "绑定中"),
     "progress_unbinding": ("unbinding", "解绑中"),
@@ -2247,10 +2366,28 @@ def template(key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+#: `{count:row|rows}` in an entry: the word for one `count`, or for any other number of it (the
+#: number itself is its own `{count}`). English needs it ("1 row", "2 rows"); Chinese does not.
+_PLURAL = re.compile(r"\{(\w+):([^{}|:]*)\|([^{}|]*)\}")
+
+
+def _plurals(found: str, params: Mapping[str, object]) -> str:
+    def word(match: re.Match[str]) -> str:
+        one = str(params.get(match.group(1))) == "1"
+        return match.group(2) if one else match.group(3)
+
+    return _PLURAL.sub(word, found)
+
+
 def text(key: str, lang: str, **params: object) -> str:
-    """The text of `key` in `lang`, its `{placeholders}` filled in from `params`."""
+    """The text of `key` in `lang`, its `{placeholders}` filled in from `params`.
+
+    `{count:row|rows}` is replaced by the word that fits the number `count` (see `_PLURAL`).
+    """
     found = template(key, lang)
     if not params and "{" not in found:
         return found
+    if "|" in found:
+        found = _plurals(found, params)
     shown = {k: v.text(lang) if isinstance(v, Phrase) else v for k, v in params.items()}
     return found.format(**{**_CONSTANTS, **shown})

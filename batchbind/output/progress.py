@@ -13,6 +13,18 @@ from tqdm import tqdm
 
 from batchbind.output import i18n
 
+#: A rate needs a span worth measuring: over less time, or fewer requests, "92475/min" says
+#: more about the clock than about the run.
+RATE_MIN_SECONDS = 5.0
+RATE_MIN_COUNT = 20
+
+
+def measured_rate(count: int, seconds: float) -> float | None:
+    """`count` per minute over `seconds`, or None when the span is too short to mean anything."""
+    if seconds < RATE_MIN_SECONDS or count < RATE_MIN_COUNT:
+        return None
+    return 60.0 * count / seconds
+
 
 class Progress(Protocol):
     def advance(self, *, bound: int = 0, failed: int = 0) -> None: ...

@@ -13,6 +13,7 @@ from batchbind.feishu.codes import CODES, NO_ANSWER, UNKNOWN_ROW
 from batchbind.jobs.plan import Disposition, Plan
 from batchbind.model import Checked, CheckedRow, Outcome, ResultRow
 from batchbind.output import i18n
+from batchbind.output.causes import CauseGroup, CauseTally, group_causes
 from batchbind.output.problems import describe
 from batchbind.store.journal import Journal, RowState, State
 
@@ -22,6 +23,8 @@ class Counts:
     by_outcome: dict[str, int]
     transient_failures: int
     pending: int
+    #: The rows that need a person, grouped by cause (output/causes.py).
+    causes: tuple[CauseGroup, ...] = ()
 
 
 def _hint_for_code(code: str, lang: str, *, transient: bool) -> str:
@@ -34,6 +37,11 @@ def _hint_for_code(code: str, lang: str, *, transient: bool) -> str:
     if meaning is None:
         return (NO_ANSWER if transient else UNKNOWN_ROW).hint(lang)
     return meaning.hint(lang)
+
+
+def _sentences(lang: str, *parts: str) -> str:
+    """Sentences one after the other: a space between English ones, none between Chinese ones."""
+    return ("" if lang == "zh" else " ").join(p for p in parts if p)
 
 
 def _from_state(cells: list[str], row: int, state: RowState, lang: str) -> ResultRow:
@@ -61,7 +69,7 @@ def _from_state(cells: list[str], row: int, state: RowState, lang: str) -> Resul
             hint = _hint_for_code(state.code, lang, transient=state.transient)
             if state.transient:
                 retry = i18n.text("transient_exhausted_hint", lang, attempts=state.attempts)
-                hint = f"{hint} {retry}"
+                hint = _sentences(lang, hint, retry)
             result.hint = hint
         case State.PENDING | State.INFLIGHT:
             result.outcome = Outcome.PENDING
@@ -95,6 +103,7 @@ def _invalid(item: CheckedRow, lang: str) -> ResultRow:
         code=item.problems[0].code,
         msg="; ".join(msgs),
         hint=" ".join(dict.fromkeys(h for h in hints if h)),
+        column=item.problems[0].column or "",
     )
 
 
@@ -171,7 +180,7 @@ def render_frames(
             result.msg = result.msg or i18n.text("bound_earlier", lang)
         elif frame.disposition == Disposition.SKIP_FAILED.value:
             result.msg = f"{result.msg} ({i18n.text('failed_earlier', lang)})".strip()
-            result.hint = f"{result.hint} {i18n.text('failed_earlier_hint', lang)}".strip()
+            result.hint = _sentences(lang, result.hint, i18n.text("failed_earlier_hint", lang))
         elif frame.disposition == Disposition.SKIP_UNBOUND.value:
             result.msg = result.msg or i18n.text("unbound_earlier", lang)
             result.hint = i18n.text("unbound_earlier_hint", lang)
@@ -200,6 +209,7 @@ def count_frames(
         by_outcome=by_outcome,
         transient_failures=transient,
         pending=by_outcome[Outcome.PENDING.value],
+        causes=group_causes(results),
     )
 
 
@@ -218,6 +228,7 @@ def to_run_row(frame: Frame) -> Journal.RunRow:
             "msg": f.msg,
             "hint": f.hint,
             "exchange_binding_id": f.exchange_binding_id,
+            "column": f.column,
         }
     return (frame.row, frame.key, frame.disposition, frame.cells, fixed)
 
@@ -234,6 +245,7 @@ def from_run_row(stored: Journal.RunRow) -> Frame:
             msg=fixed.get("msg", ""),
             hint=fixed.get("hint", ""),
             exchange_binding_id=fixed.get("exchange_binding_id", ""),
+            column=fixed.get("column", ""),  # runs saved before it was kept: one group per code
         )
     return Frame(row, cells, key=key, disposition=disposition, fixed=result)
 
@@ -245,12 +257,14 @@ class Tally:
         self.by_outcome: dict[str, int] = {o.value: 0 for o in Outcome}
         self.transient_failures = 0
         self.rows = 0
+        self.causes = CauseTally()
 
     def counts(self) -> Counts:
         return Counts(
             by_outcome=dict(self.by_outcome),
             transient_failures=self.transient_failures,
             pending=self.by_outcome[Outcome.PENDING.value],
+            causes=self.causes.groups(),
         )
 
 
@@ -264,6 +278,7 @@ def render_from_journal(
         for frame, result in zip(part, render_frames(part, states, lang=lang), strict=True):
             tally.rows += 1
             tally.by_outcome[result.outcome.value] += 1
+            tally.causes.add(result)
             known = states.get(frame.key) if frame.key and frame.fixed is None else None
             if known is not None and known.state is State.FAILED and known.transient:
                 tally.transient_failures += 1

@@ -141,6 +141,23 @@ class ProcessLock:
                     raise
                 time.sleep(poll_s)
 
+    def held_elsewhere(self) -> bool:
+        """Whether another process holds the lock right now (a run in progress).
+
+        The only way to ask an operating-system lock is to try it: taken, it is let go at once.
+        A run that starts in that instant meets a busy journal (exit 75, try later) rather than
+        a list of runs that calls a live run dead. Only call this with no SQLite connection of
+        this process open on the file (releasing the lock drops this process's `fcntl` locks).
+        """
+        try:
+            self.acquire()
+        except JournalLocked:
+            return True
+        except OSError:  # cannot even be opened: nobody is holding it through this file
+            return False
+        self.release()
+        return False
+
     def release(self) -> None:
         """Let go. A journal's lock is released after its SQLite connection is closed: closing
         this descriptor drops every `fcntl` lock this process holds on the file."""
