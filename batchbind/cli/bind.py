@@ -139,7 +139,7 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
                 "summary_sent" if rate is None else "summary_sent_rate",
                 lang,
                 sent=stats.requests,
-                duration=f"{seconds:.1f}s",
+                duration=i18n.text("duration_seconds", lang, seconds=seconds),
                 rate=f"{rate or 0:.0f}",
                 throttled=stats.throttled,
             )

@@ -238,6 +238,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "sent {sent} {sent:request|requests} in {duration}, {throttled} answered 429",
         "共发送 {sent} 个请求，用时 {duration}，其中 {throttled} 个被限流（429）",
     ),
+    "duration_seconds": ("{seconds:.1f}s", "{seconds:.1f} 秒"),
     # a rate only over a span worth measuring (output/progress.py's measured_rate)
     "summary_sent_rate": (
         "sent {sent} {sent:request|requests} in {duration} ({rate}/min), {throttled} answered 429",
