@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import (
     ADMIN,
     FAST_LIMITS,
@@ -22,6 +23,7 @@ from batchbind.model import Outcome, ResultRow
 from batchbind.output import i18n
 from batchbind.output.causes import SHOWN_ROWS, cause_key, cause_lines, group_causes
 from batchbind.output.problems import PROBLEM_CODES
+from batchbind.output.progress import BarProgress
 
 GONE = ["ou_gone1", "ou_gone2", "ou_gone3"]
 
@@ -192,3 +194,12 @@ def test_every_problem_and_every_row_refusal_has_its_own_cause() -> None:
         if meaning.kind in (Kind.ROW, Kind.ADMIN):  # what ends a row as failed for good
             assert cause_key(Outcome.FAILED, str(number)) == f"cause_{number}"
     assert i18n.has("cause_bound_to_another_user")
+
+
+def test_the_progress_bar_counts_in_chinese(capsys: pytest.CaptureFixture[str]) -> None:
+    bar = BarProgress(3, desc="绑定中", unit="行", labels=("已绑定", "失败"))
+    bar.advance(bound=2)
+    bar.advance(failed=1)
+    bar.close()
+    shown = capsys.readouterr().err
+    assert "已绑定=2" in shown and "失败=1" in shown and "bound" not in shown

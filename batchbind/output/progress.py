@@ -40,15 +40,25 @@ class SilentProgress:
 
 
 class BarProgress:
-    def __init__(self, total: int, *, desc: str, unit: str = "row") -> None:
+    def __init__(
+        self,
+        total: int,
+        *,
+        desc: str,
+        unit: str = "row",
+        labels: tuple[str, str] = ("bound", "failed"),
+    ) -> None:
+        """`labels`: the words for the rows done and failed, in the user's language."""
         self._bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, dynamic_ncols=True)
+        self._labels = labels
         self._bound = 0
         self._failed = 0
 
     def advance(self, *, bound: int = 0, failed: int = 0) -> None:
         self._bound += bound
         self._failed += failed
-        self._bar.set_postfix(bound=self._bound, failed=self._failed, refresh=False)
+        done, refused = self._labels
+        self._bar.set_postfix({done: self._bound, refused: self._failed}, refresh=False)
         self._bar.update(bound + failed)
 
     def close(self) -> None:
@@ -65,7 +75,8 @@ class progress_bar:
         self._progress: Progress
         if enabled and sys.stderr.isatty():
             label, unit = i18n.text(desc, lang), i18n.text("progress_unit", lang)
-            self._progress = BarProgress(total, desc=label, unit=unit)
+            labels = (i18n.text("counted_bound", lang), i18n.text("counted_failed", lang))
+            self._progress = BarProgress(total, desc=label, unit=unit, labels=labels)
         else:
             self._progress = SilentProgress()
 
