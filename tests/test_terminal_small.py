@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import click
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from conftest import (
@@ -167,6 +168,10 @@ def test_a_tiny_run_shows_no_rate_and_a_long_enough_one_does(
     tiny = write_input(tmp_path / "tiny.csv", _rows(3))
     done = run_cli(*_run(tiny, sandbox.base_url, tmp_path / "j.sqlite", *FAST_RATES))
     assert "sent 3 requests in " in done.stdout and "/min" not in done.stdout, done.stdout
+    summary = openpyxl.load_workbook(tmp_path / "tiny.results.xlsx")["Summary"]
+    labels = {row[0] for row in summary.iter_rows(values_only=True) if row}
+    assert i18n.text("sheet_requests", "en") in labels  # the Summary says so too: no rate
+    assert i18n.text("sheet_rate", "en") not in labels
     paced = write_input(tmp_path / "paced.csv", _rows(30)[3:])  # 27 rows at 4 a second: ~6.5 s
     slow = run_cli(*_run(paced, sandbox.base_url, tmp_path / "j.sqlite", "--rate-per-second", "4"))
     shown = re.search(r"sent 27 requests in [\d.]+s \((\d+)/min\)", slow.stdout)

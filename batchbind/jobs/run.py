@@ -27,7 +27,7 @@ from batchbind.jobs.plan import SENDING, Disposition, Plan, make_plan
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
 from batchbind.jobs.target import check_results_path
 from batchbind.model import Checked, JobFigures, ResultRow, RunInfo, Table
-from batchbind.output.progress import progress_bar
+from batchbind.output.progress import measured_rate, progress_bar
 from batchbind.output.render import (
     Counts,
     Frame,
@@ -262,10 +262,9 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
             journal=str(settings.state),
             requests_sent=stats.requests if stats else 0,
             throttled=stats.throttled if stats else 0,
+            # 0 (not shown) unless the span is worth measuring, as in the terminal's summary.
             achieved_per_minute=(
-                60.0 * stats.requests / stats.sending_seconds
-                if stats and stats.sending_seconds > 0
-                else 0.0
+                (measured_rate(stats.requests, stats.sending_seconds) or 0.0) if stats else 0.0
             ),
             lang=settings.lang,
         )

@@ -353,7 +353,7 @@ def _run_facts(info: RunInfo, lang: str) -> list[tuple[str, str | int | float]]:
         (label("requests"), info.requests_sent),
         (label("throttled"), info.throttled),
     ]
-    if info.requests_sent:  # a rate of nothing sent is no rate
+    if info.achieved_per_minute:  # a rate of nothing sent, or over too short a span, is no rate
         facts.append((label("rate"), round(info.achieved_per_minute, 1)))
     facts.append((label("journal"), info.journal or label("none")))
     return facts
