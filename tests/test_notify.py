@@ -117,9 +117,10 @@ def test_a_run_posts_one_signed_card_with_its_counts_and_causes(
     assert f"Tenant {sandbox.base_url.removeprefix('http://')} · exit code 1" in text
     assert "bound 5, failed 2, invalid 1" in text
     assert "This run: 7 sent, 5 bound now, 0 answered 429" in text
-    assert "2 × 195100: This user has left or is not in the tenant" in text
+    assert "2 × user has left or is not in the tenant (195100): This user has left" in text
     assert "(rows 7, 8)" in text
-    assert "1 × invalid_email:" in text and "(rows 9)" in text
+    assert "1 × exchange_account is not an e-mail address (invalid_email):" in text
+    assert "(row 9)" in text
     assert f"Results: {tmp_path / 'team-sheet.results.xlsx'}" in text
     assert "@corp.example" not in json.dumps(message)  # no e-mail address goes to the group
     assert "Notified: 127.0.0.1:" in done.stderr and HOOK_ID not in done.stderr
@@ -483,3 +484,11 @@ def test_the_plain_text_format_and_the_sandbox_app_for_a_rehearsed_chat(tmp_path
     assert message["msg_type"] == "text"
     assert message["content"]["text"].startswith("All bound · run ok.csv\n\nTenant 127.0.0.1:")
     run_cli("sandbox", "stop")
+
+
+def test_the_card_masks_peoples_addresses_but_keeps_a_hints_example() -> None:
+    from batchbind.notify.card import safe
+
+    shown = safe("Use the full address, like name@example.com; ann@corp.example is on row 3")
+    assert "name@example.com" in shown  # reserved for examples (RFC 2606): nobody's address
+    assert "ann@corp.example" not in shown and "[e-mail]" in shown

@@ -20,6 +20,7 @@ from typing import Any
 from batchbind.auth import redact
 from batchbind.notify.summary import RunSummary
 from batchbind.output import i18n
+from batchbind.output.causes import rows_text
 
 FORMATS = ("card", "text")
 #: The webhook refuses bodies over 20 KB; a message stays under this, with room for the envelope.
@@ -34,9 +35,15 @@ _EMAIL = re.compile(r"[^\s@<>()\[\]{},;:'\"]+@[^\s@<>()\[\]{},;:'\"]+\.[A-Za-z]{
 _COLOURS = {0: "green", 1: "orange", 4: "yellow", 130: "grey", 143: "grey"}
 
 
+def _mask(found: re.Match[str]) -> str:
+    # example.com is reserved for examples (RFC 2606): a hint's "like name@example.com" stays.
+    address = found.group(0)
+    return address if address.casefold().endswith("@example.com") else "[e-mail]"
+
+
 def safe(text: str, limit: int = MAX_TEXT) -> str:
     """Server or error text made fit for a group: no secret, no e-mail address, not too long."""
-    cleaned = _EMAIL.sub("[e-mail]", redact.scrub(text)).strip()
+    cleaned = _EMAIL.sub(_mask, redact.scrub(text)).strip()
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
 
 
@@ -140,16 +147,15 @@ def compose(summary: RunSummary, *, max_causes: int = MAX_CAUSES) -> Message:
         shown = summary.causes[:max_causes]
         lines = [i18n.text("notify_causes", lang)]
         for cause in shown:
-            rows = ", ".join(map(str, cause.rows))
-            more = "…" if cause.count > len(cause.rows) else ""
             lines.append(
                 i18n.text(
                     "notify_cause",
                     lang,
                     count=cause.count,
+                    cause=safe(cause.cause(lang), 120),
                     code=safe(cause.code, 60) or "-",
                     hint=safe(cause.hint, 200),
-                    rows=rows + more,
+                    rows=rows_text(cause.rows, cause.count, lang),
                 )
             )
         if len(summary.causes) > len(shown):

@@ -19,8 +19,8 @@ from batchbind.jobs.status import StatusResult
 from batchbind.jobs.unbind import UnbindResult
 from batchbind.jobs.view import LifecycleSettings
 from batchbind.model import Outcome, ResultRow
-from batchbind.notify.causes_adapter import Cause, group_causes
 from batchbind.output import i18n
+from batchbind.output.causes import SHOWN_ROWS, CauseGroup, group_causes
 from batchbind.output.render import from_run_row, render_frames
 from batchbind.store.journal import Journal
 
@@ -39,7 +39,7 @@ class RunSummary:
     bound_now: int | None = None  # rows bound by this run (run only)
     throttled: int = 0  # answers 429 this run
     duration_s: float = 0.0
-    causes: tuple[Cause, ...] = ()  # rows that need a person, biggest cause first
+    causes: tuple[CauseGroup, ...] = ()  # rows that need a person, biggest cause first
     stop_reason: str = ""  # why it stopped early, or why it was refused
     stop_hint: str = ""  # what to do about it
     pending: int = 0  # rows left to send (or to ask about) by a re-run
@@ -98,7 +98,7 @@ def from_run(result: JobResult, settings: RunSettings, journal: Journal | None) 
     lang = settings.lang
     by_outcome = result.counts.by_outcome
     skipped = dict(result.plan.counts(sending=False)) if result.plan is not None else {}
-    causes: tuple[Cause, ...] = ()
+    causes: tuple[CauseGroup, ...] = ()
     if journal is not None and result.run_id is not None:
         causes = group_causes(run_rows(journal, result.run_id, lang))
     stats = result.stats
@@ -131,10 +131,21 @@ def from_status(result: StatusResult, settings: LifecycleSettings) -> RunSummary
         for r in result.written.results
         if r.binding_status == "err" and r.outcome is Outcome.BOUND
     ]
-    causes: tuple[Cause, ...] = ()
+    causes: tuple[CauseGroup, ...] = ()
     if errs:
         hint = i18n.text("sync_err_hint", lang)
-        causes = (Cause(key="err", code="err", hint=hint, count=len(errs), rows=tuple(errs[:5])),)
+        causes = (
+            CauseGroup(
+                key="cause_sync_err",
+                outcome=Outcome.BOUND,
+                code="err",
+                column="",
+                count=len(errs),
+                rows=tuple(errs[:SHOWN_ROWS]),
+                hint=hint,
+                example="",
+            ),
+        )
     reason, stop_hint = _stop(result.stats)
     order = ["done", "err", "timespan_done", "cal_done", "doing", "unknown", "unbound"]
     counts = sorted(

@@ -310,11 +310,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "notify_causes": ("Rows that need a person:", "需要人工处理的行："),
     "notify_cause": (
-        "{count} × {code}: {hint} (rows {rows})",
-        "{count} 行 · {code}：{hint}（第 {rows} 行）",
+        "{count} × {cause} ({code}): {hint} ({rows})",
+        "{count} 行 · {cause}（{code}）：{hint}（{rows}）",
     ),
     "notify_more_causes": (
-        "and {causes} more causes ({rows} rows): see the results file",
+        "and {causes} more {causes:cause|causes} ({rows} {rows:row|rows}): see the results file",
         "另有 {causes} 种原因（{rows} 行）：请查看结果文件",
     ),
     "notify_results": ("Results: {path}", "结果文件：{path}"),
@@ -1073,6 +1073,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Exchange 账号已绑定到其他用户（见绑定记录）",
     ),
     "cause_other_problem": ("another problem", "其他问题"),
+    "cause_sync_err": ("the calendar sync failed", "日历同步失败"),
     "cause_190002": ("Feishu refused the parameters", "飞书拒绝了参数"),
     "cause_195100": ("user has left or is not in the tenant", "用户已离职或不在本租户"),
     "cause_195102": ("the binding id is not valid", "绑定 ID 无效"),
