@@ -22,6 +22,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import httpx
 
@@ -44,6 +45,22 @@ REFRESH_ATTEMPTS = 3  # tries in all when the token endpoint is in trouble (or d
 
 class RefreshFailed(RunStopped):
     """The access token cannot be renewed: the user must log in again."""
+
+
+def expiry_words(epoch: float | None, lang: str) -> str:
+    """When a token ends, for people: its UTC time, and how long is left while it is ahead."""
+    if epoch is None:
+        return "?"
+    stamp = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    left = epoch - time.time()
+    if left <= 0:
+        return stamp
+    hours, rest = divmod(int(left), 3600)
+    if hours:
+        return i18n.text(
+            "auth_in_hours", lang, when=stamp, hours=hours, minutes=f"{rest // 60:02d}"
+        )
+    return i18n.text("auth_in_minutes", lang, when=stamp, minutes=rest // 60)
 
 
 def login_hint(lang: str, profile: str = "default") -> str:

@@ -13,7 +13,6 @@ import sys
 import time
 import webbrowser
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
@@ -24,7 +23,7 @@ from batchbind.auth.login import LoginRequest, fetch_user, login, parse_import, 
 from batchbind.auth.loopback import DEFAULT_PORT, redirect_uri
 from batchbind.auth.oauth import AppCredentials, OAuthError
 from batchbind.auth.profiles import Profile, ProfileStore, check_name
-from batchbind.auth.tokens import renewal_problem
+from batchbind.auth.tokens import expiry_words, renewal_problem
 from batchbind.cli.common import friendly_errors, global_options, say, say_error, setup
 from batchbind.cli.exits import epilog
 from batchbind.errors import BatchbindError
@@ -80,21 +79,6 @@ def _host_options(func: F) -> F:
     return func
 
 
-def _when(epoch: float | None, lang: str) -> str:
-    if epoch is None:
-        return "?"
-    stamp = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    left = epoch - time.time()
-    if left <= 0:
-        return stamp
-    hours, rest = divmod(int(left), 3600)
-    if hours:
-        return i18n.text(
-            "auth_in_hours", lang, when=stamp, hours=hours, minutes=f"{rest // 60:02d}"
-        )
-    return i18n.text("auth_in_minutes", lang, when=stamp, minutes=rest // 60)
-
-
 def _app_secret(kw: dict[str, Any], lang: str) -> str:
     secret: str = kw["app_secret"] or ""
     source = click.get_current_context().get_parameter_source("app_secret")
@@ -115,7 +99,7 @@ def _refresh_state(profile: Profile, lang: str) -> tuple[bool, str]:
     reason = renewal_problem(profile, lang)
     if reason is None:
         return True, i18n.text(
-            "auth_refresh_yes", lang, when=_when(profile.refresh_expires_at, lang)
+            "auth_refresh_yes", lang, when=expiry_words(profile.refresh_expires_at, lang)
         )
     return False, i18n.text("auth_refresh_no", lang, reason=reason)
 
@@ -134,7 +118,7 @@ def _saved_lines(action: str, profile: Profile, path: str, lang: str) -> list[st
         )
     ]
     if profile.expires_at is not None:
-        lines.append(i18n.text("auth_expires", lang, when=_when(profile.expires_at, lang)))
+        lines.append(i18n.text("auth_expires", lang, when=expiry_words(profile.expires_at, lang)))
     lines.append(_refresh_state(profile, lang)[1])
     return lines
 
@@ -326,9 +310,9 @@ def status_cmd(**kw: Any) -> None:
     if profile.expires_at is None:
         expiry = i18n.text("auth_expiry_unknown", lang)
     elif profile.expired(now):
-        expiry = i18n.text("auth_expired", lang, when=_when(profile.expires_at, lang))
+        expiry = i18n.text("auth_expired", lang, when=expiry_words(profile.expires_at, lang))
     else:
-        expiry = i18n.text("auth_expires", lang, when=_when(profile.expires_at, lang))
+        expiry = i18n.text("auth_expires", lang, when=expiry_words(profile.expires_at, lang))
     user = profile.user_name or "?"
     app = profile.app_id or os.environ.get("FEISHU_APP_ID", "") or "?"
     lines = [

@@ -18,7 +18,6 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +27,7 @@ import httpx
 from batchbind.auth import scopes
 from batchbind.auth.choose import Connection, TokenChoice, choose_connection
 from batchbind.auth.profiles import Profile, ProfileStore
-from batchbind.auth.tokens import ProfileTokens, renewal_problem
+from batchbind.auth.tokens import ProfileTokens, expiry_words, renewal_problem
 from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu.client import FeishuClient, resolve_base_url
 from batchbind.feishu.codes import PREFLIGHT_PASSED, Kind
@@ -274,21 +273,6 @@ async def check_network(ctx: Context) -> list[Check]:
 # -- the token, the super administrator, the scopes ------------------------------------------------
 
 
-def _when(epoch: float | None, lang: str) -> str:
-    if epoch is None:
-        return "?"
-    stamp = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    left = epoch - time.time()
-    if left <= 0:
-        return stamp
-    hours, rest = divmod(int(left), 3600)
-    if hours:
-        return i18n.text(
-            "auth_in_hours", lang, when=stamp, hours=hours, minutes=f"{rest // 60:02d}"
-        )
-    return i18n.text("auth_in_minutes", lang, when=stamp, minutes=rest // 60)
-
-
 async def check_token(ctx: Context) -> list[Check]:
     """Present (and from where), accepted by Feishu (renewed first if due), and renewable."""
     if ctx.connection is None:
@@ -360,7 +344,7 @@ async def check_token(ctx: Context) -> list[Check]:
         )
     else:
         key = "doctor_token_valid_until" if expires_at is not None else "doctor_token_valid"
-        message = ctx.say(key, when=_when(expires_at, ctx.lang))
+        message = ctx.say(key, when=expiry_words(expires_at, ctx.lang))
         if tokens.refreshes:
             message += " " + ctx.say("doctor_token_renewed")
         checks.append(Check(name="token.valid", status=Status.PASS, message=message, data=data))
@@ -388,7 +372,9 @@ def _renewal(ctx: Context, profile: Profile | None) -> Check:
     problem = renewal_problem(profile, ctx.lang)
     data = {"possible": problem is None, "refresh_expires_at": profile.refresh_expires_at}
     if problem is None:
-        message = ctx.say("doctor_renewal_yes", when=_when(profile.refresh_expires_at, ctx.lang))
+        message = ctx.say(
+            "doctor_renewal_yes", when=expiry_words(profile.refresh_expires_at, ctx.lang)
+        )
         return Check(name="token.renewal", status=Status.PASS, message=message, data=data)
     return Check(
         name="token.renewal",
