@@ -375,3 +375,30 @@ def test_the_folders_made_for_profiles_are_owner_only(make_sandbox: MakeSandbox)
     made = profile_path().parent.parent / "a"
     for folder in (made, made / "b", made / "b" / "profiles"):
         assert is_private(folder), folder
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_login_page_escapes_what_the_redirect_carries_and_speaks_the_users_language(
+    lang: str,
+) -> None:
+    from batchbind.auth.loopback import LoginFailed, listening
+
+    port = free_port()
+    hostile = "<script>alert(1)</script>"
+    with listening(port, lang) as results:
+        answer = httpx.get(
+            f"http://127.0.0.1:{port}/callback",
+            params={"error": "access_denied", "error_description": hostile},
+        )
+        refused = results.get(timeout=5)
+        ok = httpx.get(f"http://127.0.0.1:{port}/callback", params={"code": "c", "state": "s"})
+        results.get(timeout=5)
+    assert isinstance(refused, LoginFailed)
+    assert answer.status_code == 400
+    assert hostile not in answer.text and "&lt;script&gt;" in answer.text
+    assert ok.status_code == 200
+    if lang == "zh":
+        assert "登录" in ok.text and "logged in" not in ok.text
+        assert "could not log in" not in answer.text
+    else:
+        assert "batchbind is logged in" in ok.text

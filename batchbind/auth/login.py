@@ -31,6 +31,7 @@ class LoginRequest:
     port: int
     scope: str = " ".join(scopes.LOGIN_SCOPES)  # space-separated, as OAuth 2.0 writes scopes
     timeout_s: float = 300.0
+    lang: str = "en"  # the language of the page the browser lands on
 
 
 def _http(base_url: str) -> httpx.AsyncClient:
@@ -74,7 +75,7 @@ def login(
         state=state,
         pkce=pkce,
     )
-    with listening(request.port) as results:
+    with listening(request.port, request.lang) as results:
         show_url(url)
         if open_browser is not None:
             open_browser(url)

@@ -10,6 +10,7 @@ it here: whichever arrives first wins.
 from __future__ import annotations
 
 import contextlib
+import html
 import http.server
 import queue
 import threading
@@ -18,13 +19,14 @@ from dataclasses import dataclass
 from typing import IO
 from urllib.parse import parse_qs, urlsplit
 
-from batchbind.errors import LoginFailed as LoginFailed  # re-exported for callers
+from batchbind.errors import LoginFailed as LoginFailed
+from batchbind.output import i18n  # re-exported for callers
 
 CALLBACK_PATH = "/callback"
 DEFAULT_PORT = 18731
 
 _PAGE = (
-    "<!doctype html><meta charset='utf-8'><title>batchbind</title>"
+    "<!doctype html><html lang='{lang}'><meta charset='utf-8'><title>batchbind</title>"
     "<body style='font-family:sans-serif'><h2>{title}</h2><p>{text}</p></body>"
 )
 
@@ -63,11 +65,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         try:
             result: Redirect | LoginFailed = parse_redirect(parts.query)
-            title, text = "batchbind is logged in", "You can close this tab."
+            title, text = (
+                i18n.text(k, self.server.lang) for k in ("login_page_ok", "login_page_close")
+            )
         except LoginFailed as exc:
             result = exc
-            title, text = "batchbind could not log in", str(exc)
-        body = _PAGE.format(title=title, text=text).encode("utf-8")
+            title = i18n.text("login_page_failed", self.server.lang)
+            text = " ".join(filter(None, exc.render(self.server.lang)))
+        # The text may quote what the redirect carried (error_description): escaped, never markup.
+        body = _PAGE.format(
+            lang="zh-CN" if self.server.lang == "zh" else "en",
+            title=html.escape(title),
+            text=html.escape(text),
+        ).encode("utf-8")
         self.send_response(200 if isinstance(result, Redirect) else 400)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -80,17 +90,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 class _Server(http.server.HTTPServer):
-    def __init__(self, port: int, results: queue.Queue[Redirect | LoginFailed]) -> None:
+    def __init__(self, port: int, results: queue.Queue[Redirect | LoginFailed], lang: str) -> None:
         self.results = results
+        self.lang = lang
         super().__init__(("127.0.0.1", port), _Handler)
 
 
 @contextlib.contextmanager
-def listening(port: int) -> Iterator[queue.Queue[Redirect | LoginFailed]]:
-    """Serve the callback on 127.0.0.1:port in a thread; yields the queue redirects arrive on."""
+def listening(port: int, lang: str = "en") -> Iterator[queue.Queue[Redirect | LoginFailed]]:
+    """Serve the callback on 127.0.0.1:port in a thread; yields the queue redirects arrive on.
+
+    The page the browser lands on speaks `lang`."""
     results: queue.Queue[Redirect | LoginFailed] = queue.Queue()
     try:
-        server = _Server(port, results)
+        server = _Server(port, results, lang)
     except OSError as exc:
         raise LoginFailed.of("login_port_busy", port=port, error=exc.strerror) from None
     thread = threading.Thread(target=server.serve_forever, name="batchbind-login", daemon=True)

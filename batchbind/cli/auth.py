@@ -178,6 +178,7 @@ def login_cmd(**kw: Any) -> None:
         port=kw["port"],
         scope=" ".join(dict.fromkeys([*scopes.LOGIN_SCOPES, *asked])),
         timeout_s=kw["timeout"],
+        lang=lang,
     )
 
     def show(url: str) -> None:

@@ -1928,6 +1928,9 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "端口 {port} 上没有运行你的沙箱：该端口被其他程序占用，因此未停止它。",
     ),
     # logging in (auth/login.py, auth/oauth.py)
+    "login_page_ok": ("batchbind is logged in", "batchbind 已登录"),
+    "login_page_close": ("You can close this tab.", "可以关闭此标签页。"),
+    "login_page_failed": ("batchbind could not log in", "batchbind 未能登录"),
     "stdin_empty": (
         "nothing on stdin: pipe a token or the token endpoint's JSON into it",
         "标准输入为空：请通过管道传入令牌或令牌接口返回的 JSON",
