@@ -131,11 +131,11 @@ def test_validate_prints_ten_thousand_rows_with_the_same_problem_as_one_group(
     result = run_cli("validate", write_input(tmp_path / "in.csv", rows))
     assert result.returncode == 1
     assert result.stdout.splitlines() == [
-        "10000 of 20000 rows have problems (invalid 10000, pending 10000)",
+        "10,000 of 20,000 rows have problems (invalid 10,000, pending 10,000)",
         f"results: {tmp_path / 'in.results.xlsx'}",
         "Rows that need a person, by cause:",
-        "  10000 rows: user_id holds an e-mail address, not a Feishu id (email_in_user_id) - "
-        "rows 2, 4, 6, 8, 10, 12, 14, 16 and 9992 more: see the results file",
+        "  10,000 rows: user_id holds an e-mail address, not a Feishu id (email_in_user_id) - "
+        "rows 2, 4, 6, 8, 10, 12, 14, 16 and 9,992 more: see the results file",
         "    e.g. row 2: user_id holds an e-mail address, not a Feishu id: p0@corp.example",
         f"    Fill in the ids from these e-mail addresses: batchbind resolve {tmp_path / 'in.csv'} "
         "(with FEISHU_APP_ID and FEISHU_APP_SECRET set, or add --sandbox to rehearse). Then "

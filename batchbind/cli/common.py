@@ -240,7 +240,7 @@ def outcome_counts(by_outcome: Mapping[str, int], lang: str) -> str:
     names = sorted(by_outcome, key=lambda name: order.index(name) if name in order else len(order))
     parts = [
         f"{i18n.text(f'counted_{name}', lang) if i18n.has(f'counted_{name}') else name} "
-        f"{by_outcome[name]}"
+        f"{by_outcome[name]:,}"
         for name in names
         if by_outcome[name]
     ]

@@ -571,8 +571,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "全部 {valid} 行有效",
     ),
     "validate_problems": (
-        "{invalid} of {total} {total:row|rows} {invalid:has|have} problems",
-        "{total} 行中有 {invalid} 行有问题",
+        "{invalid:,} of {total:,} {total:row|rows} {invalid:has|have} problems",
+        "{total:,} 行中有 {invalid:,} 行有问题",
     ),
     # status, unbind (the binding lifecycle)
     "sync_err_hint": (
@@ -604,8 +604,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{count} 个有效行不在绑定记录 {journal} 中（是否应使用其他 --state 或 --user-id-type？）",
     ),
     "status_err_rows": (
-        "{count} {count:row|rows}: the calendar sync failed (err) - {rows}",
-        "{count} 行：日历同步失败（err）- {rows}",
+        "{count:,} {count:row|rows}: the calendar sync failed (err) - {rows}",
+        "{count:,} 行：日历同步失败（err）- {rows}",
     ),
     "status_unchecked_row": (
         "row {row}: status unknown ({why}); run status again",
@@ -631,8 +631,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "unbind_reason": (" (reason: {reason})", "（原因：{reason}）"),
     "unbind_failed_rows": (
-        "{count} {count:row|rows}: {msg} - {rows}",
-        "{count} 行：{msg} - {rows}",
+        "{count:,} {count:row|rows}: {msg} - {rows}",
+        "{count:,} 行：{msg} - {rows}",
     ),
     "unbind_failed": (
         "unbind failed: {msg} (code {code}); the binding still exists",
@@ -1013,15 +1013,15 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     # a group, and each cause in a few words ({column}: the input column of the problem)
     "causes_heading": ("Rows that need a person, by cause:", "需要人工处理的行（按原因）："),
     "causes_line": (
-        "{count} {count:row|rows}: {cause}{code} - {rows}",
-        "{count} 行：{cause}{code} - {rows}",
+        "{count:,} {count:row|rows}: {cause}{code} - {rows}",
+        "{count:,} 行：{cause}{code} - {rows}",
     ),
     "causes_code": (" ({code})", "（{code}）"),
     "causes_row": ("row {rows}", "第 {rows} 行"),
     "causes_rows": ("rows {rows}", "第 {rows} 行"),
     "causes_rows_more": (
-        "rows {rows} and {more} more: see the results file",
-        "第 {rows} 行，另有 {more} 行：详见结果文件",
+        "rows {rows} and {more:,} more: see the results file",
+        "第 {rows} 行，另有 {more:,} 行：详见结果文件",
     ),
     "causes_row_separator": (", ", "、"),
     "causes_example": ("e.g. row {row}: {msg}", "例如第 {row} 行：{msg}"),
