@@ -182,7 +182,8 @@ def global_options(func: F) -> F:
     return func
 
 
-def input_options(func: F) -> F:
+def read_options(func: F) -> F:
+    """How to read the input: which sheet, which CSV encoding and delimiter, which ids."""
     for option in reversed(
         [
             click.option(
@@ -206,15 +207,20 @@ def input_options(func: F) -> F:
                 is_flag=True,
                 help="Allow one user to have several Exchange accounts.",
             ),
-            click.option(
-                "--out",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="Results file, .xlsx or .csv (default: <input>.results.xlsx).",
-            ),
         ]
     ):
         func = option(func)
     return func
+
+
+def input_options(func: F) -> F:
+    """`read_options` and where the results go."""
+    func = click.option(
+        "--out",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Results file, .xlsx or .csv (default: <input>.results.xlsx).",
+    )(func)
+    return read_options(func)
 
 
 def setup(verbose: bool, quiet: bool, log_file: Path | None, lang: str | None) -> str:
@@ -292,8 +298,8 @@ def print_json(command: str, result: JobResult, extra: dict[str, Any], lang: str
 # -- commands ---------------------------------------------------------------------------------------
 
 
-def connection_options(func: F) -> F:
-    """Where to send and with which token (and which journal, which belongs to the profile)."""
+def token_options(func: F) -> F:
+    """Where to send and with which token."""
     for option in reversed(
         [
             click.option(
@@ -326,15 +332,20 @@ def connection_options(func: F) -> F:
                 type=click.Path(dir_okay=False, exists=True, path_type=Path),
                 help="Scenario for the background sandbox (implies --sandbox).",
             ),
-            click.option(
-                "--state",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="The journal (default: one per profile in your data folder).",
-            ),
         ]
     ):
         func = option(func)
     return func
+
+
+def connection_options(func: F) -> F:
+    """`token_options`, and which journal (it belongs to the profile)."""
+    func = click.option(
+        "--state",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The journal (default: one per profile in your data folder).",
+    )(func)
+    return token_options(func)
 
 
 def pacing_options(func: F) -> F:
@@ -383,11 +394,11 @@ def pacing_options(func: F) -> F:
     return func
 
 
-def connect(kw: dict[str, Any], lang: str) -> Connection:
-    """The origin and the token source the command's options choose (see `auth.choose`)."""
+def token_choice(kw: dict[str, Any], lang: str) -> TokenChoice:
+    """What `token_options` chose; a token typed on the command line gets one line of warning."""
     if kw["token"] and not (kw["sandbox"] or kw["sandbox_scenario"]):  # else refused: one line
         say(i18n.text("token_on_command_line", lang))
-    choice = TokenChoice(
+    return TokenChoice(
         token=kw["token"],
         profile=kw["profile"],
         base_url=kw["base_url"],
@@ -395,4 +406,8 @@ def connect(kw: dict[str, Any], lang: str) -> Connection:
         sandbox=kw["sandbox"],
         sandbox_scenario=kw["sandbox_scenario"],
     )
-    return choose_connection(choice, lang)
+
+
+def connect(kw: dict[str, Any], lang: str) -> Connection:
+    """The origin and the token source the command's options choose (see `auth.choose`)."""
+    return choose_connection(token_choice(kw, lang), lang)

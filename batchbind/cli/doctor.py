@@ -9,12 +9,18 @@ from typing import Any
 
 import click
 
-from batchbind.auth.choose import TokenChoice
-from batchbind.cli.common import friendly_errors, global_options, say, setup
+from batchbind.cli.common import (
+    friendly_errors,
+    global_options,
+    read_options,
+    read_settings,
+    say,
+    setup,
+    token_choice,
+    token_options,
+)
 from batchbind.cli.exits import epilog
 from batchbind.jobs.doctor import DoctorReport, DoctorSettings, Status, doctor_job
-from batchbind.jobs.settings import ReadSettings
-from batchbind.model import UserIdType
 from batchbind.output import i18n
 
 DOCTOR_EXAMPLE = """
@@ -29,38 +35,8 @@ Examples:
 
 @click.command(epilog=epilog("doctor", DOCTOR_EXAMPLE))
 @click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
-@click.option("--profile", default="default", show_default=True, help="Which stored credentials.")
-@click.option("--base-url", help="Any Feishu-compatible origin (https:// except on loopback).")
-@click.option(
-    "--domain",
-    type=click.Choice(["feishu", "lark"]),
-    default=None,
-    help="Feishu (China) or Lark (international). Default: the profile's host, else feishu.",
-)
-@click.option(
-    "--token",
-    help="A user_access_token to check (visible in the process list: prefer "
-    "FEISHU_USER_ACCESS_TOKEN).",
-)
-@click.option("--sandbox", is_flag=True, help="Check the local emulator (started if needed).")
-@click.option(
-    "--sandbox-scenario",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Scenario for the background sandbox (implies --sandbox).",
-)
-@click.option("--sheet", help="The .xlsx sheet to read (default: the first whose headers match).")
-@click.option("--encoding", help="CSV encoding (default: detected).")
-@click.option("--delimiter", help="CSV delimiter (default: detected).")
-@click.option(
-    "--user-id-type",
-    type=click.Choice([t.value for t in UserIdType]),
-    default="open_id",
-    show_default=True,
-    help="What the user_id column holds.",
-)
-@click.option(
-    "--allow-multiple-per-user", is_flag=True, help="One user may have several Exchange accounts."
-)
+@token_options
+@read_options
 @click.option(
     "--rate-per-second",
     type=click.FloatRange(min=0.1),
@@ -86,27 +62,9 @@ def doctor(input_path: Path | None, **kw: Any) -> None:
     the file (it reads and validates) and how long sending it takes at the rate ceiling.
     """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
-    if kw["token"] and not (kw["sandbox"] or kw["sandbox_scenario"]):
-        say(i18n.text("token_on_command_line", lang))
-    read = None
-    if input_path is not None:
-        read = ReadSettings(
-            input=input_path,
-            sheet=kw["sheet"],
-            encoding=kw["encoding"],
-            delimiter=kw["delimiter"],
-            user_id_type=UserIdType(kw["user_id_type"]),
-            allow_multiple_per_user=kw["allow_multiple_per_user"],
-        )
+    read = read_settings(input_path, kw) if input_path is not None else None
     settings = DoctorSettings(
-        choice=TokenChoice(
-            token=kw["token"],
-            profile=kw["profile"],
-            base_url=kw["base_url"],
-            domain=kw["domain"],
-            sandbox=kw["sandbox"],
-            sandbox_scenario=kw["sandbox_scenario"],
-        ),
+        choice=token_choice(kw, lang),
         read=read,
         rate_per_second=kw["rate_per_second"],
         rate_per_minute=kw["rate_per_minute"],
