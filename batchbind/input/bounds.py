@@ -19,7 +19,7 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO
@@ -146,7 +146,7 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, name: str) -> None:
         _dimension(head, extent)
         refuse_if_too_big(extent.rows, extent.columns, name)
         rows = 0
-        for block in _blocks(stream, name, head):
+        for block in xml_blocks(stream, name, head):
             row = b"<" + tags_prefix + b"row"
             rows += block.count(row + b" ") + block.count(row + b">")
             if rows > MAX_ROWS:
@@ -154,7 +154,7 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, name: str) -> None:
             exact = exact or not _plainly_small(block, tags)
     if exact:
         with archive.open(part) as stream:
-            for block in _blocks(stream, name):
+            for block in xml_blocks(stream, name):
                 _measure(block, extent, tags)
                 refuse_if_too_big(extent.rows, extent.columns, name)
         if extent.cells_seen > extent.cells_placed:
@@ -164,12 +164,25 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, name: str) -> None:
         refuse_if_too_big(extent.rows, extent.columns, name)
 
 
-def _blocks(stream: IO[bytes], name: str, carry: bytes = b"") -> Iterator[bytes]:
-    """The XML in pieces of about a megabyte, each cut after a complete tag."""
+def xml_blocks(
+    stream: IO[bytes],
+    name: str,
+    carry: bytes = b"",
+    *,
+    unfinished: Callable[[bytes, int], bool] | None = None,
+) -> Iterator[bytes]:
+    """The XML in pieces of about a megabyte, each cut before a tag that is not complete.
+
+    `<` never appears inside a tag of well-formed XML, so only the last `<` of a piece may start
+    a tag cut in two: one with no `>` yet, or one `unfinished(data, at)` says is not over (a
+    reader whose tags may hold `>` inside quoted values).
+    """
     while chunk := stream.read(_CHUNK):
         data = carry + chunk
         cut = data.rfind(b"<")
-        if cut >= 0 and data.find(b">", cut) < 0:
+        if cut >= 0 and (
+            data.find(b">", cut) < 0 or (unfinished is not None and unfinished(data, cut))
+        ):
             data, carry = data[:cut], data[cut:]
             if len(carry) > _CHUNK:  # no tag of a sheet is a megabyte long
                 raise InputError.of("xlsx_damaged_sheet", name=name)
@@ -209,7 +222,7 @@ def _measure(block: bytes, extent: _Extent, tags: dict[str, re.Pattern[bytes]]) 
 
 def _widest_row(stream: IO[bytes], name: str, tags: dict[str, re.Pattern[bytes]]) -> int:
     widest = current = 0  # `current`: cells of the row still open at the end of a block
-    for block in _blocks(stream, name):
+    for block in xml_blocks(stream, name):
         *ended, still_open = tags["row_end"].split(block)
         for piece in ended:
             widest = max(widest, current + len(tags["cell"].findall(piece)))

@@ -24,14 +24,18 @@ import itertools
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
 from batchbind.errors import InputError
-from batchbind.input.bounds import MAX_CELLS, MAX_ROWS, check_unpacked, refuse_if_too_big
+from batchbind.input.bounds import (
+    MAX_CELLS,
+    MAX_ROWS,
+    check_unpacked,
+    refuse_if_too_big,
+    xml_blocks,
+)
 
-_CHUNK = 1024 * 1024
 _MAX_MANIFEST = 16 * 1024 * 1024
 
 # A start tag of a table, row or cell (attributes may hold `>` inside quotes), or a table's end.
@@ -108,7 +112,7 @@ _UNUSUAL = (b"repeated", b"spanned", b"formula", b"table:table ", b"table:table>
 
 def _scan(stream: IO[bytes], name: str) -> dict[str, OdsSheet]:
     scan = _Scan(name)
-    for block in _blocks(stream, name):
+    for block in xml_blocks(stream, name, unfinished=_tag_unfinished):
         cuts = [match.start() for match in _ROW_START.finditer(block)]
         if not cuts or cuts[0]:
             cuts.insert(0, 0)
@@ -194,23 +198,6 @@ def _number(pattern: re.Pattern[bytes], attributes: bytes) -> int:
     return max(int(found[1]), 1) if found else 1
 
 
-def _blocks(stream: IO[bytes], name: str) -> Iterator[bytes]:
-    """The XML in pieces of about a megabyte, each cut before a tag that is not complete."""
-    carry = b""
-    while chunk := stream.read(_CHUNK):
-        data = carry + chunk
-        cut = data.rfind(b"<")
-        # `<` never appears inside a tag of well-formed XML, so only the last one may start a
-        # tag cut in two: one with no `>` yet, or one of ours whose `>` so far is inside quotes.
-        if cut >= 0 and (
-            data.find(b">", cut) < 0
-            or (data.startswith(b"<table:", cut) and not _TAG.match(data, cut))
-        ):
-            data, carry = data[:cut], data[cut:]
-            if len(carry) > _CHUNK:  # no tag of a sheet is a megabyte long
-                raise InputError.of("xlsx_damaged_sheet", name=name)
-        else:
-            carry = b""
-        yield data
-    if carry:
-        yield carry
+def _tag_unfinished(data: bytes, at: int) -> bool:
+    """A `<table:...` tag whose `>` so far is inside quotes (a value may hold `>`)."""
+    return data.startswith(b"<table:", at) and not _TAG.match(data, at)
