@@ -259,6 +259,13 @@ class FeishuClient:
         )
         return answer
 
+    async def call(
+        self, method: str, path: str, *, params: dict[str, str] | None = None, body: Any = None
+    ) -> Answer:
+        """Any other endpoint of this origin with the job's token (the documents of a tracker:
+        `batchbind.tracker.calls`); `path` must be percent-encoded already."""
+        return await self._request(method, path, params=params, body=body)
+
     async def create(self, binding: Binding) -> Answer:
         body = {
             "admin_account": binding.admin_account,

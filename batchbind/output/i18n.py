@@ -1515,6 +1515,44 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "The sandbox cannot listen on port {port}: {error}. Choose another with --port.",
         "沙箱无法监听端口 {port}：{error}。请用 --port 另选一个端口。",
     ),
+    # the team's tracker: its link and the document calls (tracker/links.py, tracker/calls.py;
+    # issue 14). {document}: the link or the document's title; {code}: Feishu's code
+    "tracker_link_unknown": (
+        "{link} is not a link batchbind reads: give a Feishu Sheet (…/sheets/…), a Bitable "
+        "table (…/base/…?table=…) or a Wiki page holding one (…/wiki/…).",
+        "{link} 不是 batchbind 能读取的链接：请提供飞书电子表格（…/sheets/…）、多维表格的数据表"
+        "（…/base/…?table=…）或包含它们的知识库页面（…/wiki/…）的链接。",
+    ),
+    "tracker_link_unknown_hint": (
+        "Copy the link from the browser's address bar while the Sheet or table is open.",
+        "请在浏览器中打开该表格，从地址栏复制链接。",
+    ),
+    "tracker_link_part": (
+        "The '{part}' part of {link} is not one Feishu writes; copy the link again from the "
+        "browser's address bar.",
+        "{link} 中的“{part}”部分不是飞书生成的格式；请重新从浏览器地址栏复制链接。",
+    ),
+    "tracker_denied": (
+        "{document} refuses access (code {code}): the administrator whose token batchbind "
+        "uses cannot open or edit it. Nothing was sent.",
+        "{document} 拒绝访问（错误码 {code}）：batchbind 所用令牌对应的管理员无法打开或编辑该文档。"
+        "未发送任何请求。",
+    ),
+    "tracker_denied_hint": (
+        "Share the document with that administrator with edit permission (or add the app to "
+        "it as a document app), then run again.",
+        "请把该文档以“可编辑”权限分享给这位管理员（或将应用添加为文档应用），然后重新运行。",
+    ),
+    "tracker_not_found": (
+        "{document} was not found (code {code}): it was deleted, or the link names a tab or "
+        "table that no longer exists.",
+        "找不到 {document}（错误码 {code}）：它已被删除，或链接指向的工作表或数据表已不存在。",
+    ),
+    "tracker_call_failed": (
+        "Feishu refused a call on {document}: code {code}, {msg} (log_id {log_id}).",
+        "飞书拒绝了对 {document} 的调用：错误码 {code}，{msg}（log_id {log_id}）。",
+    ),
+    "tracker_no_answer": ("no answer", "无应答"),
     # reading the input (input/load.py, csvfile.py, excel.py, headers.py; output/sheetcopy.py)
     "convert_hint": (
         "Open it in Excel and save it as .xlsx or as CSV UTF-8, then run again.",
