@@ -468,3 +468,15 @@ def test_a_journal_of_the_first_schema_gains_the_notifications_table(tmp_path: P
         version = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     db.close()
     assert int(version[0]) == SCHEMA_VERSION == 2
+
+
+def test_purge_of_a_journal_that_does_not_exist_says_so_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    # A typo in --state used to create an empty journal there and report "purged 0 runs".
+    journal = tmp_path / "typo.sqlite"
+    done = run_cli("journal", "--state", journal, "purge", "--older-than", "0", "--yes")
+    assert done.returncode == 2, done.stderr
+    assert "There is no journal at" in done.stderr and "Traceback" not in done.stderr
+    assert not journal.exists()
+    assert list(tmp_path.iterdir()) == []

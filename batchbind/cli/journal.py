@@ -23,7 +23,7 @@ from batchbind.cli.common import (
     setup,
 )
 from batchbind.cli.exits import epilog
-from batchbind.errors import InputError
+from batchbind.errors import InputError, JournalError
 from batchbind.jobs.run import report_job
 from batchbind.output import i18n
 from batchbind.output.causes import cause_lines
@@ -223,6 +223,9 @@ def purge(ctx: click.Context, days: int, yes: bool) -> None:
     before = before.replace("+00:00", "Z")
     path: Path = ctx.obj["path"]
     lang: str = ctx.obj["lang"]
+    if not path.is_file():
+        # Opening it would create an empty journal (and "purge" nothing) at a mistyped --state.
+        raise JournalError.of("journal_missing", path=path)
     if not yes:
         if not sys.stdin.isatty():
             raise InputError.of("purge_no_terminal")
