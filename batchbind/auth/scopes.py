@@ -42,11 +42,31 @@ CALENDAR_READONLY = "calendar:calendar:readonly"
 #: What `auth login` asks for by default (`--scope` adds more).
 LOGIN_SCOPES = (CREATE, READ, DELETE, CONTACT_EMAIL, CONTACT_EMPLOYEE_ID, OFFLINE_ACCESS)
 
+#: The team's tracker (issue 14): a Sheet's cells, a Bitable's records and fields, a Wiki node.
+SHEETS = "sheets:spreadsheet"
+SHEETS_READONLY = "sheets:spreadsheet:readonly"
+DRIVE = "drive:drive"
+DRIVE_READONLY = "drive:drive:readonly"
+BITABLE = "bitable:app"
+BITABLE_READONLY = "bitable:app:readonly"
+WIKI_READONLY = "wiki:wiki:readonly"
+WIKI_NODE_READ = "wiki:node:read"
+#: What a tracker needs, to read it and write results back (`auth login --scope` adds them).
+TRACKER_SCOPES = (SHEETS, BITABLE, WIKI_READONLY)
+
 #: Per endpoint (the pacers' names), the scopes that let a user token make the call: any one.
 ENDPOINT_SCOPES: Mapping[str, tuple[str, ...]] = {
     "create": (CREATE, CALENDAR, CALENDAR_READONLY),
     "get": (READ, CALENDAR_READONLY),
     "delete": (DELETE, CALENDAR),
+    "sheets.query": (SHEETS, SHEETS_READONLY, DRIVE, DRIVE_READONLY),
+    "sheets.read": (SHEETS, SHEETS_READONLY, DRIVE, DRIVE_READONLY),
+    "sheets.write": (SHEETS, DRIVE),
+    "bitable.search": (BITABLE, BITABLE_READONLY, "base:record:retrieve"),
+    "bitable.meta": (BITABLE, BITABLE_READONLY),
+    "bitable.fields": (BITABLE,),
+    "bitable.write": (BITABLE, "base:record:update"),
+    "wiki.node": (WIKI_READONLY, WIKI_NODE_READ),
 }
 #: The e-mail and user id fields of the binding answers.
 FIELD_SCOPES = (CONTACT_EMAIL, CONTACT_EMPLOYEE_ID)

@@ -7,7 +7,8 @@ endpoint wait as long as the server says, and is not an attempt; a Bitable write
 (1254291) and an answer that never arrived are retried with backoff; a token that expired is
 refreshed once, as for bindings.
 
-What cannot go on raises: `TrackerDenied` (an `InputError`, exit 2) when the document refuses the
+What cannot go on raises: a `RunStopped` naming the scopes and the login command for a call
+refused for a missing scope (99991672 / 99991679), as for bindings; `TrackerDenied` (an `InputError`, exit 2) when the document refuses the
 caller, naming what to do (share the document with the administrator, or add the app to it);
 `TrackerCallFailed` (an `InputError` too) for anything else, with the code, Feishu's message and
 the log id. Nothing has been sent when a read fails, so exit 2 is right; a write-back catches both
@@ -21,6 +22,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from batchbind.auth.scopes import MISSING_SCOPE, missing_scope_stop
 from batchbind.errors import InputError
 from batchbind.feishu.client import Answer, FeishuClient
 from batchbind.feishu.codes import Kind as CodeKind
@@ -145,6 +147,16 @@ class DocCalls:
                 refreshed = True
                 await self.client.tokens.refresh(self.client.tokens.current())
                 continue
+            if answer.code in MISSING_SCOPE:
+                # As for bindings (issue 17): the stop names the scopes and the command.
+                raise missing_scope_stop(
+                    code=answer.code,
+                    msg=answer.msg,
+                    named=answer.scopes,
+                    endpoint=endpoint,
+                    lang=self.lang,
+                    profile=self.client.tokens.profile_name,
+                )
             if _denied(answer):
                 raise TrackerDenied.of("tracker_denied", document=self.document, code=_code(answer))
             if answer.code in not_found:
