@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
+from batchbind.auth import redact
 from batchbind.cli.common import (
     friendly_errors,
     global_options,
@@ -21,6 +23,8 @@ from batchbind.cli.common import (
 )
 from batchbind.cli.exits import epilog
 from batchbind.jobs.doctor import DoctorReport, DoctorSettings, Status, doctor_job
+from batchbind.notify.config import SECRET_ENV
+from batchbind.notify.targets import register_hook_id
 from batchbind.output import i18n
 
 DOCTOR_EXAMPLE = """
@@ -30,6 +34,7 @@ Examples:
   batchbind doctor
   batchbind doctor bindings.xlsx --profile acme
   batchbind doctor bindings.csv --sandbox --json
+  batchbind doctor --notify https://open.feishu.cn/open-apis/bot/v2/hook/xxxx --send-test
 """
 
 
@@ -51,6 +56,22 @@ Examples:
     show_default=True,
     help="The rate run would use, for the estimate of how long INPUT takes.",
 )
+@click.option(
+    "--notify",
+    "notify_targets",
+    multiple=True,
+    metavar="URL|chat:ID",
+    help="Check that this message target answers, posting nothing: a custom bot's webhook URL, "
+    f"or chat:<chat_id> for the app's bot (repeatable; a webhook's secret from {SECRET_ENV} or "
+    "'batchbind notify add'). Default: the targets stored with the profile, as run uses them "
+    "(none under --sandbox).",
+)
+@click.option(
+    "--send-test",
+    is_flag=True,
+    help="Post one short test message to each target: the only proof that a webhook's id and "
+    "signature, or the app bot's right to post, are right.",
+)
 @global_options
 @friendly_errors
 def doctor(input_path: Path | None, **kw: Any) -> None:
@@ -58,9 +79,15 @@ def doctor(input_path: Path | None, **kw: Any) -> None:
 
     A checklist: the network (the host reachable, TLS verified through the system's certificate
     store, the proxy in use), the token (present, accepted, renewable; renewed only when due),
-    the super administrator, the token's scopes against what each command needs, and with INPUT
-    the file (it reads and validates) and how long sending it takes at the rate ceiling.
+    the super administrator, the token's scopes against what each command needs, with INPUT
+    the file (it reads and validates) and how long sending it takes at the rate ceiling, and
+    each message target (--notify, or those stored with the profile): it answers, and nothing
+    is posted unless --send-test.
     """
+    # Known from the start, so no log line can show them (a webhook's id is a credential).
+    redact.register(os.environ.get(SECRET_ENV, "").strip())
+    for value in kw["notify_targets"]:
+        register_hook_id(value)
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     read = read_settings(input_path, kw) if input_path is not None else None
     settings = DoctorSettings(
@@ -69,6 +96,8 @@ def doctor(input_path: Path | None, **kw: Any) -> None:
         rate_per_second=kw["rate_per_second"],
         rate_per_minute=kw["rate_per_minute"],
         lang=lang,
+        notify=tuple(kw["notify_targets"]),
+        send_test=kw["send_test"],
     )
     report = doctor_job(settings)
     if kw["as_json"]:

@@ -43,6 +43,7 @@ BINDINGS_PATH = "/open-apis/calendar/v4/exchange_bindings"
 TENANT_TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
 LOOKUP_PATH = "/open-apis/contact/v3/users/batch_get_id"
 MESSAGES_PATH = "/open-apis/im/v1/messages"
+IS_IN_CHAT_PATH = "/open-apis/im/v1/chats/{chat_id}/members/is_in_chat"
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +326,11 @@ class FeishuClient:
         return await self._request(
             "POST", MESSAGES_PATH, params={"receive_id_type": "chat_id"}, body=body
         )
+
+    async def bot_in_chat(self, chat_id: str) -> Answer:
+        """Whether this client's token (the app's bot, with a tenant token) is in the chat:
+        `data.is_in_chat`. It reads; it posts nothing (`doctor --notify chat:<id>`)."""
+        return await self._request("GET", IS_IN_CHAT_PATH.format(chat_id=quote(chat_id, safe="")))
 
     async def batch_get_id(self, emails: list[str], *, include_resigned: bool = True) -> Answer:
         """Look up to 50 people by e-mail (`data.user_list`), ids of `user_id_type`.

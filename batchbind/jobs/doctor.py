@@ -8,7 +8,10 @@ knowable here). The report is ready, and `doctor` exits 0, when no check failed.
 
 Sent to the tenant: one plain GET of its origin (is it reachable, is TLS verified) and the
 preflight's status query for a made-up binding id; a token is renewed only when it is due, as a
-run would. Features to come add their checks to `CHECKS` (the tracker link, `--notify`).
+run would. With `--notify` (or targets stored with the profile), each message target is asked
+whether it answers, posting nothing; `--send-test` posts one short message to each
+(`batchbind.notify.check` says what each answer can and cannot prove). Features to come add
+their checks to `CHECKS` (the tracker link).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -45,6 +48,9 @@ from batchbind.feishu.preflight import check_token as ask_preflight
 from batchbind.jobs.settings import ReadSettings
 from batchbind.model import Outcome
 from batchbind.output import i18n
+
+if TYPE_CHECKING:
+    from batchbind.notify.check import Wanted
 
 __all__ = ["CHECKS", "Check", "DoctorReport", "DoctorSettings", "Status", "doctor_job"]
 
@@ -87,6 +93,8 @@ class DoctorSettings:
     rate_per_minute: float = 1000.0
     lang: str = "en"
     timeout_s: float = 15.0
+    notify: tuple[str, ...] = ()  # --notify values; none: the profile's stored targets
+    send_test: bool = False  # post one test message to each target
 
 
 @dataclass(kw_only=True)
@@ -125,6 +133,8 @@ class Context:
     connection: Connection | None
     refused: BatchbindError | None  # why no token could be chosen
     token_check: TokenCheck | None = None
+    notify: list[Wanted] = field(default_factory=list)  # the message targets to check
+    notify_refused: BatchbindError | None = None  # the stored targets cannot be read
 
     @property
     def lang(self) -> str:
@@ -146,6 +156,7 @@ def doctor_job(settings: DoctorSettings) -> DoctorReport:
     """Run every check of `CHECKS` in order; nothing is bound or changed (a token that is due is
     renewed and saved, as a run would)."""
     context = _context(settings)
+    _choose_targets(context)
 
     async def every_check() -> list[Check]:
         found: list[Check] = []
@@ -546,12 +557,74 @@ async def check_input(ctx: Context) -> list[Check]:
     return [read_check, duration]
 
 
+# -- the message targets (--notify) ----------------------------------------------------------------
+
+
+def _choose_targets(ctx: Context) -> None:
+    """The targets `run` would post to with these options (see `notify.check.wanted_targets`);
+    --send-test with none is a bad invocation (exit 2), refused before anything is sent."""
+    settings = ctx.settings
+    choice = settings.choice
+    if not settings.notify and not settings.send_test:
+        # Imported here: without --notify, only a profile's stored targets need the module.
+        from batchbind.notify.config import config_path
+
+        if choice.sandbox or choice.sandbox_scenario or not config_path(choice.profile).exists():
+            return
+    from batchbind.notify.check import no_target_for_send_test, wanted_targets
+
+    try:
+        ctx.notify = wanted_targets(
+            settings.notify, choice.profile, bool(choice.sandbox or choice.sandbox_scenario)
+        )
+    except BatchbindError as exc:  # the stored targets cannot be read: a failed check
+        ctx.notify_refused = exc
+        return
+    if settings.send_test and not ctx.notify:
+        raise no_target_for_send_test()
+
+
+async def check_notify(ctx: Context) -> list[Check]:
+    """Each message target answers, posting nothing (one test message each with --send-test)."""
+    if ctx.notify_refused is not None:
+        message, hint = ctx.notify_refused.render(ctx.lang)
+        return [Check(name="notify", status=Status.FAIL, message=message, advice=hint)]
+    if not ctx.notify:
+        return []
+    from batchbind.notify.check import Probe, check_target
+
+    settings = ctx.settings
+    choice = settings.choice
+    probe = Probe(
+        base_url=ctx.host,
+        profile=choice.profile,
+        sandbox=bool(choice.sandbox or choice.sandbox_scenario),
+        lang=ctx.lang,
+        timeout_s=settings.timeout_s,
+        send_test=settings.send_test,
+    )
+    checks = []
+    for wanted in ctx.notify:
+        found = await check_target(wanted, probe)
+        checks.append(
+            Check(
+                name="notify",
+                status=Status(found.status),
+                message=found.message,
+                advice=found.advice,
+                data=found.data(wanted.source),
+            )
+        )
+    return checks
+
+
 #: The checks, in order (the token's comes before those that read the preflight's answer).
-#: The tracker link (issue 14) and --notify (issue 15) will add theirs here.
+#: The tracker link (issue 14) will add its own here.
 CHECKS: tuple[CheckFunction, ...] = (
     check_network,
     check_token,
     check_administrator,
     check_scopes,
     check_input,
+    check_notify,
 )

@@ -44,17 +44,17 @@ class Announce:
     say: Callable[[str], None] = field(default=lambda _m: None, repr=False)
 
 
-def _app_credentials(announce: Announce) -> tuple[str, str]:
+def app_credentials(profile_name: str, sandbox: bool) -> tuple[str, str]:
     """The app for `chat:` targets: the environment's, else the profile's (the sandbox's app
     under --sandbox)."""
     app_id = os.environ.get("FEISHU_APP_ID", "")
     secret = os.environ.get("FEISHU_APP_SECRET", "")
-    if announce.sandbox:
+    if sandbox:
         return app_id or SANDBOX_APP[0], secret or SANDBOX_APP[1]
     if app_id and secret:
         return app_id, secret
     try:
-        profile = ProfileStore().load(announce.profile)
+        profile = ProfileStore().load(profile_name)
     except BatchbindError:
         profile = None
     if profile is None:
@@ -131,7 +131,7 @@ def announce_end(announce: Announce, build: Callable[[Journal | None], RunSummar
             continue
         secrets[target.url] = config.secret_for(value)
         parsed.append((target.shown, target))
-    app_id, app_secret = _app_credentials(announce)
+    app_id, app_secret = app_credentials(announce.profile, announce.sandbox)
     sending = Sending(
         lang=lang,
         secret=lambda t: secrets.get(t.url, ""),

@@ -76,7 +76,8 @@ class Delivery:
     tries: int = 0
 
 
-def _why(answer: Answer, lang: str) -> str:
+def why_refused(answer: Answer, lang: str) -> str:
+    """Why a message was not posted, in the user's language (Feishu's code, or no answer)."""
     if answer.code is None:
         detail = answer.error or answer.msg
         return i18n.text("notify_why_no_answer", lang, error=safe(detail, 200))
@@ -89,7 +90,7 @@ def _outcome(target: Target, answer: Answer, tries: int, lang: str) -> Delivery:
     if answer.code == 0:
         return Delivery(target.shown, True, "0", "", tries)
     code = "" if answer.code is None else str(answer.code)
-    return Delivery(target.shown, False, code, _why(answer, lang), tries)
+    return Delivery(target.shown, False, code, why_refused(answer, lang), tries)
 
 
 class _Counted:
@@ -149,7 +150,7 @@ async def _to_chat(
         )
         token[0] = str((asked.data or {}).get("tenant_access_token", ""))
         if asked.code != 0 or not token[0]:
-            why = i18n.text("notify_why_tenant_token", lang, why=_why(asked, lang))
+            why = i18n.text("notify_why_tenant_token", lang, why=why_refused(asked, lang))
             code = "" if asked.code is None else str(asked.code)
             return Delivery(target.shown, False, code, why, 0)
         redact.register(token[0])
@@ -170,6 +171,13 @@ async def _deliver(
 ) -> Delivery:
     if isinstance(target, BatchbindError):  # a --notify value that names no place to post
         return Delivery(shown, False, "", target.render(sending.lang)[0], 0)
+    return await deliver_one(target, msg_type, message, sending)
+
+
+async def deliver_one(
+    target: Target, msg_type: str, message: dict[str, Any] | str, sending: Sending
+) -> Delivery:
+    """Post the message to one target, inside a running event loop (`doctor --send-test`)."""
     if target.is_chat:
         return await _to_chat(target, msg_type, message, sending)
     return await _to_hook(target, msg_type, message, sending)

@@ -2198,6 +2198,166 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "doctor_hours": ("{hours} h {minutes} min", "{hours} 小时 {minutes} 分钟"),
     "doctor_minutes": ("{minutes} min", "{minutes} 分钟"),
     "doctor_seconds": ("{seconds} s", "{seconds} 秒"),
+    # doctor --notify: does each message target answer, posting nothing unless --send-test
+    # (notify/check.py; issue 17). {target} is always `Target.shown`: never a whole webhook URL
+    "doctor_label_notify": ("message target", "通知目标"),
+    "doctor_notify_hook_refused": (
+        "{target}: {why} (asked with a request that carries no message: nothing was posted)",
+        "{target}：{why}（所用请求不含任何消息：未发送消息）",
+    ),
+    "doctor_notify_hook_accepted": (
+        "{target} answered 0 to a request that carries no message: the hook and its signature "
+        "were accepted",
+        "{target} 对不含消息的请求返回 0：hook 与签名均被接受",
+    ),
+    "doctor_notify_hook_unproven": (
+        "{target} answers ({code} to a request that carries no message: nothing was posted); the "
+        "hook id and the signature are not proven without --send-test (Feishu documents no check "
+        "that posts nothing)",
+        "{target} 有应答（对不含消息的请求返回 {code}：未发送消息）；飞书没有提供不发消息的校验"
+        "方式，hook ID 和签名需用 --send-test 才能证实",
+    ),
+    "doctor_notify_19021_signed": (
+        "the signature was refused (19021): the secret is not the bot's, or this computer's clock "
+        "is more than an hour off",
+        "签名校验失败（19021）：密钥不是该机器人的，或本机时间偏差超过一小时",
+    ),
+    "doctor_notify_19021_unsigned": (
+        "the bot wants a signature (19021) and no signing secret is set",
+        "机器人要求签名（19021），但未设置签名密钥",
+    ),
+    "doctor_notify_advice_19001": (
+        "Copy the webhook URL again from the group (Settings > Bots > the custom "
+        "bot) and give it to --notify or 'batchbind notify add'.",
+        "请在群的「设置 > 群机器人」中重新复制自定义机器人的 webhook URL，再用于 --notify 或 "
+        "batchbind notify add。",
+    ),
+    "doctor_notify_advice_19021_option": (
+        "Set BATCHBIND_NOTIFY_SECRET to the bot's signing secret (in the bot's security settings "
+        ") and check this computer's clock.",
+        "请将 BATCHBIND_NOTIFY_SECRET 设为机器人的签名密钥（见机器人的「安全设置」），并检查本机时间。",
+    ),
+    "doctor_notify_advice_19021_stored": (
+        "Store the bot's signing secret with it again: 'BATCHBIND_NOTIFY_SECRET=... batchbind "
+        "notify add URL' (or set BATCHBIND_NOTIFY_SECRET), and check this computer's clock.",
+        "请重新保存机器人的签名密钥：BATCHBIND_NOTIFY_SECRET=... batchbind notify add URL（或设置 "
+        "BATCHBIND_NOTIFY_SECRET），并检查本机时间。",
+    ),
+    "doctor_notify_advice_19022": (
+        "Add this computer's outgoing IP address to the bot's IP allowlist, or remove "
+        "the allowlist.",
+        "请把本机的出口 IP 地址加入机器人的「IP 白名单」，或取消白名单。",
+    ),
+    "doctor_notify_advice_19024": (
+        "Remove the bot's keyword check, or use a signing secret instead.",
+        "请取消机器人的「自定义关键词」校验，或改用签名校验。",
+    ),
+    "doctor_notify_advice_11232": (
+        "The bot is frequency limited (100 a minute, 5 a second): try again in a minute.",
+        "机器人发送频率受限（每分钟 100 次、每秒 5 次）：请一分钟后再试。",
+    ),
+    "doctor_notify_send_test_advice": (
+        "'batchbind doctor --notify ... --send-test' posts one short test message and settles it.",
+        "batchbind doctor --notify ... --send-test 会发送一条简短的测试消息以确认。",
+    ),
+    "doctor_notify_bad_target_advice": (
+        "Give --notify a custom bot's webhook URL (https://open.feishu.cn/open-apis/bot/v2/hook/"
+        "<id>) or chat:<chat_id>; 'batchbind notify list' shows the stored ones.",
+        "--notify 应为自定义机器人的 webhook URL（https://open.feishu.cn/open-apis/bot/v2/hook/"
+        "<id>）或 chat:<chat_id>；batchbind notify list 可列出已保存的目标。",
+    ),
+    "doctor_notify_not_feishu": (
+        "{target} did not answer as a Feishu webhook does ({detail})",
+        "{target} 的应答不像飞书 webhook（{detail}）",
+    ),
+    "doctor_notify_no_answer": ("{target}: no answer ({error})", "{target}：没有应答（{error}）"),
+    "doctor_notify_network_advice": (
+        "Check that this computer reaches {host} (HTTPS_PROXY / NO_PROXY, a firewall).",
+        "请检查本机能否访问 {host}（HTTPS_PROXY / NO_PROXY、防火墙）。",
+    ),
+    "doctor_notify_chat_refused": ("{target}: {why}", "{target}：{why}"),
+    "doctor_notify_chat_unknown": ("{target}: not known: {why}", "{target}：未知：{why}"),
+    "doctor_notify_advice_no_app": (
+        "Set FEISHU_APP_ID and FEISHU_APP_SECRET to the app's ID and secret (or log in with "
+        "'batchbind auth login --app-id cli_...', which keeps them with the profile).",
+        "请将 FEISHU_APP_ID 和 FEISHU_APP_SECRET 设为应用的 ID 和密钥（或用 batchbind auth login "
+        "--app-id cli_... 登录，配置档案会保存它们）。",
+    ),
+    "doctor_notify_chat_in": (
+        "{target}: the app's bot is in this group (is_in_chat; nothing was posted); posting also "
+        "needs the scope im:message:send_as_bot, which only --send-test proves",
+        "{target}：应用机器人在此群中（is_in_chat；未发送消息）；发送消息还需要 "
+        "im:message:send_as_bot 权限，只有 --send-test 能证实",
+    ),
+    "doctor_notify_chat_out": (
+        "{target}: the app's bot is not in this group",
+        "{target}：应用机器人不在此群中",
+    ),
+    "doctor_notify_advice_230002": (
+        "Add the app's bot to the group: Settings > Bots > Add Bot.",
+        "请把应用机器人加入该群：「设置 > 群机器人 > 添加机器人」。",
+    ),
+    "doctor_notify_chat_no_scope": (
+        "{target}: not checked: the app lacks a scope to read the group ({code}; one of "
+        "im:chat:readonly, im:chat, im:chat.members:read, im:chat.group_info:readonly); nothing "
+        "was posted",
+        "{target}：未检查：应用缺少读取群信息的权限（{code}；需 im:chat:readonly、im:chat、"
+        "im:chat.members:read、im:chat.group_info:readonly 之一）；未发送消息",
+    ),
+    "doctor_notify_advice_chat_scope": (
+        "Enable im:chat:readonly as an app-identity scope and publish a version, or "
+        "use --send-test (it posts one message).",
+        "请在「应用身份权限」中开通 im:chat:readonly 并发布版本，或使用 --send-test（会发送一条消息）。",
+    ),
+    "doctor_notify_advice_232004": (
+        "Feishu does not know this app: check FEISHU_APP_ID (or the profile's app).",
+        "飞书找不到该应用：请检查 FEISHU_APP_ID（或配置档案中的应用）。",
+    ),
+    "doctor_notify_advice_232006": (
+        "Check the chat id after chat: (it looks like oc_...): Feishu says it is invalid.",
+        "请检查 chat: 后面的群 ID（形如 oc_...）：飞书认为它无效。",
+    ),
+    "doctor_notify_advice_232010": (
+        "The group belongs to another tenant: name a group of the app's own tenant.",
+        "该群属于其他租户：请使用应用所在租户的群。",
+    ),
+    "doctor_notify_advice_232025": (
+        "Enable the app's bot (Features > Bot in the developer console), then publish a version.",
+        "请在开发者后台「应用能力 > 机器人」中启用机器人能力，然后发布版本。",
+    ),
+    "doctor_notify_advice_230006": (
+        "Enable the app's bot (Features > Bot in the developer console), then publish a version.",
+        "请在开发者后台「应用能力 > 机器人」中启用机器人能力，然后发布版本。",
+    ),
+    "doctor_notify_advice_232033": (
+        "It is an external group: the app needs Feishu's permission for external groups, or name "
+        "an internal group.",
+        "这是外部群：应用需要外部群相关权限，或改用内部群。",
+    ),
+    "doctor_notify_advice_232034": (
+        "The app is unavailable or deactivated in this tenant: an administrator enables it in the "
+        "admin console.",
+        "该应用在此租户中不可用或已停用：请管理员在「管理后台」中启用。",
+    ),
+    "doctor_notify_test_message": (
+        "batchbind doctor: a test message (tenant {host}, profile {profile}). The messages of "
+        "runs will arrive here.",
+        "batchbind doctor：测试消息（租户 {host}，配置 {profile}）。运行结束后的消息会发到这里。",
+    ),
+    "doctor_notify_test_posted": (
+        "{target}: the test message was posted (code 0): it should be in the group now",
+        "{target}：测试消息已发送（代码 0）：现在应已出现在群中",
+    ),
+    "doctor_notify_test_failed": (
+        "{target}: the test message was not posted: {why}",
+        "{target}：测试消息未能发送：{why}",
+    ),
+    "doctor_send_test_no_target": (
+        "--send-test needs a target: --notify URL|chat:ID, or one stored with 'batchbind notify "
+        "add' (none is used under --sandbox).",
+        "--send-test 需要通知目标：--notify URL|chat:ID，或用 batchbind notify add 保存的目标"
+        "（--sandbox 下不使用已保存的目标）。",
+    ),
     # auth status and the journal's list of runs (cli/auth.py, cli/journal.py)
     "auth_in_hours": (
         "{when} (in {hours}h {minutes}m)",

@@ -10,6 +10,12 @@ hour away), 19024 keyword check, 19022 IP not allowed, 11232 frequency limited.
 `{receive_id, msg_type, content}` (content a JSON-encoded string); a `uuid` sent again within the
 hour gets the first message back instead of a second one.
 
+`GET /open-apis/im/v1/chats/{chat_id}/members/is_in_chat` (documented as "determine whether a
+user or bot is in a group") takes a tenant token and answers `data.is_in_chat` for the token's
+bot; it needs one of `im:chat`, `im:chat:readonly`, `im:chat.members:read`,
+`im:chat.group_info:readonly` (else 99991672), and a chat id that is no `oc_...` one is 232006
+("Your request specifies a chat_id which is invalid.", HTTP 400 as documented).
+
 Every message received is kept, in order, for `GET /_sandbox/messages`: what a rehearsal posted.
 """
 
@@ -29,6 +35,9 @@ from batchbind.sandbox.scenario import Hook, Scenario
 
 HOOK_PATH = "/open-apis/bot/v2/hook/{hook_id}"
 MESSAGES_PATH = "/open-apis/im/v1/messages"
+IS_IN_CHAT_PATH = "/open-apis/im/v1/chats/{chat_id}/members/is_in_chat"
+CHAT_READ_SCOPES = ("im:chat", "im:chat.group_info:readonly", "im:chat.members:read",
+                    "im:chat:readonly")  # fmt: skip
 MSG_TYPES = ("text", "post", "interactive", "image", "share_chat")
 MAX_BODY_BYTES = 20 * 1024
 SIGN_WINDOW_S = 3600
@@ -68,6 +77,7 @@ class BotEndpoints:
             Route("POST", HOOK_PATH, "bot_hook", self.hook, auth=None),
             # The tenant token is checked as for the contact API (the app.py dispatcher).
             Route("POST", MESSAGES_PATH, "im_message", self.im_message, auth="tenant"),
+            Route("GET", IS_IN_CHAT_PATH, "is_in_chat", self.is_in_chat, auth="tenant"),
         ]
 
     # -- the custom bot's webhook ---------------------------------------------------------------
@@ -161,3 +171,14 @@ class BotEndpoints:
             }
         )
         return success({"message_id": message_id, "chat_id": chat_id, "msg_type": msg_type})
+
+    def is_in_chat(self, call: Call) -> Answer:
+        """Whether the app's bot is in the chat: a read, nothing is posted."""
+        if not self._bots.reads_chats:
+            scopes = ", ".join(CHAT_READ_SCOPES)
+            msg = f"Access denied. One of the following scopes is required: [{scopes}]."
+            return failure(400, 99991672, msg)
+        chat_id = call.params["chat_id"]
+        if not chat_id.startswith("oc_"):
+            return failure(400, 232006, "Your request specifies a chat_id which is invalid.")
+        return success({"is_in_chat": not self._bots.chats or chat_id in self._bots.chats})

@@ -325,13 +325,15 @@ class Bots:
     A hook id nobody declared is a bot without a secret when `any_hook` is true (a rehearsal
     with any URL works), else 19001. The app's bot is in the `chats` listed (every chat when the
     list is empty). Feishu does not document the HTTP status of a webhook's refusals: the sandbox
-    answers them with `refusal_http` (200 unless a scenario says otherwise).
+    answers them with `refusal_http` (200 unless a scenario says otherwise). `reads_chats` false
+    plays an app without a scope that reads a group (`is_in_chat` answers 99991672).
     """
 
     hooks: tuple[Hook, ...] = ()
     any_hook: bool = True
     chats: tuple[str, ...] = ()
     refusal_http: int = 200
+    reads_chats: bool = True
 
     def __post_init__(self) -> None:
         _check(100 <= self.refusal_http <= 599, "bots.refusal_http must be an HTTP status")
