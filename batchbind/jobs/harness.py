@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
@@ -19,6 +20,7 @@ from batchbind.errors import RunStopped
 from batchbind.feishu.client import FeishuClient
 from batchbind.feishu.pacing import Pacers
 from batchbind.feishu.preflight import preflight
+from batchbind.jobs.control import RunControl
 from batchbind.jobs.engine import Pool, PoolStats
 from batchbind.output import i18n
 from batchbind.output.progress import Progress, SilentProgress
@@ -35,8 +37,13 @@ def run_pool(
     start: Start = preflight,
     progress: Callable[[], AbstractContextManager[Progress]] | None = None,
     notify: Callable[[str], None] = lambda _m: None,
+    control: RunControl | None = None,
+    total: int = 0,
 ) -> PoolStats:
-    """Open `client`, check, then do `work` (usually `pool.run(items)`); the pool's stats."""
+    """Open `client`, check, then do `work` (usually `pool.run(items)`); the pool's stats.
+
+    `control` (from another thread) stops the pool as Ctrl-C does and counts its `total` items.
+    """
     lang = pool.options.lang
 
     async def drive() -> None:
@@ -46,12 +53,14 @@ def run_pool(
                 notify(note)
             shown = progress() if progress is not None else nullcontext(SilentProgress())
             with shown as bar:
-                pool.progress = bar
+                pool.progress = bar if control is None else control.attach(pool, total, bar)
                 restore = install_signals(pool, lang, notify)
                 try:
                     await work()
                 finally:
                     restore()
+                    if control is not None:
+                        control.detach()
 
     try:
         asyncio.run(drive())
@@ -64,7 +73,13 @@ def run_pool(
 def install_signals(
     sender: Pool[Any], lang: str, notify: Callable[[str], None]
 ) -> Callable[[], None]:
-    """SIGINT/SIGTERM stop taking rows; a second SIGINT abandons in-flight requests."""
+    """SIGINT/SIGTERM stop taking rows; a second SIGINT abandons in-flight requests.
+
+    Only in the main thread, where signals arrive: a job run in a worker thread (`batchbind ui`)
+    is stopped through its `RunControl` instead.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
     loop = asyncio.get_running_loop()
     interrupts = 0
 

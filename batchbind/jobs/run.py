@@ -20,6 +20,7 @@ from batchbind.input.footers import skipped_note
 from batchbind.input.load import load_table
 from batchbind.input.validation import validate
 from batchbind.jobs.binding import BindSender
+from batchbind.jobs.control import RunControl
 from batchbind.jobs.engine import Pool, PoolStats
 from batchbind.jobs.exit_codes import exit_code
 from batchbind.jobs.harness import run_pool
@@ -199,6 +200,7 @@ def _send_all(
     journal: Journal,
     notify: Callable[[str], None],
     saver: _RunRowsSaver,
+    control: RunControl | None,
 ) -> PoolStats:
     sender = BindSender(settings.pacers(), settings.pool_options(), journal=journal)
 
@@ -217,11 +219,21 @@ def _send_all(
             len(plan.work), lang=settings.lang, enabled=settings.progress
         ),
         notify=notify,
+        control=control,
+        total=len(plan.work),
     )
 
 
-def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m: None) -> JobResult:
-    """Validate, bind every valid row that still needs it, and write the results file."""
+def run_job(
+    settings: RunSettings,
+    *,
+    notify: Callable[[str], None] = lambda _m: None,
+    control: RunControl | None = None,
+) -> JobResult:
+    """Validate, bind every valid row that still needs it, and write the results file.
+
+    `control`: stop the job from another thread (as Ctrl-C does) and watch its figures.
+    """
     started = time.time()
     table, checked = read_and_check(settings)
     log.debug("read and checked %d rows in %.2fs", len(checked), time.time() - started)
@@ -248,7 +260,7 @@ def run_job(settings: RunSettings, *, notify: Callable[[str], None] = lambda _m:
         saver = _RunRowsSaver(journal, table.columns, frames, out, settings.lang)
         stopped: RunStopped | None = None
         if plan.work:
-            stats = _send_all(settings, plan, journal, notify, saver)
+            stats = _send_all(settings, plan, journal, notify, saver, control)
             stopped = stats.stopped
         saver.save()
         log.debug("saved the run's rows at %.2fs", time.time() - started)

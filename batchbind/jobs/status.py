@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from batchbind.feishu.client import Answer, tenant_host
 from batchbind.feishu.codes import BINDING_GONE, Kind
+from batchbind.jobs.control import RunControl
 from batchbind.jobs.engine import DONE, Final, Pool, PoolStats, Stopped, failed
 from batchbind.jobs.exit_codes import exit_code
 from batchbind.jobs.harness import run_pool
@@ -219,8 +220,12 @@ def status_job(
     timeout_s: float = 1800.0,
     max_interval_s: float = 60.0,
     notify: Callable[[str], None] = lambda _m: None,
+    control: RunControl | None = None,
 ) -> StatusResult:
-    """Ask for the status of every bound row of the file, journal it, write the file again."""
+    """Ask for the status of every bound row of the file, journal it, write the file again.
+
+    `control`: stop the job from another thread (as Ctrl-C does) and watch its figures.
+    """
     started = time.time()
     tenant = tenant_host(settings.base_url)
     view = read_view(settings, tenant)
@@ -245,7 +250,14 @@ def status_job(
                 max_interval_s=max_interval_s,
                 progress=settings.progress,
             )
-            stats = run_pool(poller, settings.client, work, notify=notify)
+            stats = run_pool(
+                poller,
+                settings.client,
+                work,
+                notify=notify,
+                control=control,
+                total=len(scope),
+            )
             timed_out = poller.timed_out
         tally = _tally(scope, journal, poller)
         code = exit_code("status", _exit_counts(tally), stats)

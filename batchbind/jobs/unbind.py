@@ -21,6 +21,7 @@ from typing import Any
 
 from batchbind.feishu.client import Answer, tenant_host
 from batchbind.feishu.codes import BINDING_GONE, Kind
+from batchbind.jobs.control import RunControl
 from batchbind.jobs.engine import DONE, Final, Pool, PoolStats, failed
 from batchbind.jobs.exit_codes import exit_code
 from batchbind.jobs.harness import run_pool
@@ -132,11 +133,13 @@ def unbind_job(
     reason: str = "",
     confirmed: Collection[str] | None = None,
     notify: Callable[[str], None] = lambda _m: None,
+    control: RunControl | None = None,
 ) -> UnbindResult:
     """Undo the chosen bindings that are still bound, and write the results file again.
 
     `confirmed`: the journal keys of the rows the user was shown and agreed to undo. Only those
     are undone, even if another process bound more of the selected rows meanwhile.
+    `control`: stop the job from another thread (as Ctrl-C does) and watch its figures.
     """
     started = time.time()
     tenant = tenant_host(settings.base_url)
@@ -166,6 +169,8 @@ def unbind_job(
                     enabled=settings.progress,
                 ),
                 notify=notify,
+                control=control,
+                total=len(targets),
             )
         written = write_view(
             view,
