@@ -21,7 +21,13 @@ from batchbind.auth.tokens import ProfileTokens, TokenSource
 from batchbind.errors import InputError
 from batchbind.feishu.client import resolve_base_url
 
-__all__ = ["Connection", "TokenChoice", "check_profile_host", "choose_connection"]
+__all__ = [
+    "Connection",
+    "TokenChoice",
+    "check_profile_host",
+    "choose_connection",
+    "profile_connection",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,7 +71,7 @@ def choose_connection(choice: TokenChoice, lang: str) -> Connection:
         source = TokenSource(token, origin=origin, lang=lang)
         source.profile_name = choice.profile  # where a login would keep a better one
         return Connection(base_url, source)
-    return _profile_connection(choice, lang)
+    return profile_connection(choice, lang)
 
 
 def check_profile_host(profile: Profile, *, base_url: str | None, domain: str | None) -> None:
@@ -78,7 +84,7 @@ def check_profile_host(profile: Profile, *, base_url: str | None, domain: str | 
             )
 
 
-def _profile_connection(choice: TokenChoice, lang: str) -> Connection:
+def profile_connection(choice: TokenChoice, lang: str) -> Connection:
     """The stored profile's host and tokens; refused if asked to talk to another host."""
     name = choice.profile
     store = ProfileStore()

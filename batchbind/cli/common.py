@@ -9,7 +9,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,7 +22,7 @@ from batchbind.jobs.run import JobResult
 from batchbind.jobs.settings import ReadSettings
 from batchbind.model import Outcome, UserIdType
 from batchbind.output import i18n
-from batchbind.output.causes import CauseGroup
+from batchbind.output.causes import causes_json
 
 log = logging.getLogger("batchbind")
 
@@ -257,22 +257,6 @@ def outcome_counts(by_outcome: Mapping[str, int], lang: str) -> str:
 
 def counts_line(result: JobResult, lang: str) -> str:
     return outcome_counts(result.counts.by_outcome, lang)
-
-
-def causes_json(groups: Iterable[CauseGroup], lang: str) -> list[dict[str, Any]]:
-    """The groups of rows that need a person, for --json (the cause in `lang`)."""
-    return [
-        {
-            "outcome": g.outcome.value,
-            "code": g.code,
-            "column": g.column,
-            "cause": g.cause(lang),
-            "hint": g.hint,
-            "count": g.count,
-            "rows": list(g.rows),
-        }
-        for g in groups
-    ]
 
 
 def print_json(command: str, result: JobResult, extra: dict[str, Any], lang: str) -> None:

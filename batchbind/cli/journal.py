@@ -15,7 +15,6 @@ import click
 from batchbind.cli.bind import force_option
 from batchbind.cli.common import (
     LANG_HELP,
-    causes_json,
     friendly_errors,
     global_options,
     outcome_counts,
@@ -26,7 +25,7 @@ from batchbind.cli.exits import epilog
 from batchbind.errors import InputError, JournalError
 from batchbind.jobs.run import report_job
 from batchbind.output import i18n
-from batchbind.output.causes import cause_lines
+from batchbind.output.causes import cause_lines, causes_json
 from batchbind.store.journal import Journal
 from batchbind.store.lock import journal_lock
 from batchbind.store.paths import default_journal

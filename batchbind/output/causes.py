@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from batchbind.feishu.codes import CODES, Kind
 from batchbind.model import Outcome, ResultRow
@@ -193,3 +194,20 @@ def cause_lines(groups: Iterable[CauseGroup], lang: str, *, shown: int = SHOWN_C
         rows = sum(g.count for g in hidden)
         lines.append("  " + i18n.text("causes_more", lang, count=len(hidden), rows=rows))
     return lines
+
+
+def causes_json(groups: Iterable[CauseGroup], lang: str) -> list[dict[str, Any]]:
+    """The groups of rows that need a person, as JSON (`--json`, the web page; the cause in
+    `lang`)."""
+    return [
+        {
+            "outcome": g.outcome.value,
+            "code": g.code,
+            "column": g.column,
+            "cause": g.cause(lang),
+            "hint": g.hint,
+            "count": g.count,
+            "rows": list(g.rows),
+        }
+        for g in groups
+    ]
