@@ -19,6 +19,7 @@ from batchbind.cli.journal import journal, report
 from batchbind.cli.lifecycle import resolve, status, unbind
 from batchbind.cli.notify import notify
 from batchbind.cli.sandbox import sandbox
+from batchbind.cli.ui import ui
 from batchbind.cli.usage import click_speaks, lang_asked
 from batchbind.output import i18n
 
@@ -37,7 +38,7 @@ def cli() -> None:
     """
 
 
-for command in (run, validate_cmd, template, sandbox, report, journal, auth, doctor, notify):
+for command in (run, validate_cmd, template, sandbox, report, journal, auth, doctor, notify, ui):
     cli.add_command(command)
 for command in (status, unbind, resolve):  # the binding lifecycle
     cli.add_command(command)

@@ -135,6 +135,11 @@ EXIT_CODES: dict[str, tuple[ExitLine, ...]] = {
         (str(InputError.exit_code), "the port or a file cannot be used"),
         _INTERNAL,
     ),
+    "ui": (
+        (str(ALL_DONE), "stopped with Ctrl-C (a job still running stops as with Ctrl-C first)"),
+        (str(InputError.exit_code), "the port cannot be used, or bad options"),
+        _INTERNAL,
+    ),
     "sandbox stop": (
         (str(ALL_DONE), "stopped, or none of yours was running"),
         (

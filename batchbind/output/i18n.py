@@ -2380,6 +2380,145 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "journal_heading_tenant": ("tenant", "租户"),
     "journal_heading_input": ("input", "输入文件"),
     "journal_heading_outcomes": ("outcomes", "结果"),
+    # the web page of `batchbind ui` (batchbind/ui/, cli/ui.py; issue 16): the server's sentences,
+    # then the page's own labels (served to the page as they are: every key starts with `ui_`)
+    "ui_started": (
+        "The batchbind page is ready: open {url} (it carries the page's secret: do not share it).",
+        "batchbind 页面已就绪：请打开 {url}（链接中含有页面的密钥，请勿分享）。",
+    ),
+    "ui_stop_hint": ("Stop it with Ctrl-C.", "按 Ctrl-C 停止。"),
+    "ui_port_taken": (
+        "Port {port} cannot be used ({error}). Choose another with --port.",
+        "无法使用端口 {port}（{error}）。请用 --port 换一个端口。",
+    ),
+    "ui_need_link_title": ("Open the printed link", "请打开终端中显示的链接"),
+    "ui_need_link": (
+        "This page needs the link that `batchbind ui` printed in the terminal (it carries a "
+        "secret). Open that link, or start `batchbind ui` again.",
+        "此页面需要使用 `batchbind ui` 在终端中显示的链接（其中含有密钥）。请打开该链接，或重新运行 "
+        "`batchbind ui`。",
+    ),
+    "ui_forbidden_host": (
+        "This page answers only at 127.0.0.1 or localhost on its own port.",
+        "此页面只在本机 127.0.0.1 或 localhost 的本端口上应答。",
+    ),
+    "ui_csrf": (
+        "The page is out of date: reload it and try again.",
+        "页面已过期：请刷新后重试。",
+    ),
+    "ui_busy": (
+        "Another job of this page is still running: wait for it to end, or stop it.",
+        "此页面的另一项任务仍在运行：请等待它结束，或将其停止。",
+    ),
+    "ui_too_large": (
+        "The file is larger than {limit} MB (BATCHBIND_UI_MAX_UPLOAD_MB).",
+        "文件超过 {limit} MB（BATCHBIND_UI_MAX_UPLOAD_MB）。",
+    ),
+    "ui_no_file": ("Choose a CSV or Excel file first.", "请先选择一个 CSV 或 Excel 文件。"),
+    "ui_link_not_supported": (
+        "Reading a Feishu Sheet, Bitable or Wiki link is not supported yet: export it as a CSV or "
+        "Excel file and choose that file.",
+        "暂不支持读取飞书表格、多维表格或知识库链接：请将其导出为 CSV 或 Excel 文件后选择该文件。",
+    ),
+    "ui_no_input": ("Choose the input first (step 1).", "请先选择输入文件（第 1 步）。"),
+    "ui_no_results": (
+        "There are no results yet: run the job first (step 4).",
+        "尚无结果：请先运行任务（第 4 步）。",
+    ),
+    "ui_unknown_target": ("There is no target named {target}.", "没有名为 {target} 的目标。"),
+    "ui_bad_request": (
+        "The page sent a request the server does not understand.",
+        "页面发送了服务器无法理解的请求。",
+    ),
+    "ui_unbind_none": ("Select the rows to unbind first.", "请先选择要解绑的行。"),
+    "ui_unbind_count": (
+        "The confirmation named {count} {count:row|rows}, but {selected} are selected: nothing was "
+        "undone. "
+        "Confirm again.",
+        "确认时显示 {count} 行，但选中的是 {selected} 行：未解绑任何内容。请重新确认。",
+    ),
+    "ui_logged_in": ("Logged in as profile {profile}.", "已作为配置 {profile} 登录。"),
+    "ui_login_open": (
+        "Log in on the Feishu page that opened (or open this address): {url}",
+        "请在打开的飞书页面上登录（或打开此地址）：{url}",
+    ),
+    "ui_state_idle": ("Ready.", "就绪。"),
+    "ui_state_running": ("Running…", "运行中…"),
+    "ui_state_stopping": (
+        "Stopping: the requests already sent finish first…",
+        "正在停止：已发出的请求会先完成…",
+    ),
+    "ui_state_done": ("Done.", "已完成。"),
+    "ui_state_stopped": (
+        "Stopped. Every answer is recorded; run again to continue.",
+        "已停止。所有应答均已记录；再次运行即可继续。",
+    ),
+    "ui_state_error": ("Stopped on an error.", "因错误而停止。"),
+    # the page's labels
+    "ui_title": (
+        "batchbind: bind Exchange mailboxes to Feishu",
+        "batchbind：将 Exchange 邮箱绑定到飞书",
+    ),
+    "ui_language": ("Language", "语言"),
+    "ui_step_input": ("1. Choose the input", "1. 选择输入文件"),
+    "ui_choose_file": (
+        "Drop a CSV or Excel file here, or choose one:",
+        "将 CSV 或 Excel 文件拖到这里，或选择文件：",
+    ),
+    "ui_template": ("Or start from the template:", "或从模板开始："),
+    "ui_link_label": (
+        "Or a Feishu Sheet, Bitable or Wiki link:",
+        "或飞书表格、多维表格、知识库链接：",
+    ),
+    "ui_link_go": ("Read", "读取"),
+    "ui_step_check": ("2. Check it", "2. 检查"),
+    "ui_check_note": (
+        "Every row is checked here; nothing is sent.",
+        "在此检查每一行；不会发送任何内容。",
+    ),
+    "ui_rows": ("rows", "行"),
+    "ui_all_valid": ("Every row is valid.", "所有行均有效。"),
+    "ui_col_cause": ("Cause", "原因"),
+    "ui_col_count": ("Rows", "行数"),
+    "ui_col_rows": ("Row numbers", "行号"),
+    "ui_col_hint": ("What to do", "处理方法"),
+    "ui_step_target": ("3. Choose where", "3. 选择目标"),
+    "ui_target_sandbox": (
+        "Sandbox (a rehearsal: nothing reaches Feishu)",
+        "沙盒（演练：不会发送到飞书）",
+    ),
+    "ui_target_profile": ("Profile {name}: {host}", "配置 {name}：{host}"),
+    "ui_login": ("Log in to Feishu…", "登录飞书…"),
+    "ui_login_profile": ("Profile name", "配置名称"),
+    "ui_login_app_id": ("App ID", "应用 ID"),
+    "ui_login_app_secret": (
+        "App secret (kept by this machine, never shown again)",
+        "应用密钥（只保存在本机，不会再次显示）",
+    ),
+    "ui_login_domain": ("Domain", "域"),
+    "ui_login_start": ("Log in", "登录"),
+    "ui_step_run": ("4. Run it", "4. 运行"),
+    "ui_run": ("Run", "运行"),
+    "ui_stop": ("Stop", "停止"),
+    "ui_rate": ("Rate", "速率"),
+    "ui_per_minute": ("{rate} a minute (ceiling {ceiling})", "每分钟 {rate} 次（上限 {ceiling}）"),
+    "ui_throttled": ("Throttled (429)", "被限流（429）"),
+    "ui_eta": ("Time left", "剩余时间"),
+    "ui_exit_code": ("Exit code", "退出码"),
+    "ui_step_results": ("5. See the results", "5. 查看结果"),
+    "ui_filter": ("Show", "显示"),
+    "ui_filter_all": ("all rows", "全部行"),
+    "ui_download": ("Download the results (.xlsx)", "下载结果（.xlsx）"),
+    "ui_status": ("Ask Feishu for the sync status", "向飞书查询同步状态"),
+    "ui_unbind": ("Unbind the selected rows…", "解绑所选行…"),
+    "ui_unbind_question": (
+        "Undo the bindings of {count} selected {count:row|rows}? Their calendars stop syncing.",
+        "确定解除所选 {count} 行的绑定吗？这些日历将停止同步。",
+    ),
+    "ui_unbind_yes": ("Unbind", "解绑"),
+    "ui_cancel": ("Cancel", "取消"),
+    "ui_shown_rows": ("Showing {shown} of {total} rows.", "显示 {total} 行中的 {shown} 行。"),
+    "ui_summary": ("Summary", "汇总"),
     # the progress bars on a terminal (output/progress.py, jobs/status.py)
     "progress_binding": ("binding", "绑定中"),
     "progress_unbinding": ("unbinding", "解绑中"),

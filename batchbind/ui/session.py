@@ -1,0 +1,376 @@
+"""The page's jobs: the library's own (validate, run, report, status, unbind), one at a time.
+
+A `Session` holds what the page has chosen (the input file, saved in a private folder) and what
+the jobs found (the rows, the counts, the results file). A job runs in a worker thread with a
+`RunControl` (the Stop button is the first Ctrl-C) and takes the journal's lock exactly as a CLI
+process does: a journal held by a CLI run makes the page busy, and a page's run makes the CLI
+exit 75. Everything the page is told is in `snapshot()` (no token, no secret).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from batchbind.auth import redact
+from batchbind.errors import BatchbindError, InputError, JournalLocked
+from batchbind.feishu.client import tenant_host
+from batchbind.jobs.control import RunControl
+from batchbind.jobs.run import RunSettings, report_job, run_job, validate_job
+from batchbind.jobs.settings import ConnectionSettings, ReadSettings
+from batchbind.jobs.status import status_job
+from batchbind.jobs.unbind import Selection, unbind_job
+from batchbind.jobs.view import LifecycleSettings, read_view
+from batchbind.model import Outcome, ResultRow
+from batchbind.output import i18n
+from batchbind.output.causes import causes_json
+from batchbind.output.render import Counts
+from batchbind.store.lock import journal_lock
+from batchbind.store.paths import default_journal, private_folder
+from batchbind.ui.targets import SANDBOX, SandboxChoice, connect
+
+__all__ = ["Busy", "Pace", "Session"]
+
+#: What a job's thread does with its control; it returns the exit code.
+Work = Callable[[RunControl], int]
+
+
+class Busy(Exception):
+    """This page already runs a job (HTTP 409)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pace:
+    """The budget and the pool of the page's jobs (the CLI's options of the same names)."""
+
+    rate_per_second: float = 50.0
+    rate_per_minute: float = 1000.0
+    concurrency: int = 32
+    max_attempts: int = 5
+    circuit_breaker: int = 50
+
+
+@dataclass(slots=True)
+class _Job:
+    kind: str
+    control: RunControl
+    state: str = "running"  # running, done, stopped, error
+    exit_code: int | None = None
+    error: str = ""
+    message: str = ""
+    final: dict[str, int] = field(default_factory=dict)  # counts once done
+    ceiling: float = 0.0
+    thread: threading.Thread | None = None
+
+
+def _safe_name(name: str) -> str:
+    """A file name the upload may have, without any folder in it."""
+    base = re.split(r"[\\/]", name)[-1].strip().lstrip(".")
+    base = re.sub(r"[^\w.\- ]", "_", base)[:120]
+    return base or "input"
+
+
+class Session:
+    """The input, the target's journal, the running job and the latest results of one page."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        lang: str,
+        profile: str = "default",
+        sandbox: SandboxChoice | None = None,
+        pace: Pace | None = None,
+        target: str = SANDBOX,
+    ) -> None:
+        self.folder = folder
+        self.lang = lang
+        self.profile = profile
+        self.sandbox = sandbox or SandboxChoice()
+        self.pace = pace or Pace()
+        self.target = target
+        self._lock = threading.Lock()
+        self._job: _Job | None = None
+        self.input: Path | None = None
+        self.columns: list[str] = []
+        self.rows: list[ResultRow] = []
+        self.summary: dict[str, int] = {}
+        self.results_path: Path | None = None
+        self.results_version = 0
+        self.run_id: int | None = None
+        self.run_state: Path | None = None  # the journal of that run
+
+    # -- step 1 and 2: the input, checked ----------------------------------------------------
+
+    def save_upload(self, name: str) -> Path:
+        """A fresh path in the private folder for an uploaded file called `name`."""
+        self._idle()
+        stamp = f"{time.time_ns()}"
+        folder = private_folder(self.folder / "input" / stamp)
+        return folder / _safe_name(name)
+
+    def check(self, path: Path) -> dict[str, Any]:
+        """Validate `path` (nothing is sent) and make it the page's input."""
+        self._idle()
+        out = self.folder / "results" / f"{path.stem}.results.xlsx"
+        private_folder(out.parent)
+        result = validate_job(ReadSettings(input=path), out=out, lang=self.lang, force=True)
+        with self._lock:
+            self.input = path
+            self.columns = list(result.table.columns)
+            self.rows = result.results
+            self.summary = dict(result.counts.by_outcome)
+            self.results_path = result.results_path
+            self.results_version += 1
+            self.run_id = None
+        return {
+            "name": path.name,
+            "rows": result.rows,
+            "counts": dict(result.counts.by_outcome),
+            "groups": causes_json(result.counts.causes, self.lang),
+            "skipped": [{"row": line.row, "text": line.text} for line in result.table.skipped],
+            "exit_code": result.exit_code,
+        }
+
+    # -- step 4 and 5: jobs ------------------------------------------------------------------
+
+    def journal_for(self, target: str) -> Path:
+        """The journal of `target`: the CLI's default one, of the profile it uses."""
+        if target == SANDBOX:
+            return default_journal(self.profile)
+        return default_journal(target.removeprefix("profile:"))
+
+    def _idle(self) -> None:
+        with self._lock:
+            if self._job is not None and self._job.state == "running":
+                raise Busy
+
+    def _settings(self, target: str, kind: type[ConnectionSettings]) -> Any:
+        if self.input is None:
+            raise InputError.of("ui_no_input")
+        found, _profile = connect(target, self.sandbox, self.lang)
+        token = found.tokens.current()
+        redact.register(token)
+        return kind(
+            input=self.input,
+            base_url=found.base_url,
+            token=token,
+            tokens=found.tokens,
+            state=self.journal_for(target),
+            out=self.results_path,
+            rate_per_second=self.pace.rate_per_second,
+            rate_per_minute=self.pace.rate_per_minute,
+            concurrency=self.pace.concurrency,
+            max_attempts=self.pace.max_attempts,
+            circuit_breaker=self.pace.circuit_breaker,
+            lang=self.lang,
+            progress=False,
+        )
+
+    def start(self, kind: str, target: str, work: Work) -> None:
+        """Run `work` in a worker thread, unless a job runs here or the journal is held."""
+        if self.input is None:
+            raise InputError.of("ui_no_input")
+        with self._lock:
+            if self._job is not None and self._job.state == "running":
+                raise Busy
+            _check_journal_free(self.journal_for(target))
+            job = self._job = _Job(kind, RunControl(), ceiling=self.pace.rate_per_minute)
+            self.target = target
+
+        def body() -> None:
+            try:
+                code = work(job.control)
+                state = "stopped" if code in (130, 143) else "done"
+                with self._lock:
+                    job.exit_code, job.state = code, state
+            except BatchbindError as exc:
+                message, hint = exc.render(self.lang)
+                with self._lock:
+                    job.exit_code = exc.exit_code
+                    job.error = redact.scrub(f"{message} {hint}".strip())
+                    job.state = "error"
+            except Exception as exc:  # reported as the CLI would: one line, exit 70
+                error = f"{type(exc).__name__}: {redact.scrub(str(exc))}"
+                with self._lock:
+                    job.exit_code = 70
+                    job.error = i18n.text("internal_error", self.lang, error=error)
+                    job.state = "error"
+
+        job.thread = threading.Thread(target=body, name=f"batchbind-ui-{kind}", daemon=True)
+        job.thread.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            job = self._job
+        if job is not None:
+            job.control.stop()
+
+    def wait(self, timeout_s: float | None = None) -> None:
+        """Wait for the job to end (its results written)."""
+        with self._lock:
+            thread = self._job.thread if self._job is not None else None
+        if thread is not None:
+            thread.join(timeout_s)
+
+    def run(self, target: str) -> None:
+        def work(control: RunControl) -> int:
+            settings: RunSettings = self._settings(target, RunSettings)
+            result = run_job(settings, control=control)
+            job = self._current()
+            if result.stopped is not None:
+                job.error = redact.scrub(result.stopped.message)
+            if result.write_error is not None:
+                error = result.write_error
+                shown = error.render(self.lang)[0] if isinstance(error, BatchbindError) else error
+                job.error = redact.scrub(str(shown))
+            if result.run_id is not None:
+                report = report_job(
+                    settings.state,
+                    run_id=result.run_id,
+                    out=settings.out,
+                    lang=self.lang,
+                    force=True,
+                )
+                self._show(report.results, report.counts, report.results_path)
+                with self._lock:
+                    self.run_id, self.run_state = result.run_id, settings.state
+            job.final = _final(result.counts)
+            return result.exit_code
+
+        self.start("run", target, work)
+
+    def status(self, target: str) -> None:
+        def work(control: RunControl) -> int:
+            settings: LifecycleSettings = self._settings(target, LifecycleSettings)
+            result = status_job(settings, control=control)
+            self._show(result.written.results, result.written.counts, result.written.path)
+            self._current().final = _final(result.written.counts)
+            return result.exit_code
+
+        self.start("status", target, work)
+
+    def unbind(self, target: str, rows: list[int], count: int) -> None:
+        """Undo the bindings of `rows`, which the page confirmed as `count` rows."""
+        chosen = frozenset(rows)
+        if not chosen:
+            raise InputError.of("ui_unbind_none")
+        if count != len(chosen):
+            raise InputError.of("ui_unbind_count", count=count, selected=len(chosen))
+
+        def work(control: RunControl) -> int:
+            settings: LifecycleSettings = self._settings(target, LifecycleSettings)
+            view = read_view(settings, tenant_host(settings.base_url))
+            confirmed = {view.keys[r] for r in chosen if r in view.keys}
+            result = unbind_job(
+                settings,
+                view,
+                Selection(rows=chosen),
+                reason="batchbind ui",
+                confirmed=confirmed,
+                control=control,
+            )
+            self._show(result.written.results, result.written.counts, result.written.path)
+            self._current().final = _final(result.written.counts)
+            return result.exit_code
+
+        self.start("unbind", target, work)
+
+    def _current(self) -> _Job:
+        with self._lock:
+            assert self._job is not None
+            return self._job
+
+    def _show(self, rows: list[ResultRow], counts: Counts, path: Path) -> None:
+        with self._lock:
+            self.rows = rows
+            self.summary = dict(counts.by_outcome)
+            self.results_path = path
+            self.results_version += 1
+
+    # -- what the page is told -------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The job's state and figures, as the page shows them (pushed by server-sent events)."""
+        with self._lock:
+            job = self._job
+            version = self.results_version
+        if job is None:
+            return {"state": "idle", "kind": None, "results_version": version}
+        figures = job.control.figures()
+        state = job.state
+        if state == "running" and figures.stopping:
+            state = "stopping"
+        counts = job.final or {
+            "bound": figures.done,
+            "failed": figures.failed,
+            "pending": figures.pending,
+        }
+        eta = figures.seconds_left if state in ("running", "stopping") else None
+        return {
+            "state": state,
+            "kind": job.kind,
+            "counts": counts,
+            "total": figures.total,
+            "requests": figures.requests,
+            "rate": None if figures.per_minute is None else round(figures.per_minute),
+            "ceiling": round(job.ceiling),
+            "throttled": figures.throttled,
+            "eta_s": None if eta is None else round(eta),
+            "exit_code": job.exit_code,
+            "error": job.error,
+            "results_version": version,
+        }
+
+    def results(self, outcome: str | None, limit: int) -> dict[str, Any]:
+        with self._lock:
+            rows, columns, summary = self.rows, self.columns, dict(self.summary)
+            path = self.results_path
+        chosen = [r for r in rows if not outcome or r.outcome.value == outcome]
+        return {
+            "columns": columns,
+            "summary": summary,
+            "total": len(chosen),
+            "rows": [_row_json(r) for r in chosen[:limit]],
+            "download": path is not None and path.exists(),
+        }
+
+
+def _final(counts: Counts) -> dict[str, int]:
+    by = counts.by_outcome
+    return {name: by.get(name, 0) for name in (o.value for o in Outcome)}
+
+
+def _row_json(result: ResultRow) -> dict[str, Any]:
+    return {
+        "row": result.row,
+        "outcome": result.outcome.value,
+        "code": result.code,
+        "msg": result.msg,
+        "hint": result.hint,
+        "binding_status": result.binding_status,
+        "cells": result.cells,
+    }
+
+
+def _check_journal_free(state: Path) -> None:
+    """`JournalLocked` when another process (a CLI run) holds the journal right now.
+
+    Asked before the worker starts so the page hears "busy" at once (HTTP 409); a run that
+    starts in between still meets the lock in the job and says the same.
+    """
+    if not state.exists():
+        return
+    lock = journal_lock(state)
+    try:
+        lock.acquire()
+    except JournalLocked:
+        raise
+    except OSError:
+        return  # it cannot be opened at all: the job says why
+    lock.release()

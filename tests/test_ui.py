@@ -1,0 +1,398 @@
+"""`batchbind ui`: the real server on loopback, driven by a real HTTP client (httpx).
+
+The page's own behaviour in a browser is tested elsewhere (Playwright); here: who may use the
+server, and that its jobs are the CLI's (same validation, same journal, same lock, same stop).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import (
+    ADMIN,
+    FAST_LIMITS,
+    FAST_RATES,
+    SANDBOX_TOKEN,
+    MakeSandbox,
+    read_results,
+    run_cli,
+    spawn_cli,
+    write_input,
+)
+
+from batchbind.auth.profiles import Profile, ProfileStore
+from batchbind.feishu.client import tenant_host
+from batchbind.sandbox import SandboxServer
+from batchbind.store.journal import Journal, State
+from batchbind.store.lock import journal_lock
+from batchbind.store.paths import default_journal
+from batchbind.ui import UiServer
+from batchbind.ui.session import Pace
+from batchbind.ui.targets import SandboxChoice
+
+SAMPLE = Path(__file__).parent.parent / "sample_data" / "bindings.csv"
+FAST = Pace(rate_per_second=5000, rate_per_minute=300000)
+
+
+def _rows(n: int, start: int = 0) -> list[tuple[str, str, str]]:
+    return [(ADMIN, f"user{i}@corp.example", f"ou_{i:032x}") for i in range(start, start + n)]
+
+
+class Page:
+    """A visitor who opened the printed link: the cookie, the page token, every body seen."""
+
+    def __init__(self, server: UiServer) -> None:
+        self.server = server
+        self.bodies: list[bytes] = []
+        self.http = httpx.Client(
+            base_url=server.base_url,
+            timeout=30,
+            event_hooks={"response": [self._keep]},
+        )
+        first = self.http.get(server.link)
+        assert first.status_code == 302 and first.headers["location"] == "/"
+        page = self.http.get("/")
+        assert page.status_code == 200
+        found = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+        assert found
+        self.csrf = found.group(1)
+
+    def _keep(self, response: httpx.Response) -> None:
+        if "text/event-stream" not in response.headers.get("content-type", ""):
+            self.bodies.append(response.read())
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"X-CSRF-Token": self.csrf, **kwargs.pop("headers", {})}
+        return self.http.post(path, headers=headers, **kwargs)
+
+    def upload(self, path: Path) -> httpx.Response:
+        with path.open("rb") as f:
+            return self.post("/api/input", files={"file": (path.name, f)})
+
+    def state(self) -> dict[str, Any]:
+        answer: dict[str, Any] = self.http.get("/api/state").json()
+        return answer
+
+    def wait(self, *states: str, timeout: float = 60.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            snap = self.state()
+            if snap["state"] in states:
+                return snap
+            time.sleep(0.05)
+        raise AssertionError(f"still {self.state()}")
+
+
+@pytest.fixture
+def serve(make_sandbox: MakeSandbox) -> Iterator[Any]:
+    servers: list[UiServer] = []
+
+    def start(
+        sandbox: SandboxServer | None = None, *, pace: Pace = FAST, **kw: Any
+    ) -> tuple[UiServer, Page]:
+        sandbox = sandbox or make_sandbox({"limits": FAST_LIMITS})
+        server = UiServer(sandbox=SandboxChoice(base_url=sandbox.base_url), pace=pace, **kw)
+        server.start()
+        servers.append(server)
+        return server, Page(server)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+# -- who may use it ----------------------------------------------------------------------------
+
+
+def test_without_the_secret_every_request_gets_403_and_a_page_saying_to_open_the_link(
+    serve: Any,
+) -> None:
+    server, _page = serve()
+    with httpx.Client(base_url=server.base_url) as stranger:
+        for path in ("/", "/api/config", "/api/results.xlsx", "/static/app.js"):
+            answer = stranger.get(path)
+            assert answer.status_code == 403, path
+            assert 'id="need-link"' in answer.text
+            assert (
+                "open the printed link" in answer.text.lower()
+                or "Open the printed link" in answer.text
+            )
+            assert (
+                "请打开终端中显示的链接" in answer.text
+            )  # both languages: the visitor's is unknown
+        wrong = stranger.get("/", params={"token": "guessed"})
+        assert wrong.status_code == 403
+        assert stranger.post("/api/run", json={}).status_code == 403
+
+
+def test_the_first_visit_sets_a_strict_http_only_cookie_and_takes_the_secret_out_of_the_url(
+    serve: Any,
+) -> None:
+    server, _page = serve()
+    with httpx.Client(base_url=server.base_url) as visitor:
+        first = visitor.get(server.link)
+        assert first.status_code == 302 and first.headers["location"] == "/"
+        cookie = first.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        page = visitor.get("/")
+        assert page.status_code == 200
+        assert server.guard.secret not in page.text  # the page itself never holds the secret
+
+
+def test_a_foreign_host_is_refused_even_with_the_secret(serve: Any) -> None:
+    server, page = serve()
+    for host in ("evil.example", f"evil.example:{server.port}", f"127.0.0.1:{server.port + 1}"):
+        answer = page.http.get("/", headers={"Host": host})
+        assert answer.status_code == 403, host
+        assert 'id="need-link"' in answer.text
+    assert page.http.get("/", headers={"Host": f"localhost:{server.port}"}).status_code == 200
+
+
+def test_a_post_without_the_page_token_is_refused(serve: Any, tmp_path: Path) -> None:
+    _server, page = serve()
+    source = write_input(tmp_path / "in.csv", _rows(2))
+    with source.open("rb") as f:
+        bare = page.http.post("/api/input", files={"file": ("in.csv", f)})
+    assert bare.status_code == 403
+    assert "reload" in bare.json()["error"]
+    forged = page.http.post("/api/run", json={}, headers={"X-CSRF-Token": "forged"})
+    assert forged.status_code == 403
+    assert page.upload(source).status_code == 200
+
+
+def test_an_upload_over_the_limit_is_refused_and_not_kept(serve: Any, tmp_path: Path) -> None:
+    server, page = serve(max_upload=2000)
+    big = write_input(tmp_path / "big.csv", _rows(100))
+    assert big.stat().st_size > 2000
+    answer = page.upload(big)
+    assert answer.status_code == 413
+    assert "BATCHBIND_UI_MAX_UPLOAD_MB" in answer.json()["error"]
+    assert not [p for p in server.folder.rglob("*") if p.is_file()]
+    assert page.upload(write_input(tmp_path / "small.csv", _rows(3))).status_code == 200
+
+
+def test_the_private_folder_is_the_owners_only_and_goes_away_with_the_server(
+    serve: Any,
+) -> None:
+    server, page = serve()
+    assert page.upload(SAMPLE).status_code == 200
+    if sys.platform != "win32":
+        for folder in [server.folder, *(p for p in server.folder.rglob("*") if p.is_dir())]:
+            assert folder.stat().st_mode & 0o077 == 0, folder
+    server.stop()
+    assert not server.folder.exists()
+
+
+def test_the_upload_limit_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from batchbind.ui.server import max_upload_bytes
+
+    assert max_upload_bytes() == 200 * 1024 * 1024
+    monkeypatch.setenv("BATCHBIND_UI_MAX_UPLOAD_MB", "1.5")
+    assert max_upload_bytes() == int(1.5 * 1024 * 1024)
+
+
+# -- the CLI's jobs ----------------------------------------------------------------------------
+
+
+def test_the_check_groups_the_problems_as_validate_json_does(serve: Any, tmp_path: Path) -> None:
+    _server, page = serve()
+    checked = page.upload(SAMPLE)
+    assert checked.status_code == 200
+    shown = checked.json()
+    cli = run_cli("validate", SAMPLE, "--json", "--out", tmp_path / "v.xlsx")
+    expected = json.loads(cli.stdout)
+    # A hint may name the file in a command to run: the page's copy sits in its private folder.
+    upload = re.compile(r"\S*bindings(\.resolved)?\.csv")
+    for groups in (shown["groups"], expected["causes"]):
+        for group in groups:
+            group["hint"] = upload.sub("FILE", group["hint"])
+    assert shown["groups"] == expected["causes"]
+    assert shown["counts"] == expected["counts"]
+    assert shown["rows"] == expected["rows"] == 42
+    assert shown["exit_code"] == cli.returncode == 1
+
+
+def test_a_tracker_link_is_said_to_be_not_supported_yet(serve: Any) -> None:
+    _server, page = serve()
+    answer = page.post("/api/input", json={"link": "https://example.feishu.cn/sheets/abc"})
+    assert answer.status_code == 400
+    assert "not supported yet" in answer.json()["error"]
+
+
+def test_a_run_against_the_sandbox_ends_with_the_counts_the_journal_holds(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    _server, page = serve(sandbox)
+    source = write_input(tmp_path / "in.csv", [*_rows(30), (ADMIN, "bad", "ou_x")])
+    assert page.upload(source).status_code == 200
+    started = page.post("/api/run", json={"target": "sandbox"})
+    assert started.status_code == 202
+    done = page.wait("done", "error")
+    assert done["state"] == "done", done
+    assert done["exit_code"] == 1  # one invalid row needs a person
+    with Journal(
+        default_journal("default"), tenant=tenant_host(sandbox.base_url), exclusive=False
+    ) as journal:
+        states = journal.states()
+    bound = sum(1 for s in states.values() if s.state is State.BOUND)
+    assert bound == 30 == done["counts"]["bound"]
+    assert done["counts"]["invalid"] == 1 and done["counts"]["pending"] == 0
+    results = page.http.get("/api/results").json()
+    assert results["summary"]["bound"] == 30 and results["total"] == 31
+    assert {r["outcome"] for r in results["rows"]} == {"bound", "invalid"}
+    only_bound = page.http.get("/api/results", params={"outcome": "bound"}).json()
+    assert only_bound["total"] == 30
+    download = page.http.get("/api/results.xlsx")
+    assert download.status_code == 200
+    saved = tmp_path / "downloaded.xlsx"
+    saved.write_bytes(download.content)
+    rows = read_results(saved)
+    assert sum(1 for r in rows if r["outcome"] == "bound") == 30
+
+
+def test_stop_midway_ends_stopped_with_every_answer_recorded_and_the_results_written(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "latency": {"min_ms": 100, "max_ms": 150}})
+    _server, page = serve(sandbox, pace=Pace(rate_per_second=5000, concurrency=4))
+    source = write_input(tmp_path / "slow.csv", _rows(300))
+    assert page.upload(source).status_code == 200
+    assert page.post("/api/run", json={"target": "sandbox"}).status_code == 202
+    deadline = time.monotonic() + 30
+    while page.state().get("counts", {}).get("bound", 0) < 8:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert page.post("/api/stop", json={}).status_code == 202
+    ended = page.wait("stopped", "done", "error")
+    assert ended["state"] == "stopped" and ended["exit_code"] == 130, ended
+    assert 0 < ended["counts"]["bound"] < 300 and ended["counts"]["pending"] > 0
+    with Journal(
+        default_journal("default"), tenant=tenant_host(sandbox.base_url), exclusive=False
+    ) as journal:
+        states = journal.states()
+    assert not [s for s in states.values() if s.state is State.INFLIGHT]  # in flight finished
+    assert sum(1 for s in states.values() if s.state is State.BOUND) == ended["counts"]["bound"]
+    saved = tmp_path / "stopped.xlsx"
+    saved.write_bytes(page.http.get("/api/results.xlsx").content)
+    outcomes = [r["outcome"] for r in read_results(saved)]
+    assert outcomes.count("bound") == ended["counts"]["bound"]
+    assert outcomes.count("pending") == ended["counts"]["pending"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child")
+def test_a_cli_run_holding_the_journal_makes_the_page_busy_and_the_page_makes_the_cli_wait(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "latency": {"min_ms": 200, "max_ms": 200}})
+    _server, page = serve(sandbox, pace=Pace(rate_per_second=5000, concurrency=2))
+    source = write_input(tmp_path / "in.csv", _rows(400))
+    assert page.upload(source).status_code == 200
+    journal = default_journal("default")
+    cli = spawn_cli(
+        "run", source, "--sandbox", "--base-url", sandbox.base_url, "--concurrency", "2",
+        "--out", tmp_path / "cli.xlsx", *FAST_RATES,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while not (journal.exists() and journal_lock(journal).held_elsewhere()):
+            assert cli.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        busy = page.post("/api/run", json={"target": "sandbox"})
+        assert busy.status_code == 409
+        assert "journal" in busy.json()["error"]
+    finally:
+        cli.send_signal(signal.SIGINT)
+        cli.communicate(timeout=30)
+    # The other way round: the page's run holds the journal, the CLI exits 75.
+    assert page.post("/api/run", json={"target": "sandbox"}).status_code == 202
+    deadline = time.monotonic() + 30
+    while page.state().get("requests", 0) == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    second = page.post("/api/run", json={"target": "sandbox"})
+    assert second.status_code == 409
+    other = run_cli("run", source, "--sandbox", "--base-url", sandbox.base_url)
+    assert other.returncode == 75, other.stderr
+    page.post("/api/stop", json={})
+    page.wait("stopped", "done")
+
+
+def test_unbind_needs_the_count_it_was_confirmed_with(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    _server, page = serve(sandbox)
+    source = write_input(tmp_path / "in.csv", _rows(5))
+    assert page.upload(source).status_code == 200
+    page.post("/api/run", json={"target": "sandbox"})
+    assert page.wait("done")["counts"]["bound"] == 5
+    wrong = page.post("/api/unbind", json={"target": "sandbox", "rows": [2, 3], "count": 3})
+    assert wrong.status_code == 400
+    assert "3 rows" in wrong.json()["error"] and "2 are selected" in wrong.json()["error"]
+    assert page.post("/api/unbind", json={"rows": [], "count": 0}).status_code == 400
+    assert not [r for r in sandbox.requests() if r["endpoint"] == "delete"]
+    right = page.post("/api/unbind", json={"target": "sandbox", "rows": [2, 3], "count": 2})
+    assert right.status_code == 202
+    done = page.wait("done", "error")
+    assert done["exit_code"] == 0, done
+    assert len([r for r in sandbox.requests() if r["endpoint"] == "delete"]) == 2
+    rows = {r["row"]: r["outcome"] for r in page.http.get("/api/results").json()["rows"]}
+    assert rows == {2: "unbound", 3: "unbound", 4: "bound", 5: "bound", 6: "bound"}
+    status = page.post("/api/status", json={"target": "sandbox"})
+    assert status.status_code == 202
+    assert page.wait("done", "error")["state"] == "done"
+
+
+def test_no_token_or_secret_reaches_the_page_in_a_whole_session(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    secrets = [SANDBOX_TOKEN, "u-profile-access-7f3a", "ur-profile-refresh-9c2b", "app-secret-51d0"]
+    ProfileStore().save(
+        Profile(
+            name="acme",
+            host=sandbox.base_url,  # refused there: the refusal must not echo it either
+            access_token=secrets[1],
+            refresh_token=secrets[2],
+            app_id="cli_acme",
+            app_secret=secrets[3],
+            user_name="Admin",
+        )
+    )
+    _server, page = serve(sandbox, lang="zh")
+    page.http.get("/api/config")
+    page.http.get("/api/targets")
+    page.http.get("/static/app.js")
+    page.http.get("/api/template.xlsx")
+    page.upload(write_input(tmp_path / "in.csv", [*_rows(4), (ADMIN, "x", "")]))
+    page.post("/api/run", json={"target": "sandbox"})
+    page.wait("done")
+    with page.http.stream("GET", "/api/events") as events:
+        for line in events.iter_lines():
+            page.bodies.append(line.encode())
+            if line.startswith("data:"):
+                break
+    page.http.get("/api/results")
+    page.http.get("/api/results.xlsx")
+    page.post("/api/status", json={"target": "sandbox"})
+    page.wait("done")
+    page.post("/api/unbind", json={"rows": [2], "count": 1})
+    page.wait("done")
+    page.post("/api/run", json={"target": "profile:acme"})  # refused or failed: never echoed
+    page.wait("done", "error", "idle")
+    page.http.get("/api/state")
+    assert len(page.bodies) > 15
+    for body in page.bodies:
+        for secret in secrets:
+            assert secret.encode() not in body, secret
+    assert any("acme" in b.decode("utf-8", "replace") for b in page.bodies)  # listed, by name
