@@ -23,14 +23,17 @@ from conftest import (
     FAST_RATES,
     SANDBOX_TOKEN,
     MakeSandbox,
+    free_port,
     read_results,
     run_cli,
     spawn_cli,
     write_input,
 )
+from oauth_flow import APP_ID, APP_SECRET
 
 from batchbind.auth.profiles import Profile, ProfileStore
 from batchbind.feishu.client import tenant_host
+from batchbind.output import i18n
 from batchbind.sandbox import SandboxServer
 from batchbind.store.journal import Journal, State
 from batchbind.store.lock import journal_lock
@@ -204,17 +207,18 @@ def test_the_upload_limit_is_read_from_the_environment(monkeypatch: pytest.Monke
 
 
 def test_the_check_groups_the_problems_as_validate_json_does(serve: Any, tmp_path: Path) -> None:
-    _server, page = serve()
+    server, page = serve()
     checked = page.upload(SAMPLE)
     assert checked.status_code == 200
     shown = checked.json()
     cli = run_cli("validate", SAMPLE, "--json", "--out", tmp_path / "v.xlsx")
     expected = json.loads(cli.stdout)
-    # A hint may name the file in a command to run: the page's copy sits in its private folder.
-    upload = re.compile(r"\S*bindings(\.resolved)?\.csv")
-    for groups in (shown["groups"], expected["causes"]):
-        for group in groups:
-            group["hint"] = upload.sub("FILE", group["hint"])
+    # A hint may name the file in a command to run: the page names it as the user chose it
+    # (bindings.csv), never by the server's private copy.
+    assert str(server.folder) not in json.dumps(shown)
+    named = re.compile(r"\S*bindings(\.resolved)?\.csv")
+    for group in expected["causes"]:
+        group["hint"] = named.sub(lambda m: Path(m.group(0)).name, group["hint"])
     assert shown["groups"] == expected["causes"]
     assert shown["counts"] == expected["counts"]
     assert shown["rows"] == expected["rows"] == 42
@@ -396,3 +400,58 @@ def test_no_token_or_secret_reaches_the_page_in_a_whole_session(
         for secret in secrets:
             assert secret.encode() not in body, secret
     assert any("acme" in b.decode("utf-8", "replace") for b in page.bodies)  # listed, by name
+
+
+def test_switching_the_language_says_the_check_and_the_results_again_in_it(
+    serve: Any, tmp_path: Path
+) -> None:
+    _server, page = serve()
+    source = write_input(tmp_path / "in.csv", [*_rows(2), (ADMIN, "x@corp.example", "")])
+    english = page.upload(source).json()
+    assert english["groups"][0]["cause"] == "user_id is empty"
+    answer = page.post("/api/lang", json={"lang": "zh"})
+    assert answer.status_code == 200
+    chinese = answer.json()["check"]
+    assert chinese["groups"][0]["cause"] == i18n.text("cause_missing_value", "zh", column="user_id")
+    rows = page.http.get("/api/results").json()["rows"]
+    assert [r["msg"] for r in rows if r["outcome"] == "invalid"] == [
+        i18n.text("problem_missing_value", "zh", column="user_id")
+    ]
+    assert page.post("/api/lang", json={"lang": "fr"}).status_code == 400
+
+
+def test_logging_in_from_the_page_stores_a_profile_and_tells_the_page_only_its_name(
+    make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox()
+    monkeypatch.setenv("BATCHBIND_OAUTH_PORT", str(free_port()))
+    server = UiServer(login_base_url=sandbox.base_url, sandbox=SandboxChoice(base_url="x"))
+    server.start()
+    try:
+        page = Page(server)
+        started = page.post(
+            "/api/login",
+            json={"profile": "tenant", "app_id": APP_ID, "app_secret": APP_SECRET},
+        )
+        assert started.status_code == 202
+        deadline = time.monotonic() + 20
+        while not page.state()["login"]["url"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        # The browser: the sandbox approves at once and redirects to the loopback listener.
+        landing = httpx.get(page.state()["login"]["url"], follow_redirects=True)
+        assert landing.status_code == 200
+        while page.state()["login"]["state"] == "waiting":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        login = page.state()["login"]
+        assert login["state"] == "done" and login["message"] == "Logged in as profile tenant."
+        stored = ProfileStore().load("tenant")
+        assert stored is not None and stored.host == sandbox.base_url
+        targets = page.http.get("/api/targets").json()["targets"]
+        assert "profile:tenant" in [t["value"] for t in targets]
+        for body in page.bodies:
+            for secret in (stored.access_token, stored.refresh_token, APP_SECRET):
+                assert secret.encode() not in body
+    finally:
+        server.stop()

@@ -76,11 +76,19 @@ def outcome_css() -> str:
 class Api:
     """The routes: each reads the request, asks the session, answers JSON."""
 
-    def __init__(self, session: Session, guard: Guard, login: Login, limit: int) -> None:
+    def __init__(
+        self,
+        session: Session,
+        guard: Guard,
+        login: Login,
+        limit: int,
+        login_base_url: str | None = None,
+    ) -> None:
         self.session = session
         self.guard = guard
         self.login = login
         self.limit = limit
+        self.login_base_url = login_base_url
 
     @property
     def lang(self) -> str:
@@ -146,8 +154,9 @@ class Api:
         lang = (await request.json()).get("lang")
         if lang not in i18n.LANGS:
             return self.error(400, "ui_bad_request")
-        self.session.lang = self.guard.lang = lang
-        return web.json_response({"lang": lang})
+        self.guard.lang = lang
+        checked = await asyncio.to_thread(self.session.set_lang, lang)
+        return web.json_response({"lang": lang, "check": checked})
 
     # -- step 1 and 2 ------------------------------------------------------------------------
 
@@ -203,6 +212,7 @@ class Api:
             app_secret=str(body.get("app_secret") or ""),
             domain=str(body.get("domain") or "feishu"),
             lang=self.lang,
+            base_url=self.login_base_url,
         )
         return web.json_response({"login": "waiting"}, status=202)
 
@@ -333,8 +343,12 @@ class UiServer:
         sandbox: SandboxChoice | None = None,
         pace: Pace | None = None,
         max_upload: int | None = None,
+        login_base_url: str | None = None,
     ) -> None:
+        """`login_base_url`: log in at this origin instead of the chosen domain's (the sandbox's
+        OAuth endpoints in tests)."""
         self._wanted_port = port
+        self._login_base_url = login_base_url
         self.folder = Path(tempfile.mkdtemp(prefix="batchbind-ui-"))  # 0700: this user only
         self.session = Session(
             self.folder, lang=lang, profile=profile, sandbox=sandbox, pace=pace, target=target
@@ -362,7 +376,7 @@ class UiServer:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-            api = Api(self.session, self.guard, Login(), self.limit)
+            api = Api(self.session, self.guard, Login(), self.limit, self._login_base_url)
             runner = web.AppRunner(make_app(api), access_log=None, shutdown_timeout=1.0)
             await runner.setup()
             try:

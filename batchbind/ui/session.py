@@ -9,6 +9,7 @@ exit 75. Everything the page is told is in `snapshot()` (no token, no secret).
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -21,7 +22,7 @@ from batchbind.auth import redact
 from batchbind.errors import BatchbindError, InputError, JournalLocked
 from batchbind.feishu.client import tenant_host
 from batchbind.jobs.control import RunControl
-from batchbind.jobs.run import RunSettings, report_job, run_job, validate_job
+from batchbind.jobs.run import JobResult, RunSettings, report_job, run_job, validate_job
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
 from batchbind.jobs.status import status_job
 from batchbind.jobs.unbind import Selection, unbind_job
@@ -104,6 +105,7 @@ class Session:
         self.results_version = 0
         self.run_id: int | None = None
         self.run_state: Path | None = None  # the journal of that run
+        self.checked: dict[str, Any] | None = None  # the last check, as the page shows it
 
     # -- step 1 and 2: the input, checked ----------------------------------------------------
 
@@ -120,6 +122,7 @@ class Session:
         out = self.folder / "results" / f"{path.stem}.results.xlsx"
         private_folder(out.parent)
         result = validate_job(ReadSettings(input=path), out=out, lang=self.lang, force=True)
+        checked = self._check_json(path, result)
         with self._lock:
             self.input = path
             self.columns = list(result.table.columns)
@@ -128,14 +131,47 @@ class Session:
             self.results_path = result.results_path
             self.results_version += 1
             self.run_id = None
+            self.checked = checked
+        return checked
+
+    def _check_json(self, path: Path, result: JobResult) -> dict[str, Any]:
+        groups = causes_json(result.counts.causes, self.lang)
+        for group in groups:
+            group["hint"] = _without_folder(group["hint"], path)
         return {
             "name": path.name,
             "rows": result.rows,
             "counts": dict(result.counts.by_outcome),
-            "groups": causes_json(result.counts.causes, self.lang),
+            "groups": groups,
             "skipped": [{"row": line.row, "text": line.text} for line in result.table.skipped],
             "exit_code": result.exit_code,
         }
+
+    def shown(self, text: str) -> str:
+        """`text` as the page shows it: the upload's private copy named as the user named it
+        (a hint says "batchbind resolve FILE": the user's file, not this server's copy)."""
+        return _without_folder(text, self.input)
+
+    def set_lang(self, lang: str) -> dict[str, Any] | None:
+        """Speak `lang` from now on; the check and the results are said again in it (a job
+        running now keeps its own language). The check, as the page shows it."""
+        with self._lock:
+            self.lang = lang
+            running = self._job is not None and self._job.state == "running"
+            path, run_id, state = self.input, self.run_id, self.run_state
+        if path is None or running:
+            return self.checked
+        result = validate_job(ReadSettings(input=path), out=None, lang=lang)
+        checked = self._check_json(path, result)
+        with self._lock:
+            self.checked = checked
+            if run_id is None:
+                self.rows = result.results
+                self.results_version += 1
+        if run_id is not None and state is not None and self.results_path is not None:
+            report = report_job(state, run_id=run_id, out=self.results_path, lang=lang, force=True)
+            self._show(report.results, report.counts, report.results_path)
+        return checked
 
     # -- step 4 and 5: jobs ------------------------------------------------------------------
 
@@ -336,9 +372,15 @@ class Session:
             "columns": columns,
             "summary": summary,
             "total": len(chosen),
-            "rows": [_row_json(r) for r in chosen[:limit]],
+            "rows": [_row_json(r, self.shown) for r in chosen[:limit]],
             "download": path is not None and path.exists(),
         }
+
+
+def _without_folder(text: str, upload: Path | None) -> str:
+    if upload is None or not text:
+        return text
+    return text.replace(str(upload.parent) + os.sep, "")
 
 
 def _final(counts: Counts) -> dict[str, int]:
@@ -346,13 +388,13 @@ def _final(counts: Counts) -> dict[str, int]:
     return {name: by.get(name, 0) for name in (o.value for o in Outcome)}
 
 
-def _row_json(result: ResultRow) -> dict[str, Any]:
+def _row_json(result: ResultRow, shown: Callable[[str], str]) -> dict[str, Any]:
     return {
         "row": result.row,
         "outcome": result.outcome.value,
         "code": result.code,
-        "msg": result.msg,
-        "hint": result.hint,
+        "msg": shown(result.msg),
+        "hint": shown(result.hint),
         "binding_status": result.binding_status,
         "cells": result.cells,
     }

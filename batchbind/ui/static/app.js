@@ -273,7 +273,8 @@ async function start() {
     translate();
     if (lastSnapshot) showProgress(lastSnapshot);
     try {
-      await call("POST", "/api/lang", { lang });
+      const answer = await call("POST", "/api/lang", { lang });
+      if (answer.check) showCheck(answer.check);
       await refreshTargets();
     } catch (_e) { /* shown */ }
   });
