@@ -149,6 +149,8 @@ def test_the_first_visit_sets_a_strict_http_only_cookie_and_takes_the_secret_out
         page = visitor.get("/")
         assert page.status_code == 200
         assert server.guard.secret not in page.text  # the page itself never holds the secret
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert "script-src 'self';" in page.headers["content-security-policy"]
 
 
 def test_a_foreign_host_is_refused_even_with_the_secret(serve: Any) -> None:
@@ -193,6 +195,11 @@ def test_the_private_folder_is_the_owners_only_and_goes_away_with_the_server(
             assert folder.stat().st_mode & 0o077 == 0, folder
     server.stop()
     assert not server.folder.exists()
+
+
+def test_the_ceiling_is_the_tighter_of_the_two_budgets() -> None:
+    assert Pace(rate_per_second=10, rate_per_minute=1000).ceiling == 600
+    assert Pace().ceiling == 1000
 
 
 def test_the_upload_limit_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,6 +251,7 @@ def test_a_run_against_the_sandbox_ends_with_the_counts_the_journal_holds(
     done = page.wait("done", "error")
     assert done["state"] == "done", done
     assert done["exit_code"] == 1  # one invalid row needs a person
+    assert done["ceiling"] == 300000 and done["requests"] == 30
     with Journal(
         default_journal("default"), tenant=tenant_host(sandbox.base_url), exclusive=False
     ) as journal:

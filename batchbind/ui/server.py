@@ -43,6 +43,17 @@ _MAX_ROWS = 5000
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+#: On every answer: only the page's own scripts and styles run, no other site may frame it.
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
 
 def max_upload_bytes() -> int:
     """`BATCHBIND_UI_MAX_UPLOAD_MB` (megabytes), else 200 MB."""
@@ -101,7 +112,10 @@ class Api:
     async def errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """A refusal as the page shows it: one sentence (and its hint) in the page's language."""
         try:
-            return await handler(request)
+            response = await handler(request)
+            if not response.prepared:  # the event stream has sent its headers already
+                response.headers.update(_HEADERS)
+            return response
         except Busy:
             return self.error(409, "ui_busy")
         except JournalLocked as exc:

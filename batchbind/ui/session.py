@@ -55,6 +55,11 @@ class Pace:
     max_attempts: int = 5
     circuit_breaker: int = 50
 
+    @property
+    def ceiling(self) -> float:
+        """Requests a minute at most: the tighter of the two budgets."""
+        return min(self.rate_per_minute, self.rate_per_second * 60)
+
 
 @dataclass(slots=True)
 class _Job:
@@ -216,7 +221,7 @@ class Session:
             if self._job is not None and self._job.state == "running":
                 raise Busy
             _check_journal_free(self.journal_for(target))
-            job = self._job = _Job(kind, RunControl(), ceiling=self.pace.rate_per_minute)
+            job = self._job = _Job(kind, RunControl(), ceiling=self.pace.ceiling)
             self.target = target
 
         def body() -> None:
