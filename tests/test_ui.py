@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -463,3 +464,75 @@ def test_logging_in_from_the_page_stores_a_profile_and_tells_the_page_only_its_n
                 assert secret.encode() not in body
     finally:
         server.stop()
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child")
+def test_the_command_prints_the_link_serves_it_and_stops_on_ctrl_c(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))  # where the page's private folder goes
+    port = free_port()
+    process = spawn_cli("ui", "--no-browser", "--port", str(port), "--lang", "zh")
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        found = re.search(rf"http://127\.0\.0\.1:{port}/\?token=[\w-]+", line)
+        assert found, line
+        assert line.startswith("batchbind 页面已就绪")
+        with httpx.Client() as browser:
+            assert browser.get(f"http://127.0.0.1:{port}/").status_code == 403
+            assert browser.get(found.group(0)).status_code == 302
+            page = browser.get(f"http://127.0.0.1:{port}/")
+            assert page.status_code == 200 and '<html lang="zh">' in page.text
+        (private,) = temp.iterdir()
+        assert private.name.startswith("batchbind-ui-")
+    finally:
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    assert not list(temp.iterdir())  # removed at exit
+
+
+def test_the_command_says_so_when_its_port_is_taken() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("ui", "--no-browser", "--port", str(port))
+    assert result.returncode == 2
+    assert f"Port {port} cannot be used" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_command_has_help_with_an_example_and_its_exit_codes() -> None:
+    shown = run_cli("ui", "--help")
+    assert shown.returncode == 0
+    assert "batchbind ui --sandbox" in shown.stdout and "Exit codes:" in shown.stdout
+
+
+def test_stopping_the_server_stops_a_running_job_as_ctrl_c_does(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "latency": {"min_ms": 100, "max_ms": 100}})
+    server, page = serve(sandbox, pace=Pace(rate_per_second=5000, concurrency=2))
+    assert page.upload(write_input(tmp_path / "in.csv", _rows(200))).status_code == 200
+    page.post("/api/run", json={"target": "sandbox"})
+    deadline = time.monotonic() + 30
+    while page.state().get("requests", 0) < 4:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    server.stop()
+    ended = server.session.snapshot()
+    assert ended["state"] == "stopped" and ended["exit_code"] == 130
+    with Journal(
+        default_journal("default"), tenant=tenant_host(sandbox.base_url), exclusive=False
+    ) as journal:
+        states = journal.states()
+    assert not [s for s in states.values() if s.state is State.INFLIGHT]
+    assert sum(1 for s in states.values() if s.state is State.BOUND) == ended["counts"]["bound"]
