@@ -536,3 +536,27 @@ def test_stopping_the_server_stops_a_running_job_as_ctrl_c_does(
         states = journal.states()
     assert not [s for s in states.values() if s.state is State.INFLIGHT]
     assert sum(1 for s in states.values() if s.state is State.BOUND) == ended["counts"]["bound"]
+
+
+def test_bad_input_and_steps_out_of_order_get_one_sentence_each(serve: Any, tmp_path: Path) -> None:
+    _server, page = serve()
+    assert page.http.get("/api/results.xlsx").status_code == 404
+    early = page.post("/api/run", json={"target": "sandbox"})
+    assert early.status_code == 400 and early.json()["error"].startswith("Choose the input first")
+    junk = tmp_path / "notes.csv"
+    junk.write_bytes(b"just some words\nand more\n")
+    refused = page.upload(junk)
+    assert refused.status_code == 400
+    assert "admin_account" in refused.json()["error"]  # which columns it looked for
+    nothing = page.post("/api/input", files={"other": ("x.csv", b"a")})
+    assert nothing.status_code == 400 and nothing.json()["error"].startswith("Choose a CSV")
+    assert page.upload(write_input(tmp_path / "in.csv", _rows(2))).status_code == 200
+    unknown = page.post("/api/run", json={"target": "tenant-x"})
+    assert unknown.status_code == 400
+    assert unknown.json()["error"] == "There is no target named tenant-x."
+    odd = page.post("/api/run", json={"target": "profile:../../etc"})
+    assert odd.status_code == 400 and "profile" in odd.json()["error"].lower()
+    nobody = page.post("/api/run", json={"target": "profile:nobody"})
+    assert nobody.status_code == 202  # refused in the job: said on the page, nothing sent
+    failed = page.wait("error", "done")
+    assert failed["state"] == "error" and failed["exit_code"] == 2 and "nobody" in failed["error"]

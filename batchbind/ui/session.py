@@ -33,7 +33,7 @@ from batchbind.output.causes import causes_json
 from batchbind.output.render import Counts
 from batchbind.store.lock import journal_lock
 from batchbind.store.paths import default_journal, private_folder
-from batchbind.ui.targets import SANDBOX, SandboxChoice, connect
+from batchbind.ui.targets import PROFILE, SANDBOX, SandboxChoice, connect
 
 __all__ = ["Busy", "Pace", "Session"]
 
@@ -184,7 +184,9 @@ class Session:
         """The journal of `target`: the CLI's default one, of the profile it uses."""
         if target == SANDBOX:
             return default_journal(self.profile)
-        return default_journal(target.removeprefix("profile:"))
+        if not target.startswith(PROFILE):
+            raise InputError.of("ui_unknown_target", target=target)
+        return default_journal(target.removeprefix(PROFILE))
 
     def _idle(self) -> None:
         with self._lock:

@@ -23,10 +23,10 @@ from batchbind.errors import BatchbindError, InputError, OAuthError
 from batchbind.feishu.client import resolve_base_url
 from batchbind.output import i18n
 
-__all__ = ["SANDBOX", "Login", "Target", "connect", "list_targets"]
+__all__ = ["PROFILE", "SANDBOX", "Login", "Target", "connect", "list_targets"]
 
 SANDBOX = "sandbox"
-_PROFILE = "profile:"
+PROFILE = "profile:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ def list_targets(lang: str, store: ProfileStore | None = None) -> list[Target]:
         label = i18n.text("ui_target_profile", lang, name=name, host=profile.host)
         if profile.user_name:
             label += f" ({profile.user_name})"
-        targets.append(Target(_PROFILE + name, label))
+        targets.append(Target(PROFILE + name, label))
     return targets
 
 
@@ -73,8 +73,8 @@ def connect(value: str, sandbox: SandboxChoice, lang: str) -> tuple[Connection, 
             sandbox=True, sandbox_scenario=sandbox.scenario, base_url=sandbox.base_url
         )
         return choose_connection(choice, lang), ""
-    if value.startswith(_PROFILE):
-        name = check_name(value.removeprefix(_PROFILE))
+    if value.startswith(PROFILE):
+        name = check_name(value.removeprefix(PROFILE))
         # The profile the page names, even when FEISHU_USER_ACCESS_TOKEN is set: the page chose.
         return profile_connection(TokenChoice(profile=name), lang), name
     raise InputError.of("ui_unknown_target", target=value)
