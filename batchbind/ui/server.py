@@ -146,6 +146,10 @@ class Api:
             raise web.HTTPNotFound()
         return web.Response(text=_static(name), content_type=types[name], charset="utf-8")
 
+    async def no_icon(self, request: web.Request) -> web.Response:
+        """No icon (and no 404 in the browser's console for the one it asks for)."""
+        return web.Response(status=204)
+
     async def config(self, request: web.Request) -> web.Response:
         return web.json_response(
             {
@@ -322,6 +326,7 @@ def make_app(api: Api) -> web.Application:
         [
             web.get("/", api.index),
             web.get("/static/{name}", api.asset),
+            web.get("/favicon.ico", api.no_icon),
             web.get("/api/config", api.config),
             web.get("/api/targets", api.targets),
             web.post("/api/lang", api.set_lang),
