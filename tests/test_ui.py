@@ -154,6 +154,16 @@ def test_the_first_visit_sets_a_strict_http_only_cookie_and_takes_the_secret_out
         assert "script-src 'self';" in page.headers["content-security-policy"]
 
 
+def test_two_pages_on_two_ports_keep_their_own_cookies(serve: Any) -> None:
+    first, _page = serve()
+    second, _other = serve()
+    with httpx.Client() as browser:  # one browser: its cookies for 127.0.0.1 go to both ports
+        for server in (first, second):
+            assert browser.get(server.link).status_code == 302
+        for server in (first, second):
+            assert browser.get(server.base_url + "/api/config").status_code == 200
+
+
 def test_a_foreign_host_is_refused_even_with_the_secret(serve: Any) -> None:
     server, page = serve()
     for host in ("evil.example", f"evil.example:{server.port}", f"127.0.0.1:{server.port + 1}"):

@@ -23,9 +23,8 @@ from aiohttp import web
 
 from batchbind.output import i18n
 
-__all__ = ["COOKIE", "Guard"]
+__all__ = ["Guard"]
 
-COOKIE = "batchbind_ui"
 CSRF_HEADER = "X-CSRF-Token"
 #: Page tokens kept valid at once (each page load gets its own; old tabs keep working a while).
 _KEPT_PAGE_TOKENS = 64
@@ -51,6 +50,12 @@ class Guard:
         """The link to print (and open): the only way in."""
         return f"http://127.0.0.1:{self.port}/?token={self.secret}"
 
+    @property
+    def cookie(self) -> str:
+        """The cookie's name, one per port: browsers share cookies across a host's ports, and a
+        second page (another port) must not overwrite the first one's."""
+        return f"batchbind_ui_{self.port}"
+
     def new_page_token(self) -> str:
         token = secrets.token_urlsafe(24)
         self._page_tokens.append(token)
@@ -60,7 +65,7 @@ class Guard:
         return (host or "").lower() in {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
 
     def has_secret(self, request: web.Request) -> bool:
-        given = request.cookies.get(COOKIE) or request.query.get("token") or ""
+        given = request.cookies.get(self.cookie) or request.query.get("token") or ""
         return bool(given) and _same(given, self.secret)
 
     def page_token_ok(self, request: web.Request) -> bool:
@@ -78,7 +83,7 @@ class Guard:
             # take it out of the address bar (and of the browser's history).
             response = web.HTTPFound("/")
             response.set_cookie(
-                COOKIE, self.secret, httponly=True, samesite="Strict", path="/", secure=False
+                self.cookie, self.secret, httponly=True, samesite="Strict", path="/", secure=False
             )
             raise response
         if request.method not in ("GET", "HEAD") and not self.page_token_ok(request):
