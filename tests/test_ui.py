@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 from conftest import (
     ADMIN,
@@ -281,6 +282,28 @@ def test_a_run_against_the_sandbox_ends_with_the_counts_the_journal_holds(
     saved.write_bytes(download.content)
     rows = read_results(saved)
     assert sum(1 for r in rows if r["outcome"] == "bound") == 30
+
+
+def test_the_results_file_names_the_users_file_never_the_private_copy(
+    serve: Any, tmp_path: Path
+) -> None:
+    server, page = serve()
+    assert page.upload(SAMPLE).status_code == 200  # row 32's hint: "batchbind resolve FILE"
+    page.post("/api/run", json={"target": "sandbox"})
+    page.wait("done")
+    saved = tmp_path / "results.xlsx"
+    saved.write_bytes(page.http.get("/api/results.xlsx").content)
+    book = openpyxl.load_workbook(saved, read_only=True)
+    try:
+        text = " ".join(
+            str(v) for sheet in book for line in sheet.iter_rows(values_only=True) for v in line
+        )
+    finally:
+        book.close()
+    assert "batchbind resolve bindings.csv" in text
+    assert str(server.folder) not in text and "batchbind-ui-" not in text
+    with Journal(default_journal("default"), tenant="", exclusive=False) as journal:
+        assert journal.runs()[0].input == "bindings.csv"  # the newest
 
 
 def test_stop_midway_ends_stopped_with_every_answer_recorded_and_the_results_written(
@@ -549,7 +572,7 @@ def test_stopping_the_server_stops_a_running_job_as_ctrl_c_does(
 
 
 def test_bad_input_and_steps_out_of_order_get_one_sentence_each(serve: Any, tmp_path: Path) -> None:
-    _server, page = serve()
+    server, page = serve()
     assert page.http.get("/api/results.xlsx").status_code == 404
     early = page.post("/api/run", json={"target": "sandbox"})
     assert early.status_code == 400 and early.json()["error"].startswith("Choose the input first")
@@ -557,6 +580,8 @@ def test_bad_input_and_steps_out_of_order_get_one_sentence_each(serve: Any, tmp_
     junk.write_bytes(b"just some words\nand more\n")
     refused = page.upload(junk)
     assert refused.status_code == 400
+    assert "notes.csv" in refused.json()["error"]  # the file as the user chose it
+    assert str(server.folder) not in refused.json()["error"]  # not the server's private copy
     assert "admin_account" in refused.json()["error"]  # which columns it looked for
     nothing = page.post("/api/input", files={"other": ("x.csv", b"a")})
     assert nothing.status_code == 400 and nothing.json()["error"].startswith("Choose a CSV")

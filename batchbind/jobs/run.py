@@ -98,6 +98,8 @@ def read_and_check(settings: ReadSettings) -> tuple[Table, Checked]:
         encoding=settings.encoding,
         delimiter=settings.delimiter,
     )
+    if settings.shown_as:
+        table.source = settings.shown_as
     checked = validate(
         table,
         user_id_type=settings.user_id_type,
@@ -246,7 +248,7 @@ def run_job(
     stats: PoolStats | None = None
     with Journal(settings.state, tenant=tenant) as journal:
         run_id = journal.start_run(
-            "run", input_name=str(settings.input), settings=settings.public()
+            "run", input_name=settings.shown_input(), settings=settings.public()
         )
         plan = make_plan(
             checked,
@@ -348,7 +350,7 @@ def validate_job(
             started_at=iso_utc(started),
             ended_at=iso_utc(ended),
             duration_s=ended - started,
-            settings={"input": str(settings.input)},
+            settings={"input": settings.shown_input()},
             lang=lang,
         )
         written = write_results(out, table.columns, results, info, lang=lang)

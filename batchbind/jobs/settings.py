@@ -26,6 +26,12 @@ class ReadSettings:
     delimiter: str | None = None
     user_id_type: UserIdType = UserIdType.OPEN_ID
     allow_multiple_per_user: bool = False
+    # How hints, the journal and the Summary sheet name the input, when not by its path: a web
+    # page's upload is read from a private copy that the user never sees (`batchbind ui`).
+    shown_as: str | None = None
+
+    def shown_input(self) -> str:
+        return self.shown_as or str(self.input)
 
 
 @dataclass(kw_only=True)
@@ -52,7 +58,7 @@ class ConnectionSettings(ReadSettings):
     def public(self) -> dict[str, str]:
         """The settings the Summary sheet and the journal may show (never the token)."""
         return {
-            "input": str(self.input),
+            "input": self.shown_input(),
             "base_url": self.base_url,
             "user_id_type": self.user_id_type.value,
             "rate_per_second": f"{self.rate_per_second:g}",

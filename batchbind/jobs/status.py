@@ -232,7 +232,7 @@ def status_job(
     settings.check_out()
     with Journal(settings.state, tenant=tenant) as journal:
         run_id = journal.start_run(
-            "status", input_name=str(settings.input), settings=settings.public()
+            "status", input_name=settings.shown_input(), settings=settings.public()
         )
         states = journal.states()
         scope = view.bound(states)

@@ -146,7 +146,7 @@ def unbind_job(
     settings.check_out()
     with Journal(settings.state, tenant=tenant) as journal:
         public = {**settings.public(), "reason": reason}
-        run_id = journal.start_run("unbind", input_name=str(settings.input), settings=public)
+        run_id = journal.start_run("unbind", input_name=settings.shown_input(), settings=public)
         # Chosen again under the lock: another process may have changed the journal meanwhile.
         choice = choose(view, journal.states(), selection, settings)
         # Rows bound since the list was shown were not agreed to: they stay bound. Rows undone

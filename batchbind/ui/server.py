@@ -119,11 +119,15 @@ class Api:
         except Busy:
             return self.error(409, "ui_busy")
         except JournalLocked as exc:
-            return web.json_response({"error": _sentence(exc, self.lang)}, status=409)
+            return web.json_response({"error": self._sentence(exc)}, status=409)
         except BatchbindError as exc:
-            return web.json_response({"error": _sentence(exc, self.lang)}, status=400)
+            return web.json_response({"error": self._sentence(exc)}, status=400)
         except (ValueError, KeyError, TypeError):
             return self.error(400, "ui_bad_request")
+
+    def _sentence(self, exc: BatchbindError) -> str:
+        message, hint = exc.render(self.lang)
+        return self.session.shown(redact.scrub(f"{message} {hint}".strip()))
 
     # -- the page ----------------------------------------------------------------------------
 
@@ -300,11 +304,6 @@ class Api:
         if path is None or not path.exists():
             return self.error(404, "ui_no_results")
         return _download(path, path.name)
-
-
-def _sentence(exc: BatchbindError, lang: str) -> str:
-    message, hint = exc.render(lang)
-    return redact.scrub(f"{message} {hint}".strip())
 
 
 def _download(path: Path, name: str) -> web.FileResponse:

@@ -9,7 +9,6 @@ exit 75. Everything the page is told is in `snapshot()` (no token, no secret).
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -111,6 +110,8 @@ class Session:
         self.run_id: int | None = None
         self.run_state: Path | None = None  # the journal of that run
         self.checked: dict[str, Any] | None = None  # the last check, as the page shows it
+        # Where uploads are kept (`save_upload`), as a path in a sentence may show it.
+        self._uploads = re.compile(re.escape(str(folder / "input")) + r"[\\/]\d+[\\/]")
 
     # -- step 1 and 2: the input, checked ----------------------------------------------------
 
@@ -126,7 +127,9 @@ class Session:
         self._idle()
         out = self.folder / "results" / f"{path.stem}.results.xlsx"
         private_folder(out.parent)
-        result = validate_job(ReadSettings(input=path), out=out, lang=self.lang, force=True)
+        result = validate_job(
+            ReadSettings(input=path, shown_as=path.name), out=out, lang=self.lang, force=True
+        )
         checked = self._check_json(path, result)
         with self._lock:
             self.input = path
@@ -142,7 +145,7 @@ class Session:
     def _check_json(self, path: Path, result: JobResult) -> dict[str, Any]:
         groups = causes_json(result.counts.causes, self.lang)
         for group in groups:
-            group["hint"] = _without_folder(group["hint"], path)
+            group["hint"] = self.shown(group["hint"])
         return {
             "name": path.name,
             "rows": result.rows,
@@ -153,9 +156,9 @@ class Session:
         }
 
     def shown(self, text: str) -> str:
-        """`text` as the page shows it: the upload's private copy named as the user named it
-        (a hint says "batchbind resolve FILE": the user's file, not this server's copy)."""
-        return _without_folder(text, self.input)
+        """`text` as the page shows it: an upload's private copy named as the user named it
+        (a sentence about "/tmp/batchbind-ui-x/input/1/bindings.csv" says "bindings.csv")."""
+        return self._uploads.sub("", text) if text else text
 
     def set_lang(self, lang: str) -> dict[str, Any] | None:
         """Speak `lang` from now on; the check and the results are said again in it (a job
@@ -166,7 +169,7 @@ class Session:
             path, run_id, state = self.input, self.run_id, self.run_state
         if path is None or running:
             return self.checked
-        result = validate_job(ReadSettings(input=path), out=None, lang=lang)
+        result = validate_job(ReadSettings(input=path, shown_as=path.name), out=None, lang=lang)
         checked = self._check_json(path, result)
         with self._lock:
             self.checked = checked
@@ -201,6 +204,7 @@ class Session:
         redact.register(token)
         return kind(
             input=self.input,
+            shown_as=self.input.name,
             base_url=found.base_url,
             token=token,
             tokens=found.tokens,
@@ -236,7 +240,7 @@ class Session:
                 message, hint = exc.render(self.lang)
                 with self._lock:
                     job.exit_code = exc.exit_code
-                    job.error = redact.scrub(f"{message} {hint}".strip())
+                    job.error = self.shown(redact.scrub(f"{message} {hint}".strip()))
                     job.state = "error"
             except Exception as exc:  # reported as the CLI would: one line, exit 70
                 error = f"{type(exc).__name__}: {redact.scrub(str(exc))}"
@@ -382,12 +386,6 @@ class Session:
             "rows": [_row_json(r, self.shown) for r in chosen[:limit]],
             "download": path is not None and path.exists(),
         }
-
-
-def _without_folder(text: str, upload: Path | None) -> str:
-    if upload is None or not text:
-        return text
-    return text.replace(str(upload.parent) + os.sep, "")
 
 
 def _final(counts: Counts) -> dict[str, int]:
