@@ -460,6 +460,15 @@ def test_switching_the_language_says_the_check_and_the_results_again_in_it(
         i18n.text("problem_missing_value", "zh", column="user_id")
     ]
     assert page.post("/api/lang", json={"lang": "fr"}).status_code == 400
+    # After a run too: every row's words, the rows never sent included.
+    page.post("/api/lang", json={"lang": "en"})
+    page.post("/api/run", json={"target": "sandbox"})
+    page.wait("done")
+    page.post("/api/lang", json={"lang": "zh"})
+    rows = page.http.get("/api/results").json()["rows"]
+    assert [r["msg"] for r in rows if r["outcome"] == "invalid"] == [
+        i18n.text("problem_missing_value", "zh", column="user_id")
+    ]
 
 
 def test_logging_in_from_the_page_stores_a_profile_and_tells_the_page_only_its_name(

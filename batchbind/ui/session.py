@@ -9,6 +9,7 @@ exit 75. Everything the page is told is in `snapshot()` (no token, no secret).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
@@ -178,7 +179,11 @@ class Session:
                 self.results_version += 1
         if run_id is not None and state is not None and self.results_path is not None:
             report = report_job(state, run_id=run_id, out=self.results_path, lang=lang, force=True)
-            self._show(report.results, report.counts, report.results_path)
+            # A run keeps what it said of the rows it never sent (invalid, duplicate) in its own
+            # language; the check just made says it in the new one.
+            fresh = {r.row: r for r in result.results}
+            rows = [_retold(r, fresh.get(r.row)) for r in report.results]
+            self._show(rows, report.counts, report.results_path)
         return checked
 
     # -- step 4 and 5: jobs ------------------------------------------------------------------
@@ -386,6 +391,16 @@ class Session:
             "rows": [_row_json(r, self.shown) for r in chosen[:limit]],
             "download": path is not None and path.exists(),
         }
+
+
+def _retold(shown: ResultRow, fresh: ResultRow | None) -> ResultRow:
+    """`shown`, with the words of `fresh` (the same row, checked again) when both say the same
+    thing about a row that was never sent."""
+    if fresh is None or fresh.outcome is not shown.outcome or fresh.code != shown.code:
+        return shown
+    if shown.outcome not in (Outcome.INVALID, Outcome.DUPLICATE):
+        return shown
+    return dataclasses.replace(shown, msg=fresh.msg, hint=fresh.hint)
 
 
 def _final(counts: Counts) -> dict[str, int]:
