@@ -10,6 +10,7 @@ exit 75. Everything the page is told is in `snapshot()` (no token, no secret).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import threading
 import time
@@ -36,6 +37,8 @@ from batchbind.store.paths import default_journal, private_folder
 from batchbind.ui.targets import PROFILE, SANDBOX, SandboxChoice, connect
 
 __all__ = ["Busy", "Pace", "Session"]
+
+log = logging.getLogger(__name__)
 
 #: What a job's thread does with its control; it returns the exit code.
 Work = Callable[[RunControl], int]
@@ -248,6 +251,7 @@ class Session:
                     job.error = self.shown(redact.scrub(f"{message} {hint}".strip()))
                     job.state = "error"
             except Exception as exc:  # reported as the CLI would: one line, exit 70
+                log.debug("internal error in the page's %s job", kind, exc_info=True)
                 error = f"{type(exc).__name__}: {redact.scrub(str(exc))}"
                 with self._lock:
                     job.exit_code = 70
