@@ -92,6 +92,9 @@ class Table:
     source: str = ""
     sheet: str | None = None
     skipped: list[SkippedRow] = field(default_factory=list)  # totals and notes lines left out
+    # How messages name a row when its number alone does not (a Bitable record: its id and
+    # primary field), by row number; None for a file, whose rows are named by number.
+    row_names: dict[int, str] | None = None
 
     @classmethod
     def of_rows(

@@ -825,6 +825,19 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "zero-width spaces.",
         "请重新输入该值：从网页或聊天中复制时可能带入换行、制表符或零宽空格。",
     ),
+    # validation problems: a Bitable Person cell holding several people (issue 14)
+    "problem_several_people": (
+        "{column} holds several people ({value}); a row binds one mailbox to one person",
+        "{column} 中有多个人员（{value}）；每一行只能把一个邮箱绑定到一个人",
+    ),
+    "problem_several_people_hint": (
+        "Keep one person in the cell (add a row for each other person, with their own mailbox).",
+        "请在该单元格中只保留一个人员（其他人员各自另起一行，填写各自的邮箱）。",
+    ),
+    "cause_several_people": (
+        "{column} holds several people",
+        "{column} 中有多个人员",
+    ),
     "problem_number_rounded": (
         "{column} is a number of 16 or more digits, which Excel has already rounded: {value}",
         "{column} 是 16 位以上的数字，Excel 已将其四舍五入：{value}",
@@ -1511,6 +1524,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{field} {value!r} is not an e-mail address",
         "{field} {value!r} 不是邮箱地址",
     ),
+    "scenario_ids_unique": (
+        "{field} must be given, once each",
+        "{field} 必须填写，且不能重复",
+    ),
     "sandbox_port": (
         "The sandbox cannot listen on port {port}: {error}. Choose another with --port.",
         "沙箱无法监听端口 {port}：{error}。请用 --port 另选一个端口。",
@@ -1553,6 +1570,37 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "飞书拒绝了对 {document} 的调用：错误码 {code}，{msg}（log_id {log_id}）。",
     ),
     "tracker_no_answer": ("no answer", "无应答"),
+    # the team's tracker as a Bitable table or on a Wiki page (tracker/bitable.py,
+    # tracker/wiki.py; issue 14). {title}: the base's name
+    "bitable_where": ("the Bitable '{title}' ({link})", "多维表格“{title}”（{link}）"),
+    "bitable_no_table": (
+        "{document} has no table to read.",
+        "{document} 中没有可读取的数据表。",
+    ),
+    "bitable_no_table_hint": (
+        "Copy the link again while the table is open (it ends in ?table=…).",
+        "请在打开该数据表时重新复制链接（链接以 ?table=… 结尾）。",
+    ),
+    "bitable_first_table": (
+        "The link names no table: reading the first table of '{title}', '{table}'.",
+        "链接未指定数据表：读取“{title}”的第一个数据表“{table}”。",
+    ),
+    "row_named": ("{row} (record {name})", "{row}（记录 {name}）"),
+    "wiki_not_tracker": (
+        "{link} is a Wiki page holding {what}, not a Sheet or a Bitable: batchbind reads a "
+        "Sheet or a Bitable table.",
+        "{link} 是一个知识库页面，其中是{what}，而不是电子表格或多维表格：batchbind 只读取电子表格"
+        "或多维表格的数据表。",
+    ),
+    "wiki_not_tracker_hint": (
+        "Open the Sheet or Bitable the team tracks the move in, and copy its link.",
+        "请打开团队记录迁移进度的电子表格或多维表格，复制它的链接。",
+    ),
+    "wiki_holds_doc": ("a document", "文档"),
+    "wiki_holds_mindnote": ("a mind map", "思维笔记"),
+    "wiki_holds_file": ("a file", "文件"),
+    "wiki_holds_slides": ("a slide deck", "幻灯片"),
+    "wiki_holds_other": ("a '{type}' object", "“{type}”类型的对象"),
     # reading the input (input/load.py, csvfile.py, excel.py, headers.py; output/sheetcopy.py)
     "convert_hint": (
         "Open it in Excel and save it as .xlsx or as CSV UTF-8, then run again.",

@@ -36,6 +36,7 @@ PROBLEM_CODES: tuple[str, ...] = (
     "control_characters",
     "number_rounded",
     "scientific_notation",
+    "several_people",
     "formula_without_value",
     "duplicate_exchange_account",
     "user_has_several_accounts",

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from batchbind.sandbox.bindings import BindingEndpoints
+from batchbind.sandbox.bitable import BitableEndpoints
 from batchbind.sandbox.bots import BotEndpoints
 from batchbind.sandbox.chaos import Delays, Dice, FaultPlan, LogIds
 from batchbind.sandbox.contact import ContactEndpoints
@@ -39,6 +40,7 @@ from batchbind.sandbox.protocol import (
 from batchbind.sandbox.requestlog import RequestLog, RequestRecord, as_dict
 from batchbind.sandbox.scenario import SANDBOX_TOKEN, Scenario
 from batchbind.sandbox.state import BindingStore, write_state
+from batchbind.sandbox.wiki import WikiEndpoints
 
 logger = logging.getLogger("batchbind.sandbox")
 
@@ -103,6 +105,10 @@ class Emulator:
         self.routes += self._oauth.routes()
         self._bots = BotEndpoints(scenario, wall_clock)
         self.routes += self._bots.routes()
+        # The team's tracker as a Bitable, or on a Wiki page (issue 14).
+        self._bitables = BitableEndpoints(scenario, state_file)
+        self.routes += self._bitables.routes()
+        self.routes += WikiEndpoints(scenario).routes()
         self._started = time.monotonic()
         self._save_interval = SAVE_INTERVAL_S
         self.shutdown_requested: asyncio.Event | None = None
@@ -127,7 +133,7 @@ class Emulator:
         self.shutdown_requested = asyncio.Event()
         self._closing = asyncio.Event()
         self._started = self._last_used = time.monotonic()
-        if self._store.path is not None:
+        if self._store.path is not None or self._bitables.path is not None:
             self._persister = asyncio.create_task(self._persist_until_closed())
 
     def listening(self, host: str, port: int) -> None:
@@ -343,6 +349,8 @@ class Emulator:
             return Answer(200, {"requests": self.requests()})
         if method == "GET" and path == "/_sandbox/held":
             return Answer(200, {"held": self.held()})
+        if method == "GET" and path == "/_sandbox/documents/bitables":
+            return Answer(200, {"bitables": self._bitables.snapshot()})
         if method == "GET" and path == "/_sandbox/messages":
             return Answer(200, {"messages": self._bots.received})
         if method == "POST" and path in ("/_sandbox/shutdown", "/_sandbox/release"):
@@ -382,6 +390,7 @@ class Emulator:
             await self._save_if_dirty()
 
     async def _save_if_dirty(self) -> None:
+        await self._bitables.save_if_dirty()
         path = self._store.path
         if path is None or not self._store.dirty:
             return

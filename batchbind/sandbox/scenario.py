@@ -291,6 +291,138 @@ class Scopes:
         _one_of(self.code, "scopes.code", SCOPE_CODES)
 
 
+# -- the team's tracker: Bitable and Wiki (issue 14; sandbox/bitable.py, sandbox/wiki.py) -------
+
+DOC_ACCESS = ("edit", "read", "none")
+#: Bitable's field types, by the numbers the official pages give them.
+FIELD_TYPES = {
+    "text": 1,
+    "number": 2,
+    "single_select": 3,
+    "multi_select": 4,
+    "date": 5,
+    "checkbox": 7,
+    "person": 11,
+    "phone": 13,
+    "url": 15,
+    "attachment": 17,
+    "formula": 20,
+    "created_time": 1001,
+    "auto_number": 1005,
+}
+WIKI_OBJ_TYPES = ("doc", "docx", "sheet", "mindnote", "bitable", "file", "slides")
+
+
+def _unique(ids: list[str], where: str) -> None:
+    _check(len(ids) == len(set(ids)) and all(ids), "ids_unique", field=where)
+
+
+@dataclass(frozen=True)
+class BitableField:
+    """A field of a table: its name, its type (`FIELD_TYPES`' numbers), and for a text field
+    the kind of text it shows (`ui_type = "Email"` makes it an e-mail field)."""
+
+    name: str
+    type: int = 1
+    ui_type: str = ""
+
+    def __post_init__(self) -> None:
+        _one_of(self.type, "bitables.tables.fields.type", tuple(FIELD_TYPES.values()))
+
+
+@dataclass(frozen=True)
+class BitableView:
+    """A view: its id (`view=` in links) and the records it shows, in its order (every record
+    in the table's order when `records` is empty)."""
+
+    view_id: str
+    name: str = "Grid"
+    records: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BitableRecord:
+    """One record: `fields` maps a field's name to its value in a plain form (text, a number,
+    the e-mail addresses of a Person field's people, `{link, text}` for a URL). An id left out
+    is `rec<position>`."""
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    record_id: str = ""
+
+
+@dataclass(frozen=True)
+class BitableTable:
+    """A table of a base. The first field is the primary field. `synced` marks a table synced
+    from another source: writes to it are refused with the base's `synced_code`.
+    `deleted_after_read` records vanish once a search has shown them (a teammate deleting a
+    row while a run is under way)."""
+
+    table_id: str
+    name: str = "Table"
+    fields: tuple[BitableField, ...] = ()
+    records: tuple[BitableRecord, ...] = ()
+    views: tuple[BitableView, ...] = ()
+    synced: bool = False
+    deleted_after_read: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _unique([f.name for f in self.fields], "bitables.tables.fields.name")
+        _unique([v.view_id for v in self.views], "bitables.tables.views.view_id")
+
+
+@dataclass(frozen=True)
+class Bitable:
+    """A base the sandbox serves (`/open-apis/bitable/v1/apps/{app_token}/...`).
+
+    `access` gives a token's right to it (edit, read, none); other tokens get `default_access`.
+    `conflicts` answers the next N writes 1254291 (Write conflict), as does a write that arrives
+    while another is in progress (each takes `write_ms`); `throttle_writes` answers the next N
+    writes 429 with `x-ogw-ratelimit-reset`. Feishu documents no code for a write to a synced
+    table: `synced_code` / `synced_msg` are the sandbox's answer, a scenario setting.
+    """
+
+    app_token: str
+    name: str = "Base"
+    tables: tuple[BitableTable, ...] = ()
+    access: dict[str, str] = field(default_factory=dict)
+    default_access: str = "edit"
+    conflicts: int = 0
+    throttle_writes: int = 0
+    write_ms: float = 0.0
+    synced_code: int = 1254000
+    synced_msg: str = "the table is synced from another source and cannot be edited"
+
+    def __post_init__(self) -> None:
+        _check(bool(self.app_token), "ids_unique", field="bitables.app_token")
+        _one_of(self.default_access, "bitables.default_access", DOC_ACCESS)
+        for right in self.access.values():
+            _one_of(right, "bitables.access", DOC_ACCESS)
+        _non_negative("bitables", "conflicts", self.conflicts)
+        _non_negative("bitables", "throttle_writes", self.throttle_writes)
+        _non_negative("bitables", "write_ms", self.write_ms)
+        _unique([t.table_id for t in self.tables], "bitables.tables.table_id")
+
+
+@dataclass(frozen=True)
+class WikiNode:
+    """A Wiki page (`/wiki/<node_token>`) and the document behind it (`obj_type`, `obj_token`).
+    `access` gives a token's right to the page (read or none); others get `default_access`."""
+
+    node_token: str
+    obj_token: str
+    obj_type: str = "bitable"
+    title: str = "Wiki page"
+    access: dict[str, str] = field(default_factory=dict)
+    default_access: str = "read"
+
+    def __post_init__(self) -> None:
+        _check(bool(self.node_token), "ids_unique", field="wiki.node_token")
+        _one_of(self.obj_type, "wiki.obj_type", WIKI_OBJ_TYPES)
+        _one_of(self.default_access, "wiki.default_access", DOC_ACCESS)
+        for right in self.access.values():
+            _one_of(right, "wiki.access", DOC_ACCESS)
+
+
 #: The answers of a custom bot's webhook the shared docs name (section "Messages to a group").
 HOOK_REFUSALS = ("bad_request", "bad_hook", "keyword", "ip_not_allowed")
 
@@ -360,11 +492,15 @@ class Scenario:
     oauth: OAuth = field(default_factory=OAuth)
     scopes: Scopes = field(default_factory=Scopes)
     bots: Bots = field(default_factory=Bots)
+    bitables: tuple[Bitable, ...] = ()  # the team's tracker as a Bitable (issue 14)
+    wiki: tuple[WikiNode, ...] = ()  # Wiki pages holding a tracker (issue 14)
 
     def __post_init__(self) -> None:
         roles = (*TOKEN_ROLES, *RUN_WIDE_ROLES)
         bad = sorted(t for t, role in self.tokens.items() if role not in roles)
         _check(not bad, "unknown_roles", tokens=", ".join(bad), roles=", ".join(roles))
+        _unique([b.app_token for b in self.bitables], "bitables.app_token")
+        _unique([w.node_token for w in self.wiki], "wiki.node_token")
 
     def digest(self) -> str:
         """The sha256 of the scenario's canonical JSON form (what `/_sandbox/info` shows)."""

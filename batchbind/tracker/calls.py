@@ -51,8 +51,9 @@ BUDGETS: dict[str, Budget] = {
     "wiki.node": Budget(per_second=5, per_minute=100),  # 100/min
 }
 
-#: Codes that mean "slow down" on the document endpoints (the Sheets' own, beside the gateway's).
-THROTTLED_CODES = frozenset({99991400, 90217, 1310217})
+#: Codes that mean "slow down" on the document endpoints (the Sheets' own, and Bitable's
+#: TooManyRequest 1254290, beside the gateway's).
+THROTTLED_CODES = frozenset({99991400, 90217, 1310217, 1254290})
 #: A Bitable write conflict: one write at a time per base; wait and send again.
 WRITE_CONFLICT = 1254291
 #: Codes that mean the caller may not open or edit the document (HTTP 403 means it too): the
