@@ -18,7 +18,9 @@ from batchbind.errors import InputError
 from batchbind.feishu.client import FeishuClient
 from batchbind.input.validation import validate
 from batchbind.model import Field, Outcome, ResultRow, UserIdType
+from batchbind.output.causes import cause_lines, group_causes, rows_text
 from batchbind.output.problems import describe
+from batchbind.output.render import frames_for
 from batchbind.sandbox import SandboxServer
 from batchbind.sandbox.contact import derived_id
 from batchbind.tracker.base import WRITTEN_COLUMNS
@@ -129,7 +131,7 @@ def test_a_person_field_is_the_user_column_read_in_the_runs_id_type(
         "101",
         "note 1",
     ]
-    assert table.row_names is not None and table.row_names[2] == "rec1 (Person 1)"
+    assert table.row_names is not None and table.row_names[2] == "rec1 · Person 1"
     checked = validate(table, user_id_type=UserIdType.UNION_ID)
     assert checked.rejected == {}
     search = [r for r in sandbox.requests() if r["endpoint"] == "bitable.search"]
@@ -184,7 +186,7 @@ def test_a_view_link_reads_the_views_rows_in_its_order(make_sandbox: MakeSandbox
     link = parse_link(LINK + "&view=vewBackwards")
     read = run(sandbox, lambda calls: BitableTracker(link, calls).read())
     assert [read.cells(i)[0] for i in range(len(read))] == ["Person 4", "Person 2"]
-    assert read.row_names == {2: "rec4 (Person 4)", 3: "rec2 (Person 2)"}
+    assert read.row_names == {2: "rec4 · Person 4", 3: "rec2 · Person 2"}
 
 
 def test_values_in_bitables_shapes_are_read_as_text(make_sandbox: MakeSandbox) -> None:
@@ -346,3 +348,26 @@ def test_a_wiki_page_holding_a_document_is_one_sentence(make_sandbox: MakeSandbo
             lambda calls: resolve(parse_link("https://x.feishu.cn/wiki/wikcnNope0001"), calls),
         )
     assert missing.value.key == "tracker_not_found"
+
+
+def test_messages_name_a_bitable_row_by_its_record_and_primary_field(
+    make_sandbox: MakeSandbox,
+) -> None:
+    table = people_table()
+    table["records"][3]["fields"] = dict(table["records"][1]["fields"], Name="Person 2 again")
+    table["records"][4]["fields"]["Mailbox"] = "not an address"
+    sandbox = make_sandbox(scenario(table))
+    read = run(sandbox, lambda calls: BitableTracker(parse_link(LINK), calls).read())
+    checked = validate(read, user_id_type=UserIdType.OPEN_ID)
+    results = {r.row: r for r in (f.fixed for f in frames_for(checked, None, lang="en")) if r}
+    assert results[5].outcome is Outcome.DUPLICATE
+    assert results[5].msg == "same as row 3 (record rec2 · Person 2): sent once"
+    assert results[5].row == 5  # the Results sheet's `row` stays the number
+    lines = cause_lines(group_causes(results.values()), "en", row_names=read.row_names)
+    assert "row 6 (record rec5 · Person 5)" in lines[1]
+    zh = cause_lines(group_causes(results.values()), "zh", row_names=read.row_names)
+    assert "6（记录 rec5 · Person 5）" in zh[1]
+    assert rows_text([2, 3], 2, "en", read.row_names) == (
+        "rows 2 (record rec1 · Person 1), 3 (record rec2 · Person 2)"
+    )
+    assert rows_text([2, 3], 2, "en") == "rows 2, 3"  # a file's rows: numbers alone

@@ -163,7 +163,7 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
         else:
             lines.append("  " + i18n.text("results_written", lang, path=result.results_path))
     lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
-    lines.extend(cause_lines(result.counts.causes, lang))
+    lines.extend(cause_lines(result.counts.causes, lang, row_names=result.table.row_names))
     if not quiet or result.exit_code not in (0,) or result.write_error is not None:
         for line in lines:
             say(line, err=not out)
@@ -222,7 +222,7 @@ def validate_cmd(input_path: Path, **kw: Any) -> None:
         say(i18n.text("results_written", lang, path=result.results_path), err=not out)
     if not kw["quiet"]:
         # Grouped by cause: 10,000 rows with the same problem are one group, not 10,000 lines.
-        for line in cause_lines(result.counts.causes, lang):
+        for line in cause_lines(result.counts.causes, lang, row_names=result.table.row_names):
             say(line, err=not out)
     if kw["as_json"]:
         print_json("validate", result, {}, lang)

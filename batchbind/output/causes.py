@@ -13,7 +13,7 @@ takes its hint and its example message from its first row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ __all__ = [
     "cause_key",
     "cause_lines",
     "group_causes",
+    "row_label",
     "rows_text",
 ]
 
@@ -147,9 +148,20 @@ def group_causes(results: Iterable[ResultRow], *, keep: int = SHOWN_ROWS) -> tup
     return tally.groups()
 
 
-def rows_text(rows: Sequence[int], count: int, lang: str) -> str:
-    """ "rows 7, 19, 24" for the first `rows` of `count`, and how many more the file has."""
-    listed = i18n.text("causes_row_separator", lang).join(map(str, rows))
+def row_label(row: int, lang: str, names: Mapping[int, str] | None = None) -> str:
+    """A row as a message names it: its number, and its name when the table has one (a Bitable
+    record: its id and primary field, `Table.row_names`)."""
+    name = names.get(row) if names else None
+    return i18n.text("row_named", lang, row=row, name=name) if name else str(row)
+
+
+def rows_text(
+    rows: Sequence[int], count: int, lang: str, names: Mapping[int, str] | None = None
+) -> str:
+    """ "rows 7, 19, 24" for the first `rows` of `count`, and how many more the file has
+    (each row named as `row_label` names it)."""
+    labels = (row_label(row, lang, names) for row in rows)
+    listed = i18n.text("causes_row_separator", lang).join(labels)
     if count > len(rows):
         return i18n.text("causes_rows_more", lang, rows=listed, more=count - len(rows))
     return i18n.text("causes_row" if len(rows) == 1 else "causes_rows", lang, rows=listed)
@@ -163,10 +175,17 @@ def _example_tells_more(group: CauseGroup, lang: str) -> bool:
     return group.example.rstrip(".。").casefold() != group.cause(lang).casefold()
 
 
-def cause_lines(groups: Iterable[CauseGroup], lang: str, *, shown: int = SHOWN_CAUSES) -> list[str]:
+def cause_lines(
+    groups: Iterable[CauseGroup],
+    lang: str,
+    *,
+    shown: int = SHOWN_CAUSES,
+    row_names: Mapping[int, str] | None = None,
+) -> list[str]:
     """The groups as the terminal shows them: a heading, then per cause a line with the count,
     the cause, the code and the first rows, the first row's message where the cause alone says
-    too little, and the hint. Nothing at all when no row needs a person."""
+    too little, and the hint. Nothing at all when no row needs a person. `row_names` names the
+    rows of a table whose rows have names (`Table.row_names`)."""
     groups = list(groups)
     if not groups:
         return []
@@ -181,11 +200,11 @@ def cause_lines(groups: Iterable[CauseGroup], lang: str, *, shown: int = SHOWN_C
                 count=group.count,
                 cause=group.cause(lang),
                 code=code,
-                rows=rows_text(group.rows, group.count, lang),
+                rows=rows_text(group.rows, group.count, lang, row_names),
             )
         )
         if _example_tells_more(group, lang):
-            first = group.rows[0] if group.rows else "?"
+            first = row_label(group.rows[0], lang, row_names) if group.rows else "?"
             lines.append("    " + i18n.text("causes_example", lang, row=first, msg=group.example))
         if group.hint:
             lines.append("    " + group.hint)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping
 
 from batchbind.model import Problem
 from batchbind.output import i18n
+from batchbind.output.causes import row_label
 
 #: How much of a value a message shows.
 VALUE_PREVIEW = 60
@@ -44,16 +46,29 @@ PROBLEM_CODES: tuple[str, ...] = (
 )
 
 
-def describe(problem: Problem, lang: str) -> tuple[str, str]:
-    """The message and hint for a problem, in `en` or `zh` (anything else reads as English)."""
+def describe(
+    problem: Problem, lang: str, row_names: Mapping[int, str] | None = None
+) -> tuple[str, str]:
+    """The message and hint for a problem, in `en` or `zh` (anything else reads as English).
+
+    `row_names` names the other rows a problem mentions (`Table.row_names`: a Bitable record's
+    id and primary field), beside their numbers.
+    """
     lang = "zh" if lang.lower().startswith("zh") else "en"
     params: defaultdict[str, str] = defaultdict(str, problem.param_dict())
     params["code"] = problem.code
     params["column"] = problem.column or params["column"]
     if "value" in params:
         params["value"] = preview(params["value"])
+    if row_names and params["row"].isdigit():
+        params["row"] = row_label(int(params["row"]), lang, row_names)
     if "rows" in params:
-        params["rows"] = _rows_text(params["rows"], params["more"], lang)
+        rows = params["rows"]
+        if row_names:
+            separator = i18n.text("causes_row_separator", lang)
+            numbers = [int(r) for r in rows.split(", ") if r.isdigit()]
+            rows = separator.join(row_label(n, lang, row_names) for n in numbers)
+        params["rows"] = _rows_text(rows, params["more"], lang)
     if problem.code not in PROBLEM_CODES:  # a code newer than this catalogue
         return i18n.template("problem_unknown", lang).format_map(params), ""
     key = f"problem_{problem.code}"

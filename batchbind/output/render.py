@@ -6,14 +6,14 @@ rendered again at any time and a crash before it is written loses nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from batchbind.feishu.codes import CODES, NO_ANSWER, UNKNOWN_ROW
 from batchbind.jobs.plan import Disposition, Plan
 from batchbind.model import Checked, CheckedRow, Outcome, ResultRow
 from batchbind.output import i18n
-from batchbind.output.causes import CauseGroup, CauseTally, group_causes
+from batchbind.output.causes import CauseGroup, CauseTally, group_causes, row_label
 from batchbind.output.problems import describe
 from batchbind.store.journal import Journal, RowState, State
 
@@ -94,8 +94,8 @@ class Frame:
     fixed: ResultRow | None = None
 
 
-def _invalid(item: CheckedRow, lang: str) -> ResultRow:
-    msgs, hints = zip(*(describe(p, lang) for p in item.problems), strict=True)
+def _invalid(item: CheckedRow, lang: str, names: Mapping[int, str] | None = None) -> ResultRow:
+    msgs, hints = zip(*(describe(p, lang, names) for p in item.problems), strict=True)
     return ResultRow(
         cells=item.source.cells,
         row=item.source.row,
@@ -121,13 +121,17 @@ def frames_for(checked: Checked, plan: Plan | None, *, lang: str) -> list[Frame]
                 cells=cells,
                 row=row,
                 outcome=Outcome.DUPLICATE,
-                msg=i18n.text("duplicate_of", lang, row=item.duplicate_of),
+                msg=i18n.text(
+                    "duplicate_of",
+                    lang,
+                    row=row_label(item.duplicate_of or 0, lang, table.row_names),
+                ),
                 hint=i18n.text("duplicate_hint", lang),
             )
             frames.append(Frame(row, cells, key=keys.get(item.duplicate_of or -1), fixed=fixed))
             continue
         if item is not None:
-            frames.append(Frame(row, cells, fixed=_invalid(item, lang)))
+            frames.append(Frame(row, cells, fixed=_invalid(item, lang, table.row_names)))
             continue
         disposition = dispositions.get(row)
         if plan is not None and disposition is Disposition.CONFLICT:

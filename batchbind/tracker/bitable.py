@@ -223,7 +223,7 @@ class BitableTracker:
             rows.cells.append(cells)
             self._record_of_row[number] = record_id
             primary = cells[0].strip() if cells else ""
-            names_of_rows[number] = f"{record_id} ({primary})" if primary else record_id
+            names_of_rows[number] = f"{record_id} · {primary}" if primary else record_id
         table = assemble(
             header, rows, source=str(self.link), sheet=self._table_name, unescape=False
         )
