@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -23,6 +24,7 @@ from batchbind.output.problems import describe
 from batchbind.output.render import frames_for
 from batchbind.sandbox import SandboxServer
 from batchbind.sandbox.contact import derived_id
+from batchbind.sandbox.scenario import ScenarioError, scenario_from_dict
 from batchbind.tracker.base import WRITTEN_COLUMNS
 from batchbind.tracker.bitable import BitableTracker
 from batchbind.tracker.calls import DocCalls, TrackerDenied
@@ -371,3 +373,58 @@ def test_messages_name_a_bitable_row_by_its_record_and_primary_field(
         "rows 2 (record rec1 · Person 1), 3 (record rec2 · Person 2)"
     )
     assert rows_text([2, 3], 2, "en") == "rows 2, 3"  # a file's rows: numbers alone
+
+
+def test_the_sandbox_keeps_the_documented_limits_and_its_state(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    table = people_table()
+    table["records"] = [{"record_id": f"rec{i}", "fields": {"Name": str(i)}} for i in range(1001)]
+    base = scenario(table)
+    path = f"/open-apis/bitable/v1/apps/{APP}/tables/tblPeople/records"
+    auth = {"Authorization": "Bearer u-sandbox"}
+    with SandboxServer(scenario_from_dict(base), port=0, state_file=state) as sandbox:
+        url = sandbox.base_url + path
+        big = httpx.post(url + "/search?page_size=501", json={}, headers=auth, trust_env=False)
+        assert big.json()["code"] == 99992402
+        many = [{"record_id": f"rec{i}", "fields": {"Notes": "x"}} for i in range(1001)]
+        refused = httpx.post(
+            url + "/batch_update", json={"records": many}, headers=auth, trust_env=False
+        )
+        assert refused.json()["code"] == 1254104
+        gone = [
+            {"record_id": "rec1", "fields": {"Notes": "y"}},
+            {"record_id": "recX", "fields": {}},
+        ]
+        missing = httpx.post(
+            url + "/batch_update", json={"records": gone}, headers=auth, trust_env=False
+        )
+        assert missing.json()["code"] == 1254043
+        assert "Notes" not in records(sandbox)["rec1"]  # all or nothing
+        done = httpx.post(
+            url + "/batch_update", json={"records": many[:1000]}, headers=auth, trust_env=False
+        )
+        assert done.json()["code"] == 0
+    with SandboxServer(scenario_from_dict(base), port=0, state_file=state) as again:
+        assert records(again)["rec999"]["Notes"] == "x"
+        assert "Notes" not in records(again)["rec1000"]
+
+
+def test_a_synced_table_refuses_the_write_with_feishus_words(make_sandbox: MakeSandbox) -> None:
+    sandbox = make_sandbox(scenario(people_table(synced=True), synced_code=1254099))
+
+    async def use(calls: DocCalls) -> Any:
+        tracker = BitableTracker(parse_link(LINK), calls)
+        table = await tracker.read()
+        return await tracker.write_back([result(n) for n in table.numbers])
+
+    with pytest.raises(InputError) as caught:
+        run(sandbox, use)
+    assert caught.value.key == "tracker_call_failed"
+    assert "1254099" in str(caught.value) and "synced from another source" in str(caught.value)
+
+
+def test_a_scenarios_bitable_is_checked() -> None:
+    with pytest.raises(ScenarioError, match=r"bitables\.tables\.fields\.type"):
+        scenario_from_dict(scenario(people_table(fields=[{"name": "A", "type": 6}])))
+    with pytest.raises(ScenarioError, match="once each"):
+        scenario_from_dict(scenario(people_table(fields=[{"name": "A"}, {"name": "A"}])))
