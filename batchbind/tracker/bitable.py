@@ -25,7 +25,6 @@ records are found, they are reported in `rows_missing`, and the others are writt
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable
 from dataclasses import replace
@@ -135,7 +134,6 @@ class BitableTracker:
         self._table_name = ""
         self._field_names: set[str] = set()
         self._record_of_row: dict[int, str] = {}
-        self._writing = asyncio.Lock()
 
     @property
     def title(self) -> str:
@@ -232,35 +230,43 @@ class BitableTracker:
 
     # -- writing back --------------------------------------------------------------------------
 
-    async def write_back(self, rows: Iterable[ResultRow]) -> WriteReport:
-        """Each row's result into the result fields of its record (created when missing)."""
+    async def prepare(self) -> WriteReport:
+        """Create the result fields still missing, as text fields: before a run sends anything,
+        this proves the base may be written (`TrackerDenied`, exit 2, when it may not)."""
         report = WriteReport()
-        async with self._writing:
-            updates: list[dict[str, Any]] = []
-            for row in rows:
-                record_id = self._record_of_row.get(row.row)
-                if record_id is None:
-                    report.rows_missing.append(row.row)
-                    continue
-                updates.append({"record_id": record_id, "fields": _written(row)})
-            if not updates:
-                return report
-            for name in WRITTEN_COLUMNS:
-                if name not in self._field_names:
-                    await self.calls.call(
-                        "bitable.write",
-                        "POST",
-                        f"{self._table_path()}/fields",
-                        body={"field_name": name, "type": TEXT},
-                    )
-                    report.requests += 1
-                    self._field_names.add(name)
-                    report.columns_added.append(name)
-            row_of_record = {r: n for n, r in self._record_of_row.items()}
-            for start in range(0, len(updates), BATCH_RECORDS):
-                missing = await self._send(updates[start : start + BATCH_RECORDS], report)
-                for record_id in missing:
-                    report.rows_missing.append(row_of_record[record_id])
+        for name in WRITTEN_COLUMNS:
+            if name not in self._field_names:
+                await self.calls.call(
+                    "bitable.write",
+                    "POST",
+                    f"{self._table_path()}/fields",
+                    body={"field_name": name, "type": TEXT},
+                )
+                report.requests += 1
+                self._field_names.add(name)
+                report.columns_added.append(name)
+        return report
+
+    async def write_back(self, rows: Iterable[ResultRow]) -> WriteReport:
+        """Each row's result into the result fields of its record (created when missing).
+
+        The batches go one after the other: one write at a time per base (the caller runs one
+        write-back at a time).
+        """
+        updates: list[dict[str, Any]] = []
+        missing_rows: list[int] = []
+        for row in rows:
+            record_id = self._record_of_row.get(row.row)
+            if record_id is None:
+                missing_rows.append(row.row)
+                continue
+            updates.append({"record_id": record_id, "fields": _written(row)})
+        report = await self.prepare() if updates else WriteReport()
+        report.rows_missing.extend(missing_rows)
+        row_of_record = {r: n for n, r in self._record_of_row.items()}
+        for start in range(0, len(updates), BATCH_RECORDS):
+            missing = await self._send(updates[start : start + BATCH_RECORDS], report)
+            report.rows_missing.extend(row_of_record[record_id] for record_id in missing)
         return report
 
     async def _send(self, batch: list[dict[str, Any]], report: WriteReport) -> list[str]:
