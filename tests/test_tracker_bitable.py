@@ -24,7 +24,7 @@ from batchbind.output.problems import describe
 from batchbind.output.render import frames_for
 from batchbind.sandbox import SandboxServer
 from batchbind.sandbox.contact import derived_id
-from batchbind.sandbox.scenario import ScenarioError, scenario_from_dict
+from batchbind.sandbox.scenario import ScenarioError, load_scenario, scenario_from_dict
 from batchbind.tracker.base import WRITTEN_COLUMNS
 from batchbind.tracker.bitable import BitableTracker
 from batchbind.tracker.calls import DocCalls, TrackerDenied
@@ -428,3 +428,17 @@ def test_a_scenarios_bitable_is_checked() -> None:
         scenario_from_dict(scenario(people_table(fields=[{"name": "A", "type": 6}])))
     with pytest.raises(ScenarioError, match="once each"):
         scenario_from_dict(scenario(people_table(fields=[{"name": "A"}, {"name": "A"}])))
+
+
+def test_the_sample_trackers_bitable_reads_with_one_row_to_fix() -> None:
+    sample = Path(__file__).resolve().parent.parent / "sample_data" / "tracker.toml"
+    with SandboxServer(load_scenario(sample)) as sandbox:
+        link = parse_link("https://contoso.feishu.cn/wiki/wikcnContosoMove01")
+
+        async def use(calls: DocCalls) -> Any:
+            return await BitableTracker(await resolve(link, calls), calls).read()
+
+        read = run(sandbox, use)
+    checked = validate(read, user_id_type=UserIdType.OPEN_ID)
+    assert len(read) == 4
+    assert [checked.rejected[i].problems[0].code for i in checked.rejected] == ["several_people"]
