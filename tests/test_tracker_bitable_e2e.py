@@ -1,8 +1,4 @@
-"""A Bitable table (and Wiki pages) as the team's tracker, with the real CLI and sandbox (issue 14).
-
-They need the CLI's path for a link (branch tk-sheets: `batchbind.jobs.tracking`); until it is
-merged they are skipped as a whole, never one by one.
-"""
+"""A Bitable table (and Wiki pages) as the team's tracker, with the real CLI and sandbox (issue 14)."""
 
 from __future__ import annotations
 
@@ -11,14 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from conftest import FAST_RATES, SANDBOX_TOKEN, MakeSandbox, read_results, run_cli
 
 from batchbind.sandbox import SandboxServer
 from batchbind.sandbox.contact import derived_id
 from batchbind.tracker.base import WRITTEN_COLUMNS
-
-pytest.importorskip("batchbind.jobs.tracking", reason="the CLI's tracker path (tk-sheets)")
 
 ADMIN = "exadmin@corp.example"
 APP = "bascnTeamTracker01"

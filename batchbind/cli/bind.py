@@ -18,16 +18,20 @@ from batchbind.cli.common import (
     friendly_errors,
     global_options,
     harden_streams,
+    input_argument,
     input_options,
     pacing_options,
     print_json,
     read_settings,
     say,
     setup,
+    token_options,
+    tracker_lines,
 )
 from batchbind.cli.exits import epilog
 from batchbind.cli.notify import ending, notifying
 from batchbind.errors import BatchbindError, InputError
+from batchbind.feishu.client import FeishuClient
 from batchbind.input.footers import skipped_note
 from batchbind.jobs.plan import Disposition
 from batchbind.jobs.run import JobResult, RunSettings, run_job, validate_job
@@ -36,7 +40,7 @@ from batchbind.notify.summary import from_run
 from batchbind.output import i18n
 from batchbind.output.causes import cause_lines
 from batchbind.output.progress import measured_rate
-from batchbind.store.paths import default_journal, default_results
+from batchbind.store.paths import default_journal
 
 #: `--force` on every command that writes a results file.
 FORCE_HELP = (
@@ -60,7 +64,7 @@ Examples:
 
 
 @click.command(epilog=epilog("run", RUN_EXAMPLE))
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@input_argument("input_path", "INPUT")
 @input_options
 @connection_options
 @click.option("--retry-failed", is_flag=True, help="Send rows that failed permanently again.")
@@ -70,13 +74,17 @@ Examples:
 @global_options
 @notifying("run")
 @friendly_errors
-def run(input_path: Path, **kw: Any) -> None:
-    """Validate INPUT, bind every valid row, and write the results spreadsheet."""
+def run(input_path: str, **kw: Any) -> None:
+    """Validate INPUT, bind every valid row, and write the results spreadsheet.
+
+    INPUT is a file, or a link to the team's Feishu Sheet or Bitable table (or the Wiki page
+    holding it): every row's result is then written back into it too.
+    """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     found = connect(kw, lang)
     token = found.tokens.current()
     redact.register(token)
-    read = read_settings(input_path, kw)
+    read = read_settings(input_path, kw, lang)
     settings = RunSettings(
         **vars(read),
         base_url=found.base_url,
@@ -92,7 +100,6 @@ def run(input_path: Path, **kw: Any) -> None:
         concurrency=kw["concurrency"],
         max_attempts=kw["max_attempts"],
         circuit_breaker=kw["circuit_breaker"],
-        lang=lang,
         progress=not kw["quiet"] and not kw["as_json"],
     )
     result = run_job(settings, notify=say)
@@ -162,6 +169,10 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
             )
         else:
             lines.append("  " + i18n.text("results_written", lang, path=result.results_path))
+    again = f"batchbind report --write-back --state {settings.state} --run {result.run_id}"
+    lines.extend(
+        "  " + line for line in tracker_lines(result.tracker, result.tracker_title, again, lang)
+    )
     lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
     lines.extend(cause_lines(result.counts.causes, lang, row_names=result.table.row_names))
     if not quiet or result.exit_code not in (0,) or result.write_error is not None:
@@ -194,16 +205,26 @@ Examples:
 
 
 @click.command("validate", epilog=epilog("validate", VALIDATE_EXAMPLE))
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@input_argument("input_path", "INPUT")
 @input_options
 @force_option
+@token_options
 @global_options
 @friendly_errors
-def validate_cmd(input_path: Path, **kw: Any) -> None:
-    """Check every row of INPUT and send nothing (a dry run)."""
+def validate_cmd(input_path: str, **kw: Any) -> None:
+    """Check every row of INPUT and send nothing (a dry run).
+
+    INPUT may be a link to the team's tracker: it is read with the token options' token (a read
+    is a call) and nothing is ever written into it.
+    """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
-    out_path = kw["out"] or default_results(input_path)  # the contract: validate writes results too
-    result = validate_job(read_settings(input_path, kw), out=out_path, lang=lang, force=kw["force"])
+    read = read_settings(input_path, kw, lang)
+    if read.link is not None:
+        found = connect(kw, lang)
+        redact.register(found.tokens.current())
+        read.tracker_client = lambda: FeishuClient(found.base_url, found.tokens, lang=lang)
+    # The contract: validate writes results too (named after the tracker's title for a link).
+    result = validate_job(read, out=kw["out"], lang=lang, force=kw["force"], default_out=True)
     out = not kw["as_json"]
     note = skipped_note(result.table.skipped, lang)
     if note is not None and not kw["quiet"]:

@@ -20,9 +20,11 @@ from batchbind.auth.choose import Connection, TokenChoice, choose_connection
 from batchbind.errors import BatchbindError, InputError
 from batchbind.jobs.run import JobResult
 from batchbind.jobs.settings import ReadSettings
+from batchbind.jobs.tracking import WriteBack
 from batchbind.model import Outcome, UserIdType
 from batchbind.output import i18n
 from batchbind.output.causes import causes_json
+from batchbind.tracker.links import is_link, parse_link
 
 log = logging.getLogger("batchbind")
 
@@ -229,15 +231,49 @@ def setup(verbose: bool, quiet: bool, log_file: Path | None, lang: str | None) -
     return lang or i18n.default_lang()
 
 
-def read_settings(input_path: Path, kw: dict[str, Any]) -> ReadSettings:
+def read_settings(input_path: str | Path, kw: dict[str, Any], lang: str = "en") -> ReadSettings:
+    """The read options, for a file or for the team's tracker when INPUT is a link (issue 14)."""
+    text = str(input_path)
+    link = parse_link(text) if is_link(text) else None
     return ReadSettings(
-        input=input_path,
+        input=Path(link.token) if link is not None else Path(input_path),
+        link=link,
         sheet=kw["sheet"],
         encoding=kw["encoding"],
         delimiter=kw["delimiter"],
         user_id_type=UserIdType(kw["user_id_type"]),
         allow_multiple_per_user=kw["allow_multiple_per_user"],
+        lang=lang,
     )
+
+
+def input_argument(name: str, metavar: str) -> Callable[[F], F]:
+    """INPUT: a file path, or a link to the team's tracker (a Sheet, a Bitable table, a Wiki
+    page); kept as typed, so a path behaves exactly as before."""
+    return click.argument(name, metavar=metavar, type=click.Path(path_type=str))
+
+
+def tracker_lines(written: WriteBack | None, title: str, again: str, lang: str) -> list[str]:
+    """What writing the results back into the team's tracker did (issue 14), for a summary;
+    `again` is the command that writes them back later."""
+    if written is None:
+        return []
+    notes = [note.text(lang) for note in written.notes]
+    if written.error is not None:
+        shown = redact.scrub(written.error.render(lang)[0])
+        return [
+            *notes,
+            i18n.text("tracker_not_written", lang, document=title, error=shown, command=again),
+        ]
+    lines = [*notes, i18n.text("tracker_written", lang, document=title, rows=written.rows_written)]
+    if written.rows_missing:
+        shown = ", ".join(map(str, written.rows_missing[:10]))
+        if len(written.rows_missing) > 10:
+            shown += ", …"
+        lines.append(
+            i18n.text("tracker_rows_missing", lang, count=len(written.rows_missing), rows=shown)
+        )
+    return lines
 
 
 def outcome_counts(by_outcome: Mapping[str, int], lang: str) -> str:
@@ -274,6 +310,8 @@ def print_json(command: str, result: JobResult, extra: dict[str, Any], lang: str
         "stopped": result.stopped.message if result.stopped else None,
         "skipped": [{"row": line.row, "text": line.text} for line in result.table.skipped],
         "causes": causes_json(result.counts.causes, lang),
+        # The team's tracker (issue 14): what writing the results back into it did.
+        "tracker": None if result.tracker is None else result.tracker.figures(),
         **extra,
     }
     say(json.dumps(payload, ensure_ascii=False), err=False)
@@ -282,8 +320,8 @@ def print_json(command: str, result: JobResult, extra: dict[str, Any], lang: str
 # -- commands ---------------------------------------------------------------------------------------
 
 
-def token_options(func: F) -> F:
-    """Where to send and with which token."""
+def token_options(func: F, *, profile: bool = True) -> F:
+    """Where to send and with which token (`profile=False`: a command with its own --profile)."""
     for option in reversed(
         [
             click.option(
@@ -301,13 +339,15 @@ def token_options(func: F) -> F:
                 help="The super administrator's user_access_token (visible in the "
                 "process list: prefer FEISHU_USER_ACCESS_TOKEN).",
             ),
-            click.option(
-                "--profile",
-                default="default",
-                show_default=True,
-                help="Credentials stored by 'batchbind auth' (also chooses the default "
-                "journal: one per profile).",
-            ),
+            *[
+                click.option(
+                    "--profile",
+                    default="default",
+                    show_default=True,
+                    help="Credentials stored by 'batchbind auth' (also chooses the default "
+                    "journal: one per profile).",
+                )
+            ][: 1 if profile else 0],
             click.option(
                 "--sandbox", is_flag=True, help="Talk to the local emulator (started if needed)."
             ),

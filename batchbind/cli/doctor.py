@@ -89,7 +89,7 @@ def doctor(input_path: Path | None, **kw: Any) -> None:
     for value in kw["notify_targets"]:
         register_hook_id(value)
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
-    read = read_settings(input_path, kw) if input_path is not None else None
+    read = read_settings(input_path, kw, lang) if input_path is not None else None
     settings = DoctorSettings(
         choice=token_choice(kw, lang),
         read=read,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 import unicodedata
@@ -12,17 +13,22 @@ from typing import Any
 
 import click
 
+from batchbind.auth import redact
 from batchbind.cli.bind import force_option
 from batchbind.cli.common import (
     LANG_HELP,
+    connect,
     friendly_errors,
     global_options,
     outcome_counts,
     say,
     setup,
+    token_options,
+    tracker_lines,
 )
 from batchbind.cli.exits import epilog
 from batchbind.errors import InputError, JournalError
+from batchbind.feishu.client import FeishuClient
 from batchbind.jobs.run import report_job
 from batchbind.output import i18n
 from batchbind.output.causes import cause_lines, causes_json
@@ -67,13 +73,33 @@ Examples:
     help="Where to write (default: the results file that run wrote).",
 )
 @force_option
+@click.option(
+    "--write-back",
+    is_flag=True,
+    help="Also write the rows back into the tracker the run read (its input was a link to a "
+    "Feishu Sheet or Bitable table); takes the token options.",
+)
+@functools.partial(token_options, profile=False)
 @global_options
 @friendly_errors
 def report(**kw: Any) -> None:
     """Render a run's results file again from the journal (the rows as they are now)."""
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
+    client = None
+    if kw["write_back"]:
+        found = connect(kw, lang)
+        redact.register(found.tokens.current())
+
+        def client() -> FeishuClient:
+            return FeishuClient(found.base_url, found.tokens, lang=lang)
+
     result = report_job(
-        _journal_path(kw), run_id=kw["run_id"], out=kw["out"], lang=lang, force=kw["force"]
+        _journal_path(kw),
+        run_id=kw["run_id"],
+        out=kw["out"],
+        lang=lang,
+        force=kw["force"],
+        tracker_client=client,
     )
     if kw["as_json"]:
         payload = {
@@ -83,6 +109,7 @@ def report(**kw: Any) -> None:
             "rows": len(result.results),
             "counts": result.counts.by_outcome,
             "causes": causes_json(result.counts.causes, lang),
+            "tracker": None if result.tracker is None else result.tracker.figures(),
         }
         say(json.dumps(payload, ensure_ascii=False), err=False)
     elif not kw["quiet"]:
@@ -101,6 +128,9 @@ def report(**kw: Any) -> None:
             say(i18n.text("results_written", lang, path=result.results_path), err=False)
         for line in cause_lines(result.counts.causes, lang):
             say(line, err=False)
+    again = f"batchbind report --write-back --state {_journal_path(kw)} --run {result.run.id}"
+    for line in tracker_lines(result.tracker, result.tracker_title, again, lang):
+        say(line, err=kw["as_json"])
 
 
 JOURNAL_EXAMPLE = """

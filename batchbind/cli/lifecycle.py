@@ -18,10 +18,12 @@ from batchbind.cli.common import (
     connection_options,
     friendly_errors,
     global_options,
+    input_argument,
     pacing_options,
     read_settings,
     say,
     setup,
+    tracker_lines,
 )
 from batchbind.cli.exits import epilog
 from batchbind.cli.notify import ending, notifying
@@ -74,11 +76,11 @@ def results_options(func: F) -> F:
     return func
 
 
-def _settings(path: Path, kw: dict[str, Any], lang: str) -> LifecycleSettings:
+def _settings(path: str | Path, kw: dict[str, Any], lang: str) -> LifecycleSettings:
     found = connect(kw, lang)  # a profile's token is renewed during a long --wait
     token = found.tokens.current()
     redact.register(token)
-    read = read_settings(path, kw)
+    read = read_settings(path, kw, lang)
     return LifecycleSettings(
         **vars(read),
         base_url=found.base_url,
@@ -92,7 +94,6 @@ def _settings(path: Path, kw: dict[str, Any], lang: str) -> LifecycleSettings:
         concurrency=kw["concurrency"],
         max_attempts=kw["max_attempts"],
         circuit_breaker=kw["circuit_breaker"],
-        lang=lang,
         progress=not kw["quiet"] and not kw["as_json"],
     )
 
@@ -140,7 +141,7 @@ Examples:
 
 
 @click.command(epilog=epilog("status", STATUS_EXAMPLE))
-@click.argument("results_path", metavar="RESULTS", type=click.Path(path_type=Path))
+@input_argument("results_path", "RESULTS")
 @results_options
 @connection_options
 @click.option("--wait", is_flag=True, help="Keep asking until every bound row is done or err.")
@@ -162,8 +163,11 @@ Examples:
 @global_options
 @notifying("status")
 @friendly_errors
-def status(results_path: Path, **kw: Any) -> None:
-    """Ask Feishu for the sync status of every bound row of RESULTS and update it."""
+def status(results_path: str, **kw: Any) -> None:
+    """Ask Feishu for the sync status of every bound row of RESULTS and update it.
+
+    RESULTS may be a link to the team's tracker: binding_status is then written back into it.
+    """
     lang = setup(kw["verbose"], kw["quiet"], kw["log_file"], kw["lang"])
     settings = _settings(results_path, kw, lang)
     result = status_job(
@@ -178,7 +182,7 @@ def status(results_path: Path, **kw: Any) -> None:
     tally = result.by_status
     detail = ", ".join(f"{s} {n}" for s, n in sorted(tally.items(), key=_status_order)) or "-"
     lines = [
-        i18n.text("status_title", lang, count=len(result.scope), source=results_path.name),
+        i18n.text("status_title", lang, count=len(result.scope), source=settings.input.name),
         "  " + detail,
     ]
     if not result.scope:
@@ -205,10 +209,15 @@ def status(results_path: Path, **kw: Any) -> None:
         lines.append("  " + i18n.text("status_timeout", lang, timeout=f"{kw['timeout']:g}"))
     elif result.exit_code == 4 and not kw["wait"]:
         lines.append("  " + i18n.text("status_still_syncing", lang))
+    again = f"batchbind status {results_path} --state {settings.state}"
+    lines.extend(
+        "  " + line for line in tracker_lines(result.tracker, result.tracker_title, again, lang)
+    )
     _print_summary(lines, result, settings, quiet=kw["quiet"], out=out, lang=lang)
     if kw["as_json"]:
         _echo_json(
             {
+                "tracker": None if result.tracker is None else result.tracker.figures(),
                 "command": "status",
                 "exit_code": result.exit_code,
                 "input": str(results_path),

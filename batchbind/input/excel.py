@@ -40,12 +40,11 @@ from batchbind.input.headers import (
     Header,
     Rows,
     assemble,
-    check_header,
+    choose_sheet,
     find_header,
 )
 from batchbind.input.opendocument import OdsSheet
 from batchbind.model import Field, Table
-from batchbind.output.i18n import Phrase
 
 # What calamine hands back for a cell.
 _CellValue = int | float | str | bool | dt.time | dt.date | dt.datetime | dt.timedelta
@@ -73,7 +72,9 @@ def load_workbook(
                 if m.typ == python_calamine.SheetTypeEnum.WorkSheet
             ]
             sheets = _Sheets(book)
-            chosen, header = _choose_sheet(sheets, names, sheet, path.name)
+            chosen, header = choose_sheet(
+                names, sheet, path.name, lambda name: _sheet_header(sheets, name)
+            )
             parsed = sheets.get(chosen)
             values = parsed.to_python(skip_empty_area=False)
             merges = parsed.merged_cell_ranges
@@ -232,39 +233,6 @@ class _Sheets:
         if sheet is None:
             sheet = self.parsed[name] = self.book.get_sheet_by_name(name)
         return sheet
-
-
-def _choose_sheet(
-    book: _Sheets, names: list[str], wanted: str | None, name: str
-) -> tuple[str, Header]:
-    """The named sheet, or the first whose headers match (an instructions sheet is skipped)."""
-    listed: str | Phrase = ", ".join(repr(n) for n in names) or Phrase("none_found")
-    if wanted is not None:
-        matches = [n for n in names if n == wanted] or [
-            n for n in names if n.strip().casefold() == wanted.strip().casefold()
-        ]
-        if len(matches) != 1:
-            raise InputError.of("no_such_sheet", name=name, sheet=repr(wanted), listed=listed)
-        header = _sheet_header(book, matches[0])
-        return matches[0], check_header(header, _where(name, matches[0]))
-    best: tuple[str, Header | None] | None = None
-    for sheet in names:
-        header = _sheet_header(book, sheet)
-        if header is not None and header.score == len(Field):
-            return sheet, check_header(header, _where(name, sheet))
-        if header is not None and (best is None or best[1] is None or header.score > best[1].score):
-            best = (sheet, header)
-    if best is None:
-        raise InputError.of("no_worksheet_rows", name=name, hint_key="headers_hint")
-    where = _where(name, best[0], listed if len(names) > 1 else None)
-    return best[0], check_header(best[1], where)
-
-
-def _where(name: str, sheet: str, listed: str | Phrase | None = None) -> Phrase:
-    """ "book.xlsx, sheet 'Data'" (and the other sheets' names) in the user's language."""
-    if listed is None:
-        return Phrase("where_sheet", {"name": name, "sheet": repr(sheet)})
-    return Phrase("where_sheets", {"name": name, "sheet": repr(sheet), "listed": listed})
 
 
 def _sheet_header(book: _Sheets, sheet: str) -> Header | None:

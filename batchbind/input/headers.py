@@ -9,7 +9,7 @@ as text, numbered by physical row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, compress
 
@@ -248,3 +248,40 @@ def _problems_by_index(
         if kept:
             found[index] = kept
     return found
+
+
+def choose_sheet(
+    names: list[str], wanted: str | None, name: str, header_of: Callable[[str], Header | None]
+) -> tuple[str, Header]:
+    """The named sheet, or the first whose headers match (an instructions sheet is skipped).
+
+    `names` are the workbook's (or the tracker's) sheets in order, `name` the file or document
+    as messages name it, `header_of` a sheet's header found among its first rows.
+    """
+    listed: str | Phrase = ", ".join(repr(n) for n in names) or Phrase("none_found")
+    if wanted is not None:
+        matches = [n for n in names if n == wanted] or [
+            n for n in names if n.strip().casefold() == wanted.strip().casefold()
+        ]
+        if len(matches) != 1:
+            raise InputError.of("no_such_sheet", name=name, sheet=repr(wanted), listed=listed)
+        header = header_of(matches[0])
+        return matches[0], check_header(header, _where(name, matches[0]))
+    best: tuple[str, Header | None] | None = None
+    for sheet in names:
+        header = header_of(sheet)
+        if header is not None and header.score == len(Field):
+            return sheet, check_header(header, _where(name, sheet))
+        if header is not None and (best is None or best[1] is None or header.score > best[1].score):
+            best = (sheet, header)
+    if best is None:
+        raise InputError.of("no_worksheet_rows", name=name, hint_key="headers_hint")
+    where = _where(name, best[0], listed if len(names) > 1 else None)
+    return best[0], check_header(best[1], where)
+
+
+def _where(name: str, sheet: str, listed: str | Phrase | None = None) -> Phrase:
+    """ "book.xlsx, sheet 'Data'" (and the other sheets' names) in the user's language."""
+    if listed is None:
+        return Phrase("where_sheet", {"name": name, "sheet": repr(sheet)})
+    return Phrase("where_sheets", {"name": name, "sheet": repr(sheet), "listed": listed})

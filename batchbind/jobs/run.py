@@ -6,16 +6,17 @@ The CLI only builds a `RunSettings` and calls `run_job`; tests and other program
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from batchbind.errors import BatchbindError, InputError, OutputError, RunStopped
-from batchbind.feishu.client import tenant_host
+from batchbind.feishu.client import FeishuClient, tenant_host
 from batchbind.input.footers import skipped_note
 from batchbind.input.load import load_table
 from batchbind.input.validation import validate
@@ -27,7 +28,8 @@ from batchbind.jobs.harness import run_pool
 from batchbind.jobs.plan import SENDING, Disposition, Plan, make_plan
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
 from batchbind.jobs.target import check_results_path
-from batchbind.model import Checked, JobFigures, ResultRow, RunInfo, Table
+from batchbind.jobs.tracking import TrackerInput, WriteBack, open_input
+from batchbind.model import Checked, JobFigures, ResultRow, RunInfo, Table, UserIdType
 from batchbind.output.progress import measured_rate, progress_bar
 from batchbind.output.render import (
     Counts,
@@ -43,6 +45,7 @@ from batchbind.output.render import (
 from batchbind.output.writers import write_results
 from batchbind.store.journal import Journal, RunRecord
 from batchbind.store.paths import default_results
+from batchbind.tracker.links import is_link, parse_link
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,9 @@ class JobResult:
     # renders it again from run `run_id`).
     write_error: BatchbindError | OSError | None = None
     run_id: int | None = None
+    # The tracker's write-back, when the input was a link (issue 14).
+    tracker: WriteBack | None = None
+    tracker_title: str = ""
 
 
 def iso_utc(ts: float) -> str:
@@ -90,16 +96,27 @@ def iso_utc(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def read_and_check(settings: ReadSettings) -> tuple[Table, Checked]:
-    """Read the sheet and check every row (nothing is sent)."""
-    table = load_table(
-        settings.input,
-        sheet=settings.sheet,
-        encoding=settings.encoding,
-        delimiter=settings.delimiter,
-    )
-    if settings.shown_as:
-        table.source = settings.shown_as
+def read_and_check(
+    settings: ReadSettings, *, tracking: TrackerInput | None = None
+) -> tuple[Table, Checked]:
+    """Read the sheet (or the tracker its link names) and check every row (nothing is sent).
+
+    A tracker is read through `tracking` when given (the job writes back through it later);
+    `settings.input` then becomes the document's title as a file name.
+    """
+    if settings.link is not None:
+        tracking = tracking or open_input(settings)
+        table = tracking.read(settings.sheet)
+        settings.input = Path(tracking.file_name())
+    else:
+        table = load_table(
+            settings.input,
+            sheet=settings.sheet,
+            encoding=settings.encoding,
+            delimiter=settings.delimiter,
+        )
+        if settings.shown_as:
+            table.source = settings.shown_as
     checked = validate(
         table,
         user_id_type=settings.user_id_type,
@@ -203,15 +220,22 @@ def _send_all(
     notify: Callable[[str], None],
     saver: _RunRowsSaver,
     control: RunControl | None,
+    tracking: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> PoolStats:
     sender = BindSender(settings.pacers(), settings.pool_options(), journal=journal)
 
     async def work() -> None:
         saving = asyncio.create_task(saver.save_after_first_request(sender))
+        # The tracker is written back every few minutes while a long run sends (issue 14).
+        writing = asyncio.create_task(tracking()) if tracking is not None else None
         try:
             await sender.run(plan.work)
         finally:
             saving.cancel()
+            if writing is not None:
+                writing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writing
 
     return run_pool(
         sender,
@@ -237,14 +261,19 @@ def run_job(
     `control`: stop the job from another thread (as Ctrl-C does) and watch its figures.
     """
     started = time.time()
-    table, checked = read_and_check(settings)
+    # A tracker that refuses the token stops the run here (exit 2): nothing has been sent.
+    tracking = open_input(settings) if settings.link is not None else None
+    table, checked = read_and_check(settings, tracking=tracking)
     log.debug("read and checked %d rows in %.2fs", len(checked), time.time() - started)
     note = skipped_note(table.skipped, settings.lang)
     if note is not None:
         notify(note)  # totals and notes lines under the data, left out (before anything is sent)
     tenant = tenant_host(settings.base_url)
     out = settings.out or default_results(settings.input)
-    check_results_path(out, source=settings.input, force=settings.force)
+    source = None if tracking is not None else settings.input
+    check_results_path(out, source=source, force=settings.force)
+    if tracking is not None:
+        tracking.prepare()  # a document the token may not edit stops the run here (exit 2)
     stats: PoolStats | None = None
     with Journal(settings.state, tenant=tenant) as journal:
         run_id = journal.start_run(
@@ -261,8 +290,19 @@ def run_job(
         frames = frames_for(checked, plan, lang=settings.lang)
         saver = _RunRowsSaver(journal, table.columns, frames, out, settings.lang)
         stopped: RunStopped | None = None
+
+        def current() -> Iterator[ResultRow]:
+            return render_from_journal(frames, journal, lang=settings.lang, tally=Tally())
+
+        background = None
+        if tracking is not None:
+            writer = tracking
+
+            def background() -> Coroutine[Any, Any, None]:
+                return writer.periodically(current)
+
         if plan.work:
-            stats = _send_all(settings, plan, journal, notify, saver, control)
+            stats = _send_all(settings, plan, journal, notify, saver, control, background)
             stopped = stats.stopped
         saver.save()
         log.debug("saved the run's rows at %.2fs", time.time() - started)
@@ -308,6 +348,9 @@ def run_job(
                 pass
         counts = tally.counts()
         code = exit_code("run", run_exit_counts(counts), stats)
+        if tracking is not None:
+            # After the results file: a write-back that fails leaves the file and the code.
+            tracking.write_after(current)
         journal.end_run(counts=counts.by_outcome, exit_code=code)
     return JobResult(
         exit_code=code,
@@ -324,6 +367,8 @@ def run_job(
         duration_s=info.duration_s,
         write_error=write_error,
         run_id=run_id,
+        tracker=None if tracking is None else tracking.written,
+        tracker_title="" if tracking is None else tracking.title,
     )
 
 
@@ -333,12 +378,19 @@ def validate_job(
     out: Path | None,
     lang: str,
     force: bool = False,
+    default_out: bool = False,
 ) -> JobResult:
-    """Check every row and send nothing; with `out`, write a results file (valid rows pending)."""
+    """Check every row and send nothing; with `out`, write a results file (valid rows pending).
+
+    `default_out`: without `out`, write it where `run` would (named after the input, or after
+    the tracker's title once read). A tracker is only read: nothing is written into it.
+    """
     started = time.time()
     table, checked = read_and_check(settings)
+    if out is None and default_out:
+        out = default_results(settings.input)
     if out is not None:
-        check_results_path(out, source=settings.input, force=force)
+        check_results_path(out, source=None if settings.link else settings.input, force=force)
     frames = frames_for(checked, None, lang=lang)
     results = list(render_frames(frames, {}, lang=lang))
     counts = count_frames(results, {}, frames)
@@ -374,12 +426,24 @@ class ReportResult:
     counts: Counts
     results_path: Path
     wanted_path: Path
+    tracker: WriteBack | None = None  # with `--write-back`: the tracker written again
+    tracker_title: str = ""
 
 
 def report_job(
-    state: Path, *, run_id: int | None, out: Path | None, lang: str | None, force: bool = False
+    state: Path,
+    *,
+    run_id: int | None,
+    out: Path | None,
+    lang: str | None,
+    force: bool = False,
+    tracker_client: Callable[[], FeishuClient] | None = None,
 ) -> ReportResult:
-    """Render a run's results file again from the journal, as the journal knows the rows now."""
+    """Render a run's results file again from the journal, as the journal knows the rows now.
+
+    With `tracker_client`, the run's input must be a tracker's link: its rows are written back
+    into it too (the tracker is read again first, to find each row where it is now).
+    """
     with Journal(state, tenant="", exclusive=False) as journal:
         chosen = run_id if run_id is not None else journal.last_run_id("run")
         if chosen is None:
@@ -410,6 +474,44 @@ def report_job(
     written = write_results(
         wanted, record.columns, results, info, lang=language, job=lambda: figures
     )
+    tracking = None
+    if tracker_client is not None:
+        tracking = _write_back_again(record, results, tracker_client, language)
     return ReportResult(
-        run=record, results=results, counts=counts, results_path=written, wanted_path=wanted
+        run=record,
+        results=results,
+        counts=counts,
+        results_path=written,
+        wanted_path=wanted,
+        tracker=None if tracking is None else tracking.written,
+        tracker_title="" if tracking is None else tracking.title,
     )
+
+
+def _write_back_again(
+    record: RunRecord,
+    results: list[ResultRow],
+    client: Callable[[], FeishuClient],
+    lang: str,
+) -> TrackerInput:
+    """`report --write-back`: the run's rows into the tracker its input names, as it is now."""
+    if not is_link(record.input):
+        raise InputError.of("report_not_a_tracker", run=record.id, input=record.input)
+    read = ReadSettings(
+        input=Path(record.input),
+        link=parse_link(record.input),
+        tracker_client=client,
+        lang=lang,
+        user_id_type=UserIdType(record.settings.get("user_id_type", "open_id")),
+    )
+    tracking = open_input(read)
+    table = tracking.read(read.sheet)
+    # The stored rows' cells follow the run's columns; the tracker's now may differ (a column
+    # added or moved since): each row's cells are taken by column name.
+    stored = {name: index for index, name in reversed(list(enumerate(record.columns)))}
+    picks = [stored.get(name) for name in table.columns]
+    for result in results:
+        cells = result.cells
+        result.cells = ["" if i is None or i >= len(cells) else cells[i] for i in picks]
+    tracking.write_after(lambda: results)
+    return tracking

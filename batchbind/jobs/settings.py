@@ -6,6 +6,7 @@ pool, circuit breaker); each job adds its own on top.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,13 +15,24 @@ from batchbind.feishu.client import FeishuClient
 from batchbind.feishu.pacing import Budget, Pacers
 from batchbind.jobs.engine import PoolOptions
 from batchbind.model import UserIdType
+from batchbind.tracker.links import TrackerLink
 
 
 @dataclass(kw_only=True)
 class ReadSettings:
-    """How to read the input sheet, and what its user_id column holds."""
+    """How to read the input sheet, and what its user_id column holds.
+
+    With `link`, the input is the team's tracker (issue 14), read with a client from
+    `tracker_client` (`ConnectionSettings` gives its own); `input` is then the document's title as
+    a file name once it is read (the default results file is named after it).
+    """
 
     input: Path
+    link: TrackerLink | None = None
+    tracker_client: Callable[[], FeishuClient] | None = field(
+        default=None, repr=False, compare=False
+    )
+    lang: str = "en"
     sheet: str | None = None
     encoding: str | None = None
     delimiter: str | None = None
@@ -31,7 +43,7 @@ class ReadSettings:
     shown_as: str | None = None
 
     def shown_input(self) -> str:
-        return self.shown_as or str(self.input)
+        return self.shown_as or str(self.link or self.input)
 
 
 @dataclass(kw_only=True)
@@ -52,7 +64,6 @@ class ConnectionSettings(ReadSettings):
     max_attempts: int = 5
     # Stop after this many items in a row failing with the same code (0: never).
     circuit_breaker: int = 50
-    lang: str = "en"
     progress: bool = True
 
     def public(self) -> dict[str, str]:
@@ -67,6 +78,10 @@ class ConnectionSettings(ReadSettings):
             "max_attempts": str(self.max_attempts),
             "circuit_breaker": str(self.circuit_breaker),
         }
+
+    def __post_init__(self) -> None:
+        if self.tracker_client is None:
+            self.tracker_client = self.client
 
     def pool_options(self) -> PoolOptions:
         return PoolOptions(

@@ -26,6 +26,7 @@ from batchbind.jobs.control import RunControl
 from batchbind.jobs.engine import DONE, Final, Pool, PoolStats, Stopped, failed
 from batchbind.jobs.exit_codes import exit_code
 from batchbind.jobs.harness import run_pool
+from batchbind.jobs.tracking import WriteBack
 from batchbind.jobs.view import (
     FINAL_STATUSES,
     BoundRow,
@@ -138,6 +139,8 @@ class StatusResult:
     unknown_rows: int = 0
     duration_s: float = 0.0
     run_id: int | None = None  # the journal's record of this run
+    tracker: WriteBack | None = None  # binding_status written back into the tracker (issue 14)
+    tracker_title: str = ""
 
 
 def _tally(scope: list[BoundRow], journal: Journal, poller: StatusPoller | None) -> Counter[str]:
@@ -270,6 +273,9 @@ def status_job(
             stats=stats,
             extra={"wait": str(wait).lower()},
         )
+        if view.tracking is not None:
+            # binding_status back into the tracker; a failure there changes nothing else.
+            view.tracking.write_after(lambda: written.results)
         journal.end_run(counts=dict(tally), exit_code=code)
     rows = {b.key: b.row for b in scope}
     unchecked = {rows[k]: why for k, why in (poller.unchecked if poller else {}).items()}
@@ -285,4 +291,6 @@ def status_job(
         unknown_rows=view.unknown_rows(states),
         duration_s=time.time() - started,
         run_id=run_id,
+        tracker=None if view.tracking is None else view.tracking.written,
+        tracker_title="" if view.tracking is None else view.tracking.title,
     )

@@ -18,6 +18,7 @@ from batchbind.jobs.plan import Disposition, Plan, valid_keys
 from batchbind.jobs.run import iso_utc, read_and_check
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
 from batchbind.jobs.target import check_results_path, is_results_file
+from batchbind.jobs.tracking import TrackerInput, open_input
 from batchbind.model import Checked, CheckedRow, Outcome, ResultRow, RunInfo, Table
 from batchbind.output import i18n
 from batchbind.output.render import Counts, count, render
@@ -87,6 +88,7 @@ class View:
     table: Table
     checked: Checked
     keys: dict[int, str]  # physical row -> journal key, for valid rows
+    tracking: TrackerInput | None = None  # the team's tracker, when read from a link
 
     def plan(self, states: dict[str, RowState]) -> Plan:
         """A plan that sends nothing: rendering reads every row's state from the journal.
@@ -130,8 +132,10 @@ class View:
 
 def read_view(settings: ReadSettings, tenant: str) -> View:
     """Read a results file (or any input sheet) back, with each valid row's journal key."""
-    table, checked = read_and_check(settings)
-    return View(table, checked, valid_keys(checked, tenant, settings.user_id_type.value))
+    tracking = open_input(settings) if settings.link is not None else None
+    table, checked = read_and_check(settings, tracking=tracking)
+    keys = valid_keys(checked, tenant, settings.user_id_type.value)
+    return View(table, checked, keys, tracking)
 
 
 # -- writing the view -------------------------------------------------------------------------

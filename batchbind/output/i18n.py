@@ -1601,6 +1601,59 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "wiki_holds_file": ("a file", "文件"),
     "wiki_holds_slides": ("a slide deck", "幻灯片"),
     "wiki_holds_other": ("a '{type}' object", "“{type}”类型的对象"),
+    # the team's tracker: Sheets, the write-back and its figures (tracker/sheets.py, open.py,
+    # jobs/writeback.py, sandbox/sheets.py; issue 14). {document}: the link or the title
+    "scenario_sheets_empty": ("{field} must not be empty", "{field} 不能为空"),
+    "scenario_sheets_cell": (
+        "{field}: a cell holds text, a number or a boolean",
+        "{field}：单元格只能是文本、数字或布尔值",
+    ),
+    "scenario_sheets_unique": (
+        "{field} must be unique in its Sheet",
+        "{field} 在同一表格中必须唯一",
+    ),
+    "tracker_no_such_tab": (
+        "{document} has no tab with the id {sheet_id} (the link's ?sheet=): it was deleted; "
+        "copy the link again, or name the tab with --sheet.",
+        "{document} 中没有 ID 为 {sheet_id} 的工作表（链接中的 ?sheet=）：它已被删除；请重新复制"
+        "链接，或用 --sheet 指定工作表。",
+    ),
+    "tracker_header_gone": (
+        "{document}: the header row (with the Exchange account column) is no longer among the "
+        "top rows, so no result was written back.",
+        "{document}：表头行（含 Exchange 账号列）已不在表格顶部，因此没有写回任何结果。",
+    ),
+    "tracker_kind_not_yet": (
+        "This batchbind cannot read this kind of tracker yet ({kind}): export it to a file "
+        "and give the file.",
+        "此版本的 batchbind 暂不能读取这种表格（{kind}）：请导出为文件后使用该文件。",
+    ),
+    "tracker_needs_connection": (
+        "Reading a tracker is a call to Feishu: give the job a token and an origin.",
+        "读取在线表格需要调用飞书接口：请为任务提供令牌和服务地址。",
+    ),
+    "report_not_a_tracker": (
+        "Run {run} read {input}, not a tracker's link: --write-back writes into a Feishu Sheet "
+        "or Bitable table a run read; for a file, the results file is the report.",
+        "第 {run} 次运行读取的是 {input}，不是在线表格链接：--write-back 只能写回运行时读取的飞书电子"
+        "表格或多维表格；对于文件，结果文件就是报告。",
+    ),
+    "tracker_written": (
+        "Results written back to {document}: {rows} rows.",
+        "结果已写回 {document}：{rows} 行。",
+    ),
+    "tracker_rows_missing": (
+        "{count} rows were moved or deleted in the tracker since it was read, and kept "
+        "nobody's result: rows {rows} (the results file has them).",
+        "自读取以来，表格中有 {count} 行被移动或删除，未写入任何人的结果：第 {rows} 行"
+        "（结果文件中仍有这些行）。",
+    ),
+    "tracker_not_written": (
+        "The results could not be written back to {document}: {error} No binding or row is "
+        "lost, and the results file has them all; write them back later with: {command}",
+        "无法将结果写回 {document}：{error} 没有丢失任何绑定或行，结果文件中有全部结果；稍后可用"
+        "以下命令写回：{command}",
+    ),
     # reading the input (input/load.py, csvfile.py, excel.py, headers.py; output/sheetcopy.py)
     "convert_hint": (
         "Open it in Excel and save it as .xlsx or as CSV UTF-8, then run again.",

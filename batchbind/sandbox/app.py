@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 import os
@@ -39,13 +40,15 @@ from batchbind.sandbox.protocol import (
 )
 from batchbind.sandbox.requestlog import RequestLog, RequestRecord, as_dict
 from batchbind.sandbox.scenario import SANDBOX_TOKEN, Scenario
+from batchbind.sandbox.sheets import SheetsEndpoints
 from batchbind.sandbox.state import BindingStore, write_state
 from batchbind.sandbox.wiki import WikiEndpoints
 
 logger = logging.getLogger("batchbind.sandbox")
 
 NAME = "batchbind-sandbox"
-MAX_BODY = 1024 * 1024
+# A Sheets write of 5,000 rows of results (issue 14) is a few megabytes; still a bound.
+MAX_BODY = 16 * 1024 * 1024
 SAVE_INTERVAL_S = 0.5
 
 _TOKEN_ANSWERS = {
@@ -109,6 +112,9 @@ class Emulator:
         self._bitables = BitableEndpoints(scenario, state_file)
         self.routes += self._bitables.routes()
         self.routes += WikiEndpoints(scenario).routes()
+        # The team's tracker (issue 14): documents with their own state file beside the bindings'.
+        self._sheets = SheetsEndpoints(scenario, state_file)
+        self.routes += self._sheets.routes()
         self._started = time.monotonic()
         self._save_interval = SAVE_INTERVAL_S
         self.shutdown_requested: asyncio.Event | None = None
@@ -133,7 +139,8 @@ class Emulator:
         self.shutdown_requested = asyncio.Event()
         self._closing = asyncio.Event()
         self._started = self._last_used = time.monotonic()
-        if self._store.path is not None or self._bitables.path is not None:
+        documents = (self._sheets.path, self._bitables.path)
+        if self._store.path is not None or any(p is not None for p in documents):
             self._persister = asyncio.create_task(self._persist_until_closed())
 
     def listening(self, host: str, port: int) -> None:
@@ -247,7 +254,7 @@ class Emulator:
         if route.auth == "tenant":
             answer = self._contact.authorize(request.headers.get("Authorization", ""))
         if answer is None:
-            answer = _run_handler(route, call)
+            answer = await _run_handler(route, call)
         if fault == "drop_after_store":
             record.code = answer.code
             return self._drop(request, record)
@@ -351,6 +358,8 @@ class Emulator:
             return Answer(200, {"held": self.held()})
         if method == "GET" and path == "/_sandbox/documents/bitables":
             return Answer(200, {"bitables": self._bitables.snapshot()})
+        if method == "GET" and path == "/_sandbox/documents/sheets":
+            return Answer(200, {"documents": self._sheets.snapshot()})
         if method == "GET" and path == "/_sandbox/messages":
             return Answer(200, {"messages": self._bots.received})
         if method == "POST" and path in ("/_sandbox/shutdown", "/_sandbox/release"):
@@ -391,6 +400,7 @@ class Emulator:
 
     async def _save_if_dirty(self) -> None:
         await self._bitables.save_if_dirty()
+        await self._sheets.save_if_dirty()
         path = self._store.path
         if path is None or not self._store.dirty:
             return
@@ -417,10 +427,13 @@ def _echo_authorization(answer: Answer, log_id: str, request: web.Request) -> tu
     )
 
 
-def _run_handler(route: Route, call: Call) -> Answer:
+async def _run_handler(route: Route, call: Call) -> Answer:
     # A handler bug must still end in an answer and a log entry: the log has to be complete.
     try:
-        return route.handler(call)
+        answer = route.handler(call)
+        if inspect.isawaitable(answer):
+            return await answer
+        return answer
     except Exception:
         logger.exception("sandbox: the %s handler failed", route.endpoint)
         return failure(500, 190003, "internal service error")

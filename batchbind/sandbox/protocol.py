@@ -10,7 +10,7 @@ token, tenant token, user lookup) is one more module that returns more routes.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import unquote
@@ -67,7 +67,8 @@ class Call:
         return self._json if isinstance(self._json, dict) else None
 
 
-Handler = Callable[[Call], Answer]
+# A handler may be a coroutine (a Sheets write takes time: one writer at a time per document).
+Handler = Callable[[Call], Answer | Awaitable[Answer]]
 Describe = Callable[[Call], None]
 
 

@@ -471,6 +471,77 @@ class Bots:
         _check(100 <= self.refusal_http <= 599, "bots.refusal_http must be an HTTP status")
 
 
+# -- the team's tracker: Sheets (issue 14) --------------------------------------------------------
+
+SHEET_ACCESS = ("edit", "read", "none")
+#: What a cell of a scenario's Sheet may hold (TOML has no null; JSON's null is an empty cell).
+_CELL_TYPES = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True)
+class SheetTab:
+    """One tab of a Sheet: its id (`?sheet=` in links), its title, and its cells, row by row.
+
+    The grid is at least as large as the cells (`row_count`, `column_count` make it larger, as a
+    new Sheet's 200 x 20 grid is).
+    """
+
+    sheet_id: str
+    title: str
+    cells: tuple[tuple[Any, ...], ...] = ()
+    row_count: int = 0
+    column_count: int = 0
+    hidden: bool = False
+
+    def __post_init__(self) -> None:
+        _check(bool(self.sheet_id), "sheets_empty", field="sheets.tabs.sheet_id")
+        for row in self.cells:
+            for value in row:
+                _check(isinstance(value, _CELL_TYPES), "sheets_cell", field="sheets.tabs.cells")
+        _non_negative("sheets.tabs", "row_count", self.row_count)
+        _non_negative("sheets.tabs", "column_count", self.column_count)
+
+
+@dataclass(frozen=True)
+class SheetDocument:
+    """A Feishu Sheet the sandbox serves (`/open-apis/sheets/...`), found by its token.
+
+    `access` gives a token's right to it (edit, read, none); other tokens get `default_access`.
+    `throttle_writes` answers the next N writes 429 with `x-ogw-ratelimit-reset`. Feishu asks
+    for one write at a time per document but does not document its answer to a second writer:
+    the sandbox answers a write that arrives while another is in progress (or one of the next
+    `busy_writes`) with `concurrent_http` / `concurrent_code` (default: the Sheets' throttling
+    answer, 90217); `write_ms` is how long a write takes. `writable_writes` takes the edit right
+    away after that many writes (a permission removed during a run).
+    """
+
+    token: str
+    title: str = "Sheet"
+    tabs: tuple[SheetTab, ...] = ()
+    access: dict[str, str] = field(default_factory=dict)
+    default_access: str = "edit"
+    throttle_writes: int = 0
+    busy_writes: int = 0
+    concurrent_http: int = 400
+    concurrent_code: int = 90217
+    write_ms: float = 0.0
+    # After this many writes the token may no longer edit it (someone took the permission
+    # away during a run); -1: never.
+    writable_writes: int = -1
+
+    def __post_init__(self) -> None:
+        _check(bool(self.token), "sheets_empty", field="sheets.token")
+        _one_of(self.default_access, "sheets.default_access", SHEET_ACCESS)
+        for right in self.access.values():
+            _one_of(right, "sheets.access", SHEET_ACCESS)
+        _non_negative("sheets", "throttle_writes", self.throttle_writes)
+        _non_negative("sheets", "busy_writes", self.busy_writes)
+        _non_negative("sheets", "write_ms", self.write_ms)
+        _http_status("sheets", self.concurrent_http)
+        ids = [tab.sheet_id for tab in self.tabs]
+        _check(len(ids) == len(set(ids)), "sheets_unique", field="sheets.tabs.sheet_id")
+
+
 def _default_tokens() -> dict[str, str]:
     return {SANDBOX_TOKEN: "super_admin"}
 
@@ -494,6 +565,7 @@ class Scenario:
     bots: Bots = field(default_factory=Bots)
     bitables: tuple[Bitable, ...] = ()  # the team's tracker as a Bitable (issue 14)
     wiki: tuple[WikiNode, ...] = ()  # Wiki pages holding a tracker (issue 14)
+    sheets: tuple[SheetDocument, ...] = ()  # the team's tracker (issue 14)
 
     def __post_init__(self) -> None:
         roles = (*TOKEN_ROLES, *RUN_WIDE_ROLES)

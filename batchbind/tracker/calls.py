@@ -42,6 +42,7 @@ __all__ = [
 #: The documented budget of each document endpoint (shared/docs/feishu-api.md, section 7).
 BUDGETS: dict[str, Budget] = {
     "sheets.query": Budget(per_second=5, per_minute=100),  # 100/min
+    "sheets.meta": Budget(per_second=5, per_minute=100),  # the title: not documented, as query
     "sheets.read": Budget(per_second=100, per_minute=6000),  # 100/s
     "sheets.write": Budget(per_second=100, per_minute=6000),  # 100/s per app and tenant
     "bitable.search": Budget(per_second=20, per_minute=1200),  # 20/s
@@ -56,6 +57,8 @@ BUDGETS: dict[str, Budget] = {
 THROTTLED_CODES = frozenset({99991400, 90217, 1310217, 1254290})
 #: A Bitable write conflict: one write at a time per base; wait and send again.
 WRITE_CONFLICT = 1254291
+#: The Sheets' "Retry Later" (90235, and 1310235 on the v3 endpoints): wait and send again.
+RETRY_LATER = frozenset({90235, 1310235})
 #: Codes that mean the caller may not open or edit the document (HTTP 403 means it too): the
 #: Sheets' PermissionFail (90213, and 1310213 on the v3 endpoints), the gateway's Forbidden
 #: (91403), Bitable's permission refusals (1254302 role, 1254304 advanced permissions) and the
@@ -164,7 +167,9 @@ class DocCalls:
                 raise TrackerCallFailed.of(
                     "tracker_not_found", document=self.document, code=_code(answer)
                 )
-            retryable = answer.code == WRITE_CONFLICT or meaning.kind in (
+            retryable = (
+                answer.code == WRITE_CONFLICT or answer.code in RETRY_LATER
+            ) or meaning.kind in (
                 CodeKind.TRANSIENT,
                 CodeKind.CONTENTION,
             )
