@@ -1,0 +1,398 @@
+"""`batchbind ui` in a real browser: headless Chromium driven by Playwright, against the real CLI
+(a subprocess), the real background sandbox and the real SQLite journal.
+
+Each test starts its own `batchbind ui --no-browser --sandbox` with isolated folders and ports
+(tests/ui_page.py). Chromium comes from the operating system (Debian's `chromium`); without it
+these tests fail, saying how to install it: they are never skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import ADMIN, read_results, run_cli, write_input
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from ui_page import UiProcess, find_chromium, serve_ui
+
+from batchbind.output import i18n
+
+pytestmark = pytest.mark.browser
+
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+#: Long enough for a run that has to end (42 rows, latency, retries) on a busy 2-core machine.
+RUN_TIMEOUT_MS = 90_000
+OpenPage = Callable[..., tuple[Page, UiProcess]]
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    # Module scope, not session: Playwright's sync API keeps an event loop of its own, which the
+    # asyncio tests of other modules must never run beside.
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    try:
+        chromium = find_chromium()
+    except FileNotFoundError as missing:
+        reason = str(missing)
+    else:
+        reason = ""
+    if reason:
+        pytest.fail(reason, pytrace=False)  # never a skip: CI must not pass without the browser
+    launched = playwright.chromium.launch(executable_path=chromium, headless=True)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """The README's sample sheet, copied (a results file may land beside it)."""
+    folder = tmp_path / "sample"
+    folder.mkdir()
+    shutil.copy(SAMPLE / "bindings.csv", folder)
+    shutil.copy(SAMPLE / "scenario.toml", folder)
+    return folder / "bindings.csv"
+
+
+@pytest.fixture
+def open_page(browser: Browser, tmp_path: Path) -> Iterator[OpenPage]:
+    """`open_page(*ui_args)`: a started `batchbind ui --no-browser --sandbox ARGS` and a page that
+    opened its printed link. At the end: no script error on the page, every request it made went
+    to the page's own server (nothing fetched from the internet)."""
+    stack = ExitStack()
+    pages: list[tuple[Page, UiProcess, list[str], list[str]]] = []
+
+    def open_(*args: str | Path, lang: str = "en") -> tuple[Page, UiProcess]:
+        ui = stack.enter_context(serve_ui("--sandbox", *args, cwd=tmp_path))
+        context = browser.new_context(
+            accept_downloads=True, viewport={"width": 1280, "height": 900}, locale=lang
+        )
+        stack.callback(context.close)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        elsewhere: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on(
+            "request",
+            lambda request: (
+                None if request.url.startswith(ui.base + "/") else elsewhere.append(request.url)
+            ),
+        )
+        response = page.goto(ui.link)
+        assert response is not None and response.ok, response and response.status
+        # The secret left the address bar (it lives in an HttpOnly cookie now).
+        assert ui.secret not in page.url
+        expect(page.locator("#lang-switch")).to_have_value(lang)
+        pages.append((page, ui, errors, elsewhere))
+        return page, ui
+
+    yield open_
+    stack.close()
+    for _page, ui, errors, elsewhere in pages:
+        assert not errors, f"script errors on the page: {errors}"
+        assert not elsewhere, f"the page fetched from elsewhere than {ui.base}: {elsewhere}"
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def page_counts(page: Page, scope: str) -> dict[str, int]:
+    return {
+        el.get_attribute("data-count") or "": int(el.inner_text())
+        for el in page.locator(f"{scope} [data-count]").all()
+    }
+
+
+def upload(page: Page, path: Path) -> None:
+    page.set_input_files("#file-input", path)
+    expect(page.locator("#check")).to_be_visible()
+    expect(page.locator("#run-button")).to_be_enabled()
+
+
+def run_to_end(page: Page, state: str = "done") -> None:
+    expect(page.locator("#target")).to_have_value("sandbox")
+    page.click("#run-button")
+    expect(page.locator("#progress")).to_have_attribute("data-state", state, timeout=RUN_TIMEOUT_MS)
+
+
+def journal_runs(ui: UiProcess) -> list[dict[str, Any]]:
+    """`batchbind journal --json` in the page's own environment (the newest run first)."""
+    shown = run_cli("journal", "--json", "--limit", "100", env=ui.env)
+    assert shown.returncode == 0, shown.stderr
+    runs: list[dict[str, Any]] = json.loads(shown.stdout)
+    return sorted(runs, key=lambda run: int(run["id"]), reverse=True)
+
+
+def journal_states(ui: UiProcess) -> Counter[str]:
+    """Every row's state as the SQLite journal itself holds it."""
+    journals = list((Path(ui.env["BATCHBIND_DATA_DIR"]) / "journals").glob("*.sqlite"))
+    assert len(journals) == 1, journals
+    with sqlite3.connect(journals[0]) as db:
+        return Counter(state for (state,) in db.execute("SELECT state FROM rows"))
+
+
+def without_paths(text: str) -> str:
+    """`text` with every path of the sample sheet (or the sheet resolve writes) as FILE."""
+    return re.sub(r"\S*bindings(\.resolved)?\.csv", "FILE", text)
+
+
+def shown_outcomes(page: Page) -> dict[int, str]:
+    rows = page.locator("#results tbody tr[data-row]")
+    return {
+        int(row.get_attribute("data-row") or 0): row.get_attribute("data-outcome") or ""
+        for row in rows.all()
+    }
+
+
+# -- 1, 2. choose the input, check it --------------------------------------------------------------
+
+
+def test_upload_shows_the_counts_and_problem_groups_of_validate(
+    open_page: OpenPage, sample: Path, tmp_path: Path
+) -> None:
+    page, _ui = open_page()
+    expect(page.locator("#check")).to_be_hidden()
+    upload(page, sample)
+
+    checked = tmp_path / "validated" / "bindings.csv"
+    checked.parent.mkdir()
+    shutil.copy(sample, checked)
+    validated = run_cli("validate", checked, "--json")
+    report = json.loads(validated.stdout.splitlines()[0])
+
+    counts = page_counts(page, "#counts")
+    assert counts == {name: report["counts"][name] for name in counts}
+    assert counts["invalid"] == 5 and counts["duplicate"] == 1  # the sample's own problems
+    groups = page.locator("#problems tr.problem-group")
+    shown = Counter(
+        (group.locator("td").first.inner_text(), int(group.get_attribute("data-rows") or 0))
+        for group in groups.all()
+    )
+    expected = Counter((cause["cause"], cause["count"]) for cause in report["causes"])
+    assert shown == expected
+    # Each group names its rows and says what to do (the hint validate gives; a hint that names
+    # the input names the page's upload, not the file validate read).
+    texts = [without_paths(group.inner_text()) for group in groups.all()]
+    for cause in report["causes"]:
+        rows, hint = ", ".join(map(str, cause["rows"])), without_paths(cause["hint"])
+        assert any(rows in text and hint in text for text in texts), cause
+    # Nothing was sent: the check makes no journal.
+    assert not (Path(os.environ["BATCHBIND_DATA_DIR"]) / "journals").exists()
+
+
+# -- 4, 5. run it against the sandbox; see and download the results --------------------------------
+
+
+def test_a_run_to_the_end_shows_the_journal_counts_and_downloads_the_results(
+    open_page: OpenPage, sample: Path, tmp_path: Path
+) -> None:
+    page, ui = open_page("--sandbox-scenario", sample.parent / "scenario.toml")
+    upload(page, sample)
+    run_to_end(page)
+
+    progress = page_counts(page, "#progress")
+    run = journal_runs(ui)[0]
+    assert run["command"] == "run" and not run["running"]
+    assert progress == {name: run["counts"][name] for name in ("bound", "failed", "pending")}
+    # The scenario refuses some rows (people who left, a retired admin) and binds the others.
+    assert progress["bound"] == 32 and progress["failed"] == 4 and progress["pending"] == 0
+    assert journal_states(ui)["bound"] == progress["bound"]
+    expect(page.locator("#exit-code")).to_have_text(str(run["exit_code"]))
+
+    # Every row of the sheet is in the table, with the journal's outcome.
+    expect(page.locator("#results tbody tr[data-row]")).to_have_count(42)
+    outcomes = shown_outcomes(page)
+    assert Counter(outcomes.values()) == Counter(
+        {name: n for name, n in run["counts"].items() if n}
+    )
+    page.select_option("#results-filter", "failed")
+    expect(page.locator("#results tbody tr[data-row]")).to_have_count(4)
+    assert set(shown_outcomes(page).values()) == {"failed"}
+
+    with page.expect_download() as waiting:
+        page.click("#download-results")
+    download = waiting.value
+    assert download.suggested_filename.endswith(".xlsx")
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    rows = read_results(saved)
+    assert len(rows) == 42
+    assert {int(row["row"]): row["outcome"] for row in rows} == outcomes
+
+
+def test_a_long_run_shows_its_rate_429s_and_time_left_and_stops_like_ctrl_c(
+    open_page: OpenPage, tmp_path: Path
+) -> None:
+    sheet = write_input(
+        tmp_path / "many.csv",
+        [(ADMIN, f"user{i:03}@corp.example", f"ou_{i:032x}") for i in range(300)],
+    )
+    # The sandbox takes 6 creates a second and batchbind sends 10: some answers are 429s, and
+    # 300 rows take most of a minute, time enough to watch and to press Stop.
+    scenario = tmp_path / "slow.toml"
+    scenario.write_text(
+        "[latency]\nmin_ms = 50\nmax_ms = 100\n[limits]\nper_second = 6\n", encoding="utf-8"
+    )
+    page, ui = open_page("--sandbox-scenario", scenario, "--rate-per-second", "10")
+    upload(page, sheet)
+    page.click("#run-button")
+    expect(page.locator("#progress")).to_have_attribute("data-state", "running")
+    expect(page.locator("#stop-button")).to_be_enabled()
+    expect(page.locator("#run-button")).to_be_disabled()
+
+    # The rate against the ceiling (shown once a few seconds are measured), the 429s, time left.
+    rate = page.locator("#rate")
+    expect(rate).to_have_text(re.compile(r"^\d+ "), timeout=RUN_TIMEOUT_MS)
+    shown = rate.inner_text()  # read once: the next event changes it
+    per_minute = int(shown.split()[0])
+    assert 0 < per_minute <= 10 * 60 * 1.5, per_minute  # 10 a second, and a first burst
+    ceiling = int(re.findall(r"\d+", shown)[1])
+    assert shown == i18n.text("ui_per_minute", "en", rate=per_minute, ceiling=ceiling)
+    expect(page.locator("#throttled")).not_to_have_text("0", timeout=RUN_TIMEOUT_MS)
+    expect(page.locator("#eta")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    expect(page.locator('#progress [data-count="bound"]')).not_to_have_text("0")
+
+    page.click("#stop-button")
+    expect(page.locator("#progress")).to_have_attribute(
+        "data-state", "stopped", timeout=RUN_TIMEOUT_MS
+    )
+
+    progress = page_counts(page, "#progress")
+    assert progress["bound"] > 0 and progress["pending"] > 0, progress
+    assert progress["bound"] + progress["failed"] + progress["pending"] == 300
+    run = journal_runs(ui)[0]
+    assert not run["running"] and run["ended_at"]
+    assert progress == {name: run["counts"][name] for name in ("bound", "failed", "pending")}
+    assert journal_states(ui)["bound"] == progress["bound"]
+    expect(page.locator("#exit-code")).to_have_text(str(run["exit_code"]))
+    assert run["exit_code"] != 0
+
+    # The results are written: every row, the unsent ones pending.
+    with page.expect_download() as waiting:
+        page.click("#download-results")
+    saved = tmp_path / "stopped.xlsx"
+    waiting.value.save_as(saved)
+    outcomes = Counter(row["outcome"] for row in read_results(saved))
+    assert outcomes["bound"] == progress["bound"] and outcomes["pending"] == progress["pending"]
+    assert sum(outcomes.values()) == 300
+
+
+# -- safety: the secret and the Host ---------------------------------------------------------------
+
+
+def test_a_visit_without_the_secret_is_refused_with_a_page_saying_to_open_the_link(
+    browser: Browser, tmp_path: Path
+) -> None:
+    with serve_ui("--sandbox", cwd=tmp_path) as ui:
+        context = browser.new_context()
+        page = context.new_page()
+        for address in (ui.base + "/", ui.base + "/?token=not-the-secret", ui.base + "/api/config"):
+            response = page.goto(address)
+            assert response is not None and response.status == 403, address
+            expect(page.locator("#need-link")).to_be_visible()
+            expect(page.locator("#need-link")).to_contain_text(i18n.text("ui_need_link", "en"))
+            expect(page.locator("#lang-switch")).to_have_count(0)
+        assert not context.cookies()
+        # The same browser with the printed link gets the page.
+        response = page.goto(ui.link)
+        assert response is not None and response.status == 200
+        expect(page.locator("#lang-switch")).to_be_visible()
+        context.close()
+
+
+def test_a_request_with_a_foreign_host_is_refused_even_with_the_secret(tmp_path: Path) -> None:
+    with serve_ui("--sandbox", cwd=tmp_path) as ui:
+        # DNS rebinding: a site whose name points at 127.0.0.1 sends its own Host header.
+        for host in (f"evil.example:{ui.port}", "evil.example", f"127.0.0.1:{ui.port + 1}"):
+            answer = httpx.get(ui.link, headers={"Host": host}, follow_redirects=False)
+            assert answer.status_code == 403, host
+            assert "set-cookie" not in answer.headers
+            assert ui.secret not in answer.text
+        # The control: the right Host with the secret is let in (a redirect setting the cookie).
+        answer = httpx.get(ui.link, follow_redirects=False)
+        assert answer.status_code in (302, 303), answer.status_code
+        assert "set-cookie" in answer.headers
+
+
+# -- the language ------------------------------------------------------------------------------------
+
+
+def test_the_language_switch_shows_chinese_labels(open_page: OpenPage, sample: Path) -> None:
+    page, _ui = open_page()
+    step = page.locator("#step-input h2")
+    expect(step).to_have_text(i18n.text("ui_step_input", "en"))
+    page.select_option("#lang-switch", "zh")
+    expect(page.locator("html")).to_have_attribute("lang", "zh")
+    expect(step).to_have_text(i18n.text("ui_step_input", "zh"))
+    expect(page.locator("#run-button")).to_have_text(i18n.text("ui_run", "zh"))
+    # The server's own sentences follow the page: an upload's problems come in Chinese, as
+    # `batchbind validate --lang zh` words them.
+    upload(page, sample)
+    validated = run_cli("validate", sample, "--json", "--lang", "zh")
+    report = json.loads(validated.stdout.splitlines()[0])
+    for cause in report["causes"]:
+        expect(page.locator("#problems tbody")).to_contain_text(cause["cause"])
+        assert without_paths(cause["hint"]) in without_paths(page.inner_text("#problems tbody"))
+    # A reload keeps the chosen language.
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "zh")
+
+
+def test_lang_zh_on_the_command_line_opens_the_page_in_chinese(open_page: OpenPage) -> None:
+    page, _ui = open_page("--lang", "zh", lang="zh")
+    expect(page.locator("html")).to_have_attribute("lang", "zh")
+    expect(page.locator("#step-run h2")).to_have_text(i18n.text("ui_step_run", "zh"))
+
+
+# -- unbind, behind a confirmation ---------------------------------------------------------------
+
+
+def test_unbind_of_selected_rows_asks_first_naming_the_count(
+    open_page: OpenPage, sample: Path
+) -> None:
+    page, ui = open_page("--sandbox-scenario", sample.parent / "scenario.toml")
+    upload(page, sample)
+    run_to_end(page)
+    page.select_option("#results-filter", "bound")
+    chosen = page.locator("#results tbody tr[data-row]").all()[:3]
+    numbers = sorted(int(row.get_attribute("data-row") or 0) for row in chosen)
+    for row in chosen:
+        row.locator("input.select-row").check()
+
+    # Cancel: the dialog names the count, and nothing is unbound.
+    page.click("#unbind-button")
+    dialog = page.locator("#unbind-confirm")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#unbind-count")).to_have_text("3")
+    expect(dialog).to_contain_text(i18n.text("ui_unbind_question", "en", count=3))
+    page.click("#unbind-no")
+    expect(dialog).to_be_hidden()
+    assert journal_states(ui)["bound"] == 32
+
+    page.click("#unbind-button")
+    expect(page.locator("#unbind-count")).to_have_text("3")
+    page.select_option("#results-filter", "all")
+    page.click("#unbind-yes")
+    for number in numbers:
+        expect(page.locator(f'#results tbody tr[data-row="{number}"]')).to_have_attribute(
+            "data-outcome", "unbound", timeout=RUN_TIMEOUT_MS
+        )
+    expect(page.locator("#progress")).to_have_attribute("data-state", "done")
+    assert journal_runs(ui)[0]["command"] == "unbind"
+    assert journal_states(ui)["bound"] == 29
+    assert Counter(shown_outcomes(page).values())["unbound"] == 3
