@@ -12,7 +12,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -20,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
-from conftest import ADMIN, read_results, run_cli, write_input
+from conftest import ADMIN, HEADER, read_results, run_cli, spawn_cli, write_input
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from ui_page import UiProcess, find_chromium, serve_ui
 
@@ -138,12 +141,30 @@ def journal_runs(ui: UiProcess) -> list[dict[str, Any]]:
     return sorted(runs, key=lambda run: int(run["id"]), reverse=True)
 
 
+def journal_runs_if_any(ui: UiProcess) -> list[dict[str, Any]]:
+    journals = Path(ui.env["BATCHBIND_DATA_DIR"]) / "journals"
+    return journal_runs(ui) if journals.exists() else []
+
+
 def journal_states(ui: UiProcess) -> Counter[str]:
     """Every row's state as the SQLite journal itself holds it."""
     journals = list((Path(ui.env["BATCHBIND_DATA_DIR"]) / "journals").glob("*.sqlite"))
     assert len(journals) == 1, journals
     with sqlite3.connect(journals[0]) as db:
         return Counter(state for (state,) in db.execute("SELECT state FROM rows"))
+
+
+def wait_for(what: Callable[[], bool], timeout: float = RUN_TIMEOUT_MS / 1000) -> None:
+    """Wait until `what()` holds (for what the journal, not the page, says)."""
+    end = time.monotonic() + timeout
+    while not what():
+        assert time.monotonic() < end, f"still not true after {timeout:.0f} s"
+        time.sleep(0.1)
+
+
+def locked_sentence() -> str:
+    """The start of the journal-locked sentence (before it names the journal's path)."""
+    return i18n.text("journal_locked", "en", path="\0", holder="").split("\0")[0]
 
 
 def without_paths(text: str) -> str:
@@ -195,6 +216,56 @@ def test_upload_shows_the_counts_and_problem_groups_of_validate(
     assert not (Path(os.environ["BATCHBIND_DATA_DIR"]) / "journals").exists()
 
 
+def test_the_templates_download_from_the_page_as_the_template_command_writes_them(
+    open_page: OpenPage, tmp_path: Path
+) -> None:
+    page, _ui = open_page()
+    for link, suffix in (("#template-xlsx", ".xlsx"), ("#template-csv", ".csv")):
+        with page.expect_download() as waiting:
+            page.click(link)
+        got = tmp_path / f"from-page{suffix}"
+        waiting.value.save_as(got)
+        assert waiting.value.suggested_filename.endswith(suffix)
+        written = tmp_path / f"from-cli{suffix}"
+        assert run_cli("template", written).returncode == 0
+        if suffix == ".csv":
+            assert got.read_bytes() == written.read_bytes()
+        else:
+            first = [
+                next(
+                    openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True)
+                )
+                for path in (got, written)
+            ]
+            assert first[0] == first[1] and first[0][:3] == HEADER
+
+
+def test_a_file_that_is_not_a_spreadsheet_gets_the_cli_sentence_in_the_alert(
+    open_page: OpenPage, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    page, _ui = open_page()
+    page.set_input_files("#file-input", photo)
+    alert = page.locator("#error")
+    expect(alert).to_be_visible()
+    expect(alert).to_have_attribute("role", "alert")
+    shown = alert.inner_text()
+    cli = run_cli("validate", photo)
+    assert cli.returncode == 2
+    # The page says what the terminal says (its sentence, then its hint, on one line).
+    said = cli.stderr.strip().removeprefix("Error: ")
+    assert shown.split() == said.split() and "Traceback" not in shown
+    expect(page.locator("#check")).to_be_hidden()
+    expect(page.locator("#run-button")).to_be_disabled()
+    # A link that the page cannot read: a sentence in the alert too, and still nothing to run.
+    page.fill("#link-input", "https://example.com/not-a-sheet")
+    page.click("#link-go")
+    expect(alert).not_to_have_text(shown)
+    expect(alert).to_be_visible()
+    expect(page.locator("#check")).to_be_hidden()
+
+
 # -- 4, 5. run it against the sandbox; see and download the results --------------------------------
 
 
@@ -235,6 +306,33 @@ def test_a_run_to_the_end_shows_the_journal_counts_and_downloads_the_results(
     assert {int(row["row"]): row["outcome"] for row in rows} == outcomes
 
 
+def test_the_status_button_asks_feishu_for_the_sync_status_of_the_bound_rows(
+    open_page: OpenPage, sample: Path
+) -> None:
+    page, ui = open_page("--sandbox-scenario", sample.parent / "scenario.toml")
+    upload(page, sample)
+    run_to_end(page)
+    page.click("#status-button")
+    wait_for(
+        lambda: journal_runs(ui)[0]["command"] == "status" and not journal_runs(ui)[0]["running"]
+    )
+    status = journal_runs(ui)[0]
+    expect(page.locator("#progress")).to_have_attribute("data-state", "done")
+    expect(page.locator("#exit-code")).to_have_text(str(status["exit_code"]))
+    # Every bound row now shows a sync status in the table (the journal's, after `status`).
+    with sqlite3.connect(next((Path(ui.env["BATCHBIND_DATA_DIR"]) / "journals").glob("*"))) as db:
+        synced = Counter(
+            s for (s,) in db.execute("SELECT binding_status FROM rows WHERE state='bound'")
+        )
+    assert sum(synced.values()) == 32 and "" not in synced, synced
+    page.select_option("#results-filter", "bound")
+    rows = page.locator("#results tbody tr[data-row]")
+    expect(rows).to_have_count(32)
+    column = page.locator("#results thead th").all_inner_texts().index("binding_status")
+    shown = Counter(row.locator("td").nth(column).inner_text() for row in rows.all())
+    assert shown == synced
+
+
 def test_a_long_run_shows_its_rate_429s_and_time_left_and_stops_like_ctrl_c(
     open_page: OpenPage, tmp_path: Path
 ) -> None:
@@ -267,6 +365,12 @@ def test_a_long_run_shows_its_rate_429s_and_time_left_and_stops_like_ctrl_c(
     expect(page.locator("#eta")).to_have_text(re.compile(r"^\d+:\d\d$"))
     expect(page.locator('#progress [data-count="bound"]')).not_to_have_text("0")
 
+    # One job at a time: while the page sends, a terminal's run on the same journal is refused.
+    cli = run_cli("run", sheet, "--sandbox", env=ui.env)
+    assert cli.returncode == 75, cli.stderr
+    assert locked_sentence() in cli.stderr
+    expect(page.locator("#progress")).to_have_attribute("data-state", "running")
+
     page.click("#stop-button")
     expect(page.locator("#progress")).to_have_attribute(
         "data-state", "stopped", timeout=RUN_TIMEOUT_MS
@@ -290,6 +394,27 @@ def test_a_long_run_shows_its_rate_429s_and_time_left_and_stops_like_ctrl_c(
     outcomes = Counter(row["outcome"] for row in read_results(saved))
     assert outcomes["bound"] == progress["bound"] and outcomes["pending"] == progress["pending"]
     assert sum(outcomes.values()) == 300
+
+
+def test_a_run_in_a_terminal_holds_the_journal_and_the_page_says_so(
+    open_page: OpenPage, tmp_path: Path
+) -> None:
+    sheet = write_input(
+        tmp_path / "many.csv",
+        [(ADMIN, f"user{i:03}@corp.example", f"ou_{i:032x}") for i in range(200)],
+    )
+    page, ui = open_page()
+    upload(page, sheet)
+    terminal = spawn_cli("run", sheet, "--sandbox", "--rate-per-second", "5", cwd=tmp_path)
+    try:
+        wait_for(lambda: bool(journal_runs_if_any(ui)) and journal_runs_if_any(ui)[0]["running"])
+        page.click("#run-button")
+        expect(page.locator("#error")).to_contain_text(locked_sentence())
+        expect(page.locator("#progress")).not_to_have_attribute("data-state", "running")
+    finally:
+        terminal.send_signal(signal.SIGINT)
+        terminal.communicate(timeout=60)
+    assert [run["command"] for run in journal_runs(ui)] == ["run"]  # the terminal's only
 
 
 # -- safety: the secret and the Host ---------------------------------------------------------------
@@ -327,6 +452,31 @@ def test_a_request_with_a_foreign_host_is_refused_even_with_the_secret(tmp_path:
         answer = httpx.get(ui.link, follow_redirects=False)
         assert answer.status_code in (302, 303), answer.status_code
         assert "set-cookie" in answer.headers
+
+
+def test_a_state_changing_request_without_the_page_token_is_refused(
+    open_page: OpenPage, sample: Path
+) -> None:
+    page, ui = open_page()
+    upload(page, sample)
+    # The browser holds the secret's cookie, as another site's form would make it send.
+    for headers in ({}, {"X-CSRF-Token": "not-the-page-token"}):
+        answer = page.context.request.post(
+            ui.base + "/api/run", data={"target": "sandbox"}, headers=headers
+        )
+        assert answer.status == 403, headers
+        assert answer.json() == {"error": i18n.text("ui_csrf", "en")}
+    assert not journal_runs_if_any(ui)
+    # The control: the same request with the token of the page's <meta> is let through.
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+    answer = page.context.request.post(
+        ui.base + "/api/run", data={"target": "sandbox"}, headers={"X-CSRF-Token": token}
+    )
+    assert answer.ok, answer.status
+    expect(page.locator("#progress")).to_have_attribute(
+        "data-state", "done", timeout=RUN_TIMEOUT_MS
+    )
+    assert journal_runs(ui)[0]["command"] == "run"
 
 
 # -- the language ------------------------------------------------------------------------------------

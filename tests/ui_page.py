@@ -146,11 +146,14 @@ def serve_ui(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        # The sandbox target starts the background sandbox on BATCHBIND_SANDBOX_PORT: stop it.
-        subprocess.run(
-            [sys.executable, "-m", "batchbind", "sandbox", "stop"],
-            env=full_env,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+        # The sandbox target starts the background sandbox on BATCHBIND_SANDBOX_PORT (its files
+        # in the data folder): stop it.
+        data = full_env.get("BATCHBIND_DATA_DIR")
+        if data is None or (Path(data) / "sandbox").exists():
+            subprocess.run(
+                [sys.executable, "-m", "batchbind", "sandbox", "stop"],
+                env=full_env,
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
