@@ -315,6 +315,12 @@ def test_a_run_to_the_end_shows_the_journal_counts_and_downloads_the_results(
     expect(page.locator('#results tbody tr[data-outcome="failed"]').first).to_contain_text(
         i18n.text("counted_failed", "zh")
     )
+    # The rows never sent (invalid, duplicate) too, as `batchbind validate --lang zh` says them.
+    validated = run_cli("validate", sample, "--json", "--lang", "zh")
+    report = json.loads(validated.stdout.splitlines()[0])
+    hint = next(cause["hint"] for cause in report["causes"] if cause["code"] == "invalid_email")
+    page.select_option("#results-filter", "invalid")
+    expect(page.locator('#results tbody tr[data-row="10"]')).to_contain_text(hint)
 
 
 def test_the_status_button_asks_feishu_for_the_sync_status_of_the_bound_rows(
