@@ -165,6 +165,20 @@ def test_two_pages_on_two_ports_keep_their_own_cookies(serve: Any) -> None:
             assert browser.get(server.base_url + "/api/config").status_code == 200
 
 
+def test_the_new_link_works_in_a_browser_holding_an_old_pages_cookie(serve: Any) -> None:
+    # `batchbind ui` started again on the same port makes a new secret, while the browser still
+    # sends the last page's cookie: the printed link must still open the page (it was refused).
+    server, _page = serve()
+    with httpx.Client(base_url=server.base_url) as browser:
+        browser.cookies.set(server.guard.cookie, "the-last-pages-secret")
+        first = browser.get(server.link)
+        assert first.status_code == 302 and first.headers["location"] == "/"
+        assert browser.get("/api/config").status_code == 200
+    with httpx.Client(base_url=server.base_url) as stranger:
+        stranger.cookies.set(server.guard.cookie, "the-last-pages-secret")
+        assert stranger.get("/api/config").status_code == 403
+
+
 def test_a_foreign_host_is_refused_even_with_the_secret(serve: Any) -> None:
     server, page = serve()
     for host in ("evil.example", f"evil.example:{server.port}", f"127.0.0.1:{server.port + 1}"):

@@ -65,8 +65,10 @@ class Guard:
         return (host or "").lower() in {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
 
     def has_secret(self, request: web.Request) -> bool:
-        given = request.cookies.get(self.cookie) or request.query.get("token") or ""
-        return bool(given) and _same(given, self.secret)
+        # Either will do: a browser may still send the cookie of an earlier page on this port
+        # (another secret) along with the new printed link.
+        given = (request.cookies.get(self.cookie, ""), request.query.get("token", ""))
+        return any(bool(g) and _same(g, self.secret) for g in given)
 
     def page_token_ok(self, request: web.Request) -> bool:
         given = request.headers.get(CSRF_HEADER, "")
