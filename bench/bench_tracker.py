@@ -1,13 +1,14 @@
 """The team's tracker at size (issue 14): a 20,000-row tracker read and written back.
 
-    python bench/bench_tracker.py --sheet [--rows 20000]
+    python bench/bench_tracker.py [--sheet] [--bitable] [--rows 20000]     (both by default)
 
 Starts the sandbox (in this process, on loopback) with one document of that many rows, reads it
 through the tracker as `run` does, then writes every row's result back, and prints the requests
 used per endpoint (from the sandbox's request log), the time of each phase, and the largest
-write (rows per request, at most 5,000). The document's own limits apply: the sandbox refuses a
-write over 5,000 rows or 100 columns and a second writer. One kind per flag: `--sheet` now,
-`--bitable` when the Bitable tracker is there (`KINDS`).
+write. The documents' own limits apply, as the sandbox enforces them: a Sheet write of at most
+5,000 rows and 100 columns, one writer at a time; a Bitable search page of at most 500 records
+(paced at 20/s), a batch_update of at most 1,000 (50/s), a second writer refused with 1254291.
+One kind per flag (`KINDS`).
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from batchbind.feishu.client import FeishuClient  # noqa: E402
-from batchbind.model import Outcome, ResultRow  # noqa: E402
+from batchbind.model import Outcome, ResultRow, Table  # noqa: E402
 from batchbind.sandbox import SANDBOX_TOKEN, SandboxServer  # noqa: E402
 from batchbind.sandbox.scenario import scenario_from_dict  # noqa: E402
+from batchbind.tracker.base import Tracker  # noqa: E402
+from batchbind.tracker.bitable import BitableTracker  # noqa: E402
 from batchbind.tracker.calls import DocCalls  # noqa: E402
 from batchbind.tracker.links import parse_link  # noqa: E402
 from batchbind.tracker.sheets import SheetTracker  # noqa: E402
@@ -82,56 +85,115 @@ def sheet_scenario(rows: int) -> dict[str, Any]:
 
 
 class CountingCalls(DocCalls):
-    """The document calls, noting how many rows each write carried."""
+    """The document calls, noting how many rows (or records) each write carried."""
 
-    write_rows: list[int]
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.write_rows: list[int] = []
 
     async def call(self, endpoint: str, method: str, path: str, **kw: Any) -> dict[str, Any]:
         body = kw.get("body")
         if endpoint == "sheets.write" and isinstance(body, dict):
             ranges = body.get("valueRanges") or [body.get("valueRange") or {}]
-            self.write_rows = [
-                *getattr(self, "write_rows", []),
-                sum(len(r["values"]) for r in ranges),
-            ]
+            self.write_rows.append(sum(len(r["values"]) for r in ranges))
+        elif path.endswith("/batch_update") and isinstance(body, dict) and "records" in body:
+            self.write_rows.append(len(body["records"]))
         return await super().call(endpoint, method, path, **kw)
+
+
+def bound_results(table: Table) -> list[ResultRow]:
+    """Every row bound, with every result column filled (the widest write-back)."""
+    return [
+        ResultRow(
+            table.cells(i),
+            table.numbers[i],
+            Outcome.BOUND,
+            code="0",
+            exchange_binding_id=f"bid{i}",
+            binding_status="doing",
+            attempts=1,
+            http_status=200,
+            log_id=f"2024{i:020d}",
+            updated_at="2026-11-26T20:00:00Z",
+        )
+        for i in range(len(table))
+    ]
+
+
+async def read_and_write_back(tracker: Tracker, calls: CountingCalls, figures: Figures) -> None:
+    started = time.perf_counter()
+    table = await tracker.read()
+    figures.read_s = time.perf_counter() - started
+    figures.rows_read = len(table)
+    results = bound_results(table)
+    started = time.perf_counter()
+    report = await tracker.write_back(results)
+    figures.write_s = time.perf_counter() - started
+    figures.rows_written = report.rows_written
+    figures.largest_write_rows = max(calls.write_rows, default=0)
 
 
 async def bench_sheet(sandbox: SandboxServer, figures: Figures) -> None:
     link = parse_link("https://corp.feishu.cn/sheets/shtcnBench0001")
     async with FeishuClient(sandbox.base_url, lambda: SANDBOX_TOKEN) as client:
         calls = CountingCalls(client, str(link))
-        tracker = SheetTracker(link, calls)
-        started = time.perf_counter()
-        table = await tracker.read()
-        figures.read_s = time.perf_counter() - started
-        figures.rows_read = len(table)
-        results = [
-            ResultRow(
-                table.cells(i),
-                table.numbers[i],
-                Outcome.BOUND,
-                code="0",
-                exchange_binding_id=f"bid{i}",
-                binding_status="doing",
-                attempts=1,
-                http_status=200,
-                log_id=f"2024{i:020d}",
-                updated_at="2026-11-26T20:00:00Z",
-            )
-            for i in range(len(table))
-        ]
-        started = time.perf_counter()
-        report = await tracker.write_back(results)
-        figures.write_s = time.perf_counter() - started
-        figures.rows_written = report.rows_written
-        figures.largest_write_rows = max(getattr(calls, "write_rows", [0]))
+        await read_and_write_back(SheetTracker(link, calls), calls, figures)
+
+
+BITABLE_APP = "bascnBench000001"
+
+
+def bitable_scenario(records: int) -> dict[str, Any]:
+    text, person = 1, 11
+    return {
+        # High enough that the client's own pacing (the documented budgets) sets the pace.
+        "limits": {"per_second": 1000, "per_minute": 60000},
+        "bitables": [
+            {
+                "app_token": BITABLE_APP,
+                "name": "bench",
+                "tables": [
+                    {
+                        "table_id": "tblBench",
+                        "fields": [
+                            {"name": "姓名", "type": text},
+                            {"name": "管理员账号", "type": text},
+                            {"name": "Exchange 邮箱", "type": text, "ui_type": "Email"},
+                            {"name": "飞书用户", "type": person},
+                            {"name": "部门", "type": text},
+                        ],
+                        "records": [
+                            {
+                                "record_id": f"rec{i:08d}",
+                                "fields": {
+                                    "姓名": f"同事{i}",
+                                    "管理员账号": "exadmin@corp.example",
+                                    "Exchange 邮箱": f"user{i:06d}@corp.example",
+                                    "飞书用户": [f"user{i:06d}@corp.example"],
+                                    "部门": "研发",
+                                },
+                            }
+                            for i in range(records)
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+
+
+async def bench_bitable(sandbox: SandboxServer, figures: Figures) -> None:
+    link = parse_link(f"https://corp.feishu.cn/base/{BITABLE_APP}?table=tblBench")
+    async with FeishuClient(sandbox.base_url, lambda: SANDBOX_TOKEN) as client:
+        calls = CountingCalls(client, str(link))
+        await read_and_write_back(BitableTracker(link, calls), calls, figures)
 
 
 KINDS: dict[
     str, tuple[Callable[[int], dict[str, Any]], Callable[..., Coroutine[Any, Any, None]]]
 ] = {
     "sheet": (sheet_scenario, bench_sheet),
+    "bitable": (bitable_scenario, bench_bitable),
 }
 
 
