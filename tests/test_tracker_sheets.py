@@ -60,7 +60,11 @@ def cli(sandbox: SandboxServer, command: str, where: Path, *extra: str) -> Any:
         sandbox.base_url,
         "--token",
         SANDBOX_TOKEN,
-        *(("--state", where / "journal.sqlite", *FAST_RATES) if command != "validate" else ()),
+        *(
+            ("--state", where / "journal.sqlite", *FAST_RATES)
+            if command not in ("validate", "doctor")
+            else ()
+        ),
         cwd=where,
     )
 
@@ -390,3 +394,26 @@ def test_a_long_run_writes_back_while_it_sends(make_sandbox: MakeSandbox, tmp_pa
     assert during, "no write-back while sending"
     found = results_by_row(cells(sandbox))
     assert [found[n]["outcome"] for n in range(3, 15)] == ["bound"] * 12
+
+
+def test_doctor_reads_a_tracker_link_and_writes_nothing_into_it(
+    make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    # Issue 17: doctor checks the tracker link as run would read it, and never writes.
+    sandbox = make_sandbox(scenario())
+    found = cli(sandbox, "doctor", tmp_path, LINK, "--json")
+    assert found.returncode == 0, found.stderr
+    checks = {c["name"]: c for c in json.loads(found.stdout)["checks"]}
+    assert checks["input.read"]["status"] == "pass", checks["input.read"]
+    assert checks["input.read"]["data"]["rows"] == 4
+    tracker = checks["input.tracker"]
+    assert tracker["status"] == "pass" and TITLE in tracker["message"]
+    assert "edit" in tracker["message"]  # what doctor cannot prove without writing, said
+    assert writes(sandbox) == [] and creates(sandbox) == []
+    assert_team_untouched(cells(sandbox))
+    # A document that refuses the token: a failed line with the sentence, exit 1, nothing sent.
+    refused = make_sandbox(scenario(access={SANDBOX_TOKEN: "none"}))
+    found = cli(refused, "doctor", tmp_path, LINK)
+    assert found.returncode == 1, found.stderr
+    assert "Share the document" in found.stdout and "Traceback" not in found.stderr
+    assert creates(refused) == []

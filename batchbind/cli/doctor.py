@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -34,12 +33,13 @@ Examples:
   batchbind doctor
   batchbind doctor bindings.xlsx --profile acme
   batchbind doctor bindings.csv --sandbox --json
+  batchbind doctor "https://acme.feishu.cn/sheets/shtcnXXXX?sheet=0bxF2a"
   batchbind doctor --notify https://open.feishu.cn/open-apis/bot/v2/hook/xxxx --send-test
 """
 
 
 @click.command(epilog=epilog("doctor", DOCTOR_EXAMPLE))
-@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(path_type=str))
 @token_options
 @read_options
 @click.option(
@@ -74,13 +74,14 @@ Examples:
 )
 @global_options
 @friendly_errors
-def doctor(input_path: Path | None, **kw: Any) -> None:
+def doctor(input_path: str | None, **kw: Any) -> None:
     """Say whether this machine and tenant are ready for 'run', binding nothing.
 
     A checklist: the network (the host reachable, TLS verified through the system's certificate
     store, the proxy in use), the token (present, accepted, renewable; renewed only when due),
     the super administrator, the token's scopes against what each command needs, with INPUT
-    the file (it reads and validates) and how long sending it takes at the rate ceiling, and
+    the file or the tracker link (it reads and validates; nothing is written into a tracker)
+    and how long sending it takes at the rate ceiling, and
     each message target (--notify, or those stored with the profile): it answers, and nothing
     is posted unless --send-test.
     """

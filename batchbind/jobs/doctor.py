@@ -507,8 +507,18 @@ async def check_input(ctx: Context) -> list[Check]:
     # Imported here: reading a sheet loads the readers, which a doctor without INPUT never needs.
     from batchbind.jobs.run import read_and_check
 
+    link = read.link
+    if link is not None and read.tracker_client is None and ctx.connection is not None:
+        # The tracker is read with the token run would use (issue 14); nothing is written.
+        connection, lang = ctx.connection, ctx.lang
+        read.tracker_client = lambda: FeishuClient(
+            connection.base_url, connection.tokens, lang=lang
+        )
     try:
-        _table, checked = read_and_check(read)
+        if link is not None and read.tracker_client is None:
+            raise ctx.refused or InputError.of("doctor_tracker_no_token")
+        # In a thread: reading a tracker runs its own event loop.
+        _table, checked = await asyncio.to_thread(read_and_check, read)
     except BatchbindError as exc:
         message, hint = exc.render(ctx.lang)
         return [
@@ -539,6 +549,16 @@ async def check_input(ctx: Context) -> list[Check]:
         )
     else:
         read_check = Check(name="input.read", status=Status.PASS, message=counts, data=data)
+    tracker = []
+    if link is not None:
+        tracker.append(
+            Check(
+                name="input.tracker",
+                status=Status.PASS,
+                message=ctx.say("doctor_tracker_read", document=read.input.name),
+                data={"link": str(link), "kind": link.kind.value, "title": read.input.name},
+            )
+        )
     settings = ctx.settings
     ceiling = min(settings.rate_per_second, settings.rate_per_minute / 60)
     seconds = to_send / ceiling
@@ -554,7 +574,7 @@ async def check_input(ctx: Context) -> list[Check]:
         ),
         data={"seconds": round(seconds), "rows": to_send, "per_second": round(ceiling, 3)},
     )
-    return [read_check, duration]
+    return [read_check, *tracker, duration]
 
 
 # -- the message targets (--notify) ----------------------------------------------------------------

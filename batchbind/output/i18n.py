@@ -2282,6 +2282,19 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "请重新登录并申请这些权限：{command}（若飞书拒绝，请先在开发者后台「权限管理」中为应用开通"
         "并发布版本）。",
     ),
+    # doctor on a tracker link (issue 17 with issue 14): read, never written
+    "doctor_label_input_tracker": ("tracker", "在线表格"),
+    "doctor_tracker_read": (
+        "{document}: read through its link with the token run would use. Whether the "
+        "administrator may edit it is proven when run writes its result columns, before anything "
+        "is sent (doctor writes nothing into it).",
+        "{document}：已用 run 将使用的令牌通过链接读取。管理员能否编辑该文档，要等 run 在发送任何请求前"
+        "写入结果列时才能确认（doctor 不会写入任何内容）。",
+    ),
+    "doctor_tracker_no_token": (
+        "A tracker link is read with a token, and none could be chosen (see the token line).",
+        "读取在线表格链接需要令牌，但未能确定可用的令牌（见令牌一行）。",
+    ),
     "doctor_input_counts": (
         "{path}: {rows} rows, {to_send} to send, {invalid} invalid, {duplicates} duplicates",
         "{path}：共 {rows} 行，待发送 {to_send} 行，无效 {invalid} 行，重复 {duplicates} 行",
