@@ -41,6 +41,7 @@ from batchbind.input.headers import (
     Rows,
     assemble,
     choose_sheet,
+    column_index,
     find_header,
 )
 from batchbind.input.opendocument import OdsSheet
@@ -270,7 +271,7 @@ def _formulas_without_value(source: str | IO[bytes], sheet: str) -> dict[int, li
                     if "f" in children and (value is None or not (value.text or "")):
                         match = _CELL_REF.fullmatch(element.get("r", ""))
                         if match:
-                            found.setdefault(int(match[2]), []).append(_column_index(match[1]))
+                            found.setdefault(int(match[2]), []).append(column_index(match[1]))
                     element.clear()
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
         return found
@@ -294,13 +295,6 @@ def _has_formula(archive: zipfile.ZipFile, part: str) -> bool:
             tail = text[-len(tag) - 1 :]
             block = stream.read(1024 * 1024)
     return False
-
-
-def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
 
 
 def _sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:

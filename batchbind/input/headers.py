@@ -103,7 +103,16 @@ def _is_result(cell: str) -> bool:
     return normalise_header(cell) in _RESULT_NAMES
 
 
+def column_index(letters: str) -> int:
+    """A -> 0, AA -> 26 (the inverse of `column_letter`)."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
 def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
     letters = ""
     index += 1
     while index:

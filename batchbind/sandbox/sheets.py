@@ -28,11 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from batchbind.input.headers import column_index, column_letter
 from batchbind.sandbox.protocol import Answer, Call, Route, failure, success
 from batchbind.sandbox.scenario import Scenario, ScenarioError, SheetDocument
 from batchbind.store.paths import write_private
 
-__all__ = ["SheetsEndpoints", "column_index", "column_letters"]
+__all__ = ["SheetsEndpoints"]
 
 V2 = "/open-apis/sheets/v2/spreadsheets/{token}"
 V3 = "/open-apis/sheets/v3/spreadsheets/{token}"
@@ -56,24 +57,6 @@ Cell = str | int | float | bool | None
 _RANGE = re.compile(
     r"(?P<sid>[^!]+)(?:!(?P<c1>[A-Z]{1,3})(?P<r1>[0-9]*)(?::(?P<c2>[A-Z]{1,3})(?P<r2>[0-9]*))?)?"
 )
-
-
-def column_letters(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def column_index(letters: str) -> int:
-    """A -> 0, AA -> 26."""
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
 
 
 @dataclass(slots=True)
@@ -172,8 +155,8 @@ class _Range:
 
     def text(self, tab: _Tab, last_row: int, last_col: int) -> str:
         return (
-            f"{self.sheet_id}!{column_letters(self.first_col)}{self.first_row + 1}:"
-            f"{column_letters(last_col)}{last_row + 1}"
+            f"{self.sheet_id}!{column_letter(self.first_col)}{self.first_row + 1}:"
+            f"{column_letter(last_col)}{last_row + 1}"
         )
 
 
@@ -428,8 +411,8 @@ class SheetsEndpoints:
         start = last + 1
         end_col = wanted.first_col + max((len(r) for r in values), default=1) - 1
         target = (
-            f"{wanted.sheet_id}!{column_letters(wanted.first_col)}{start + 1}:"
-            f"{column_letters(end_col)}{start + max(len(values), 1)}"
+            f"{wanted.sheet_id}!{column_letter(wanted.first_col)}{start + 1}:"
+            f"{column_letter(end_col)}{start + max(len(values), 1)}"
         )
         return await self._write(call, [{"range": target, "values": values}])
 
