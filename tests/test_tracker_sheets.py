@@ -215,6 +215,8 @@ def test_a_failed_write_back_keeps_the_exit_code_and_the_results_file(
     assert summary["tracker"]["error"]
     assert "could not be written back" in result.stderr
     assert "batchbind report --write-back" in result.stderr
+    # Four bindings were sent: the refusal must not say that nothing was.
+    assert "Nothing was sent" not in result.stderr
     assert (tmp_path / f"{TITLE}.results.xlsx").exists()
     found = results_by_row(cells(sandbox))
     assert all(found[n]["outcome"] in (None, "") for n in (3, 4, 5, 6))

@@ -258,13 +258,6 @@ def test_the_check_groups_the_problems_as_validate_json_does(serve: Any, tmp_pat
     assert shown["exit_code"] == cli.returncode == 1
 
 
-def test_a_tracker_link_is_said_to_be_not_supported_yet(serve: Any) -> None:
-    _server, page = serve()
-    answer = page.post("/api/input", json={"link": "https://example.feishu.cn/sheets/abc"})
-    assert answer.status_code == 400
-    assert "not supported yet" in answer.json()["error"]
-
-
 def test_a_run_against_the_sandbox_ends_with_the_counts_the_journal_holds(
     serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
 ) -> None:

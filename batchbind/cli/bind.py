@@ -26,7 +26,6 @@ from batchbind.cli.common import (
     say,
     setup,
     token_options,
-    tracker_lines,
 )
 from batchbind.cli.exits import epilog
 from batchbind.cli.notify import ending, notifying
@@ -35,6 +34,7 @@ from batchbind.feishu.client import FeishuClient
 from batchbind.input.footers import skipped_note
 from batchbind.jobs.plan import Disposition
 from batchbind.jobs.run import JobResult, RunSettings, run_job, validate_job
+from batchbind.jobs.tracking import tracker_lines
 from batchbind.model import Outcome
 from batchbind.notify.summary import from_run
 from batchbind.output import i18n
@@ -170,8 +170,9 @@ def _report_run(result: JobResult, settings: RunSettings, *, as_json: bool, quie
         else:
             lines.append("  " + i18n.text("results_written", lang, path=result.results_path))
     again = f"batchbind report --write-back --state {settings.state} --run {result.run_id}"
+    later = i18n.text("tracker_write_back_later", lang, command=again)
     lines.extend(
-        "  " + line for line in tracker_lines(result.tracker, result.tracker_title, again, lang)
+        "  " + line for line in tracker_lines(result.tracker, result.tracker_title, later, lang)
     )
     lines.append("  " + i18n.text("journal_used", lang, path=settings.state))
     lines.extend(cause_lines(result.counts.causes, lang, row_names=result.table.row_names))

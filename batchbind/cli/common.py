@@ -20,7 +20,6 @@ from batchbind.auth.choose import Connection, TokenChoice, choose_connection
 from batchbind.errors import BatchbindError, InputError
 from batchbind.jobs.run import JobResult
 from batchbind.jobs.settings import ReadSettings
-from batchbind.jobs.tracking import WriteBack
 from batchbind.model import Outcome, UserIdType
 from batchbind.output import i18n
 from batchbind.output.causes import causes_json
@@ -251,29 +250,6 @@ def input_argument(name: str, metavar: str) -> Callable[[F], F]:
     """INPUT: a file path, or a link to the team's tracker (a Sheet, a Bitable table, a Wiki
     page); kept as typed, so a path behaves exactly as before."""
     return click.argument(name, metavar=metavar, type=click.Path(path_type=str))
-
-
-def tracker_lines(written: WriteBack | None, title: str, again: str, lang: str) -> list[str]:
-    """What writing the results back into the team's tracker did (issue 14), for a summary;
-    `again` is the command that writes them back later."""
-    if written is None:
-        return []
-    notes = [note.text(lang) for note in written.notes]
-    if written.error is not None:
-        shown = redact.scrub(written.error.render(lang)[0])
-        return [
-            *notes,
-            i18n.text("tracker_not_written", lang, document=title, error=shown, command=again),
-        ]
-    lines = [*notes, i18n.text("tracker_written", lang, document=title, rows=written.rows_written)]
-    if written.rows_missing:
-        shown = ", ".join(map(str, written.rows_missing[:10]))
-        if len(written.rows_missing) > 10:
-            shown += ", …"
-        lines.append(
-            i18n.text("tracker_rows_missing", lang, count=len(written.rows_missing), rows=shown)
-        )
-    return lines
 
 
 def outcome_counts(by_outcome: Mapping[str, int], lang: str) -> str:

@@ -24,12 +24,12 @@ from batchbind.cli.common import (
     say,
     setup,
     token_options,
-    tracker_lines,
 )
 from batchbind.cli.exits import epilog
 from batchbind.errors import InputError, JournalError
 from batchbind.feishu.client import FeishuClient
 from batchbind.jobs.run import report_job
+from batchbind.jobs.tracking import tracker_lines
 from batchbind.output import i18n
 from batchbind.output.causes import cause_lines, causes_json
 from batchbind.store.journal import Journal
@@ -129,7 +129,8 @@ def report(**kw: Any) -> None:
         for line in cause_lines(result.counts.causes, lang):
             say(line, err=False)
     again = f"batchbind report --write-back --state {_journal_path(kw)} --run {result.run.id}"
-    for line in tracker_lines(result.tracker, result.tracker_title, again, lang):
+    later = i18n.text("tracker_write_back_later", lang, command=again)
+    for line in tracker_lines(result.tracker, result.tracker_title, later, lang):
         say(line, err=kw["as_json"])
 
 

@@ -23,7 +23,6 @@ from batchbind.cli.common import (
     read_settings,
     say,
     setup,
-    tracker_lines,
 )
 from batchbind.cli.exits import epilog
 from batchbind.cli.notify import ending, notifying
@@ -32,6 +31,7 @@ from batchbind.feishu.client import resolve_base_url, tenant_host
 from batchbind.jobs.resolve import ResolveSettings, Status, resolve_job
 from batchbind.jobs.selection import Selection, choose, parse_rows
 from batchbind.jobs.status import status_job
+from batchbind.jobs.tracking import tracker_lines
 from batchbind.jobs.unbind import unbind_job
 from batchbind.jobs.view import LifecycleSettings, Written, read_view
 from batchbind.model import UserIdType
@@ -210,8 +210,9 @@ def status(results_path: str, **kw: Any) -> None:
     elif result.exit_code == 4 and not kw["wait"]:
         lines.append("  " + i18n.text("status_still_syncing", lang))
     again = f"batchbind status {results_path} --state {settings.state}"
+    later = i18n.text("tracker_write_back_later", lang, command=again)
     lines.extend(
-        "  " + line for line in tracker_lines(result.tracker, result.tracker_title, again, lang)
+        "  " + line for line in tracker_lines(result.tracker, result.tracker_title, later, lang)
     )
     _print_summary(lines, result, settings, quiet=kw["quiet"], out=out, lang=lang)
     if kw["as_json"]:

@@ -107,7 +107,8 @@ def read_and_check(
     if settings.link is not None:
         tracking = tracking or open_input(settings)
         table = tracking.read(settings.sheet)
-        settings.input = Path(tracking.file_name())
+        # The title as a file name, in the folder the input named (the current one for the CLI).
+        settings.input = settings.input.with_name(tracking.file_name())
     else:
         table = load_table(
             settings.input,

@@ -20,10 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from batchbind.auth import redact
 from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu.client import FeishuClient
 from batchbind.jobs.settings import ReadSettings
 from batchbind.model import ResultRow, Table, UserIdType
+from batchbind.output import i18n
 from batchbind.output.i18n import Phrase
 from batchbind.tracker.base import Tracker, WriteReport
 from batchbind.tracker.calls import DocCalls
@@ -39,6 +41,7 @@ __all__ = [
     "WriteBack",
     "open_input",
     "safe_file_name",
+    "tracker_lines",
     "write_interval_s",
 ]
 
@@ -98,6 +101,30 @@ class WriteBack:
             "requests": self.requests,
             "error": None if self.error is None else self.error.message,
         }
+
+
+def tracker_lines(written: WriteBack | None, title: str, again: str, lang: str) -> list[str]:
+    """What writing the results back into the team's tracker did (issue 14), for a summary;
+    `again` says how to write them back later (a command, or the page's button)."""
+    if written is None:
+        return []
+    notes = [note.text(lang) for note in written.notes]
+    if written.error is not None:
+        # The refusal and what to do about it (share the document, add the app…).
+        shown = redact.scrub(" ".join(filter(None, written.error.render(lang))))
+        return [
+            *notes,
+            i18n.text("tracker_not_written", lang, document=title, error=shown, again=again),
+        ]
+    lines = [*notes, i18n.text("tracker_written", lang, document=title, rows=written.rows_written)]
+    if written.rows_missing:
+        shown = ", ".join(map(str, written.rows_missing[:10]))
+        if len(written.rows_missing) > 10:
+            shown += ", …"
+        lines.append(
+            i18n.text("tracker_rows_missing", lang, count=len(written.rows_missing), rows=shown)
+        )
+    return lines
 
 
 class TrackerInput:

@@ -1550,10 +1550,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "{link} 中的“{part}”部分不是飞书生成的格式；请重新从浏览器地址栏复制链接。",
     ),
     "tracker_denied": (
+        # Said before a run (it stops there, exit 2) and by a write-back after one: no claim
+        # about what was sent.
         "{document} refuses access (code {code}): the administrator whose token batchbind "
-        "uses cannot open or edit it. Nothing was sent.",
-        "{document} 拒绝访问（错误码 {code}）：batchbind 所用令牌对应的管理员无法打开或编辑该文档。"
-        "未发送任何请求。",
+        "uses cannot open or edit it.",
+        "{document} 拒绝访问（错误码 {code}）：batchbind 所用令牌对应的管理员无法打开或编辑该文档。",
     ),
     "tracker_denied_hint": (
         "Share the document with that administrator with edit permission (or add the app to "
@@ -1650,9 +1651,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "tracker_not_written": (
         "The results could not be written back to {document}: {error} No binding or row is "
-        "lost, and the results file has them all; write them back later with: {command}",
-        "无法将结果写回 {document}：{error} 没有丢失任何绑定或行，结果文件中有全部结果；稍后可用"
-        "以下命令写回：{command}",
+        "lost, and the results file has them all. {again}",
+        "无法将结果写回 {document}：{error} 没有丢失任何绑定或行，结果文件中有全部结果。{again}",
+    ),
+    "tracker_write_back_later": (
+        "Write them back later with: {command}",
+        "稍后可用以下命令写回：{command}",
     ),
     # reading the input (input/load.py, csvfile.py, excel.py, headers.py; output/sheetcopy.py)
     "convert_hint": (
@@ -2529,10 +2533,18 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "文件超过 {limit} MB（BATCHBIND_UI_MAX_UPLOAD_MB）。",
     ),
     "ui_no_file": ("Choose a CSV or Excel file first.", "请先选择一个 CSV 或 Excel 文件。"),
-    "ui_link_not_supported": (
-        "Reading a Feishu Sheet, Bitable or Wiki link is not supported yet: export it as a CSV or "
-        "Excel file and choose that file.",
-        "暂不支持读取飞书表格、多维表格或知识库链接：请将其导出为 CSV 或 Excel 文件后选择该文件。",
+    "ui_no_link": (
+        "Paste the link of a Feishu Sheet, Bitable or Wiki page first.",
+        "请先粘贴飞书表格、多维表格或知识库页面的链接。",
+    ),
+    "ui_status_again": (
+        "Ask for the sync status again on this page: it writes them back too.",
+        "在此页面再次查询同步状态：也会重新写回。",
+    ),
+    "ui_write_back_again": (
+        "Run again on this page: nothing already bound is sent again, and the results are written "
+        "back after the run.",
+        "在此页面再次运行：已绑定的行不会再次发送，运行后会重新写回结果。",
     ),
     "ui_no_input": ("Choose the input first (step 1).", "请先选择输入文件（第 1 步）。"),
     "ui_no_results": (
@@ -2581,10 +2593,17 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "ui_template": ("Or start from the template:", "或从模板开始："),
     "ui_link_label": (
-        "Or a Feishu Sheet, Bitable or Wiki link:",
-        "或飞书表格、多维表格、知识库链接：",
+        "Or the link of the team's Feishu Sheet, Bitable or Wiki page (read with the target "
+        "chosen in step 3; the results are written into it only when you run):",
+        "或团队的飞书表格、多维表格、知识库页面链接（使用第 3 步所选目标读取；只有运行时才会将结果写入"
+        "其中）：",
     ),
     "ui_link_go": ("Read", "读取"),
+    "ui_login_tracker": (
+        "Also read and write the team's Feishu Sheet or Bitable (the app must have the Sheets, "
+        "Bitable and Wiki scopes enabled)",
+        "同时读写团队的飞书表格或多维表格（应用须已开通表格、多维表格和知识库权限）",
+    ),
     "ui_step_check": ("2. Check it", "2. 检查"),
     "ui_check_note": (
         "Every row is checked here; nothing is sent.",

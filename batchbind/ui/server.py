@@ -194,11 +194,14 @@ class Api:
 
     async def input(self, request: web.Request) -> web.Response:
         if request.content_type == "application/json":
-            link = str((await request.json()).get("link") or "").strip()
-            if link:
-                # Reading a tracker link is another part's work (issue 14): said, not guessed.
-                return self.error(400, "ui_link_not_supported")
-            return self.error(400, "ui_no_file")
+            body = await request.json()
+            link = str(body.get("link") or "").strip()
+            if not link:
+                return self.error(400, "ui_no_link")
+            # Reading a tracker is a call: with the token of the target the page has chosen.
+            target = str(body.get("target") or self.session.target or SANDBOX)
+            checked = await asyncio.to_thread(self.session.check_link, link, target)
+            return web.json_response(checked)
         if request.content_length is not None and request.content_length > self.limit + 65536:
             return self._too_large()
         reader = await request.multipart()
@@ -235,6 +238,7 @@ class Api:
             domain=str(body.get("domain") or "feishu"),
             lang=self.lang,
             base_url=self.login_base_url,
+            tracker=body.get("tracker") in (True, "on", "true"),
         )
         return web.json_response({"login": "waiting"}, status=202)
 

@@ -21,11 +21,12 @@ from typing import Any
 
 from batchbind.auth import redact
 from batchbind.errors import BatchbindError, InputError, JournalLocked
-from batchbind.feishu.client import tenant_host
+from batchbind.feishu.client import FeishuClient, tenant_host
 from batchbind.jobs.control import RunControl
 from batchbind.jobs.run import JobResult, RunSettings, report_job, run_job, validate_job
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
 from batchbind.jobs.status import status_job
+from batchbind.jobs.tracking import WriteBack, tracker_lines
 from batchbind.jobs.unbind import Selection, unbind_job
 from batchbind.jobs.view import LifecycleSettings, read_view
 from batchbind.model import Outcome, ResultRow
@@ -34,6 +35,7 @@ from batchbind.output.causes import causes_json
 from batchbind.output.render import Counts
 from batchbind.store.lock import journal_lock
 from batchbind.store.paths import default_journal, private_folder
+from batchbind.tracker.links import TrackerLink, parse_link
 from batchbind.ui.targets import PROFILE, SANDBOX, SandboxChoice, connect
 
 __all__ = ["Busy", "Pace", "Session"]
@@ -71,7 +73,8 @@ class _Job:
     state: str = "running"  # running, done, stopped, error
     exit_code: int | None = None
     error: str = ""
-    message: str = ""
+    # What the job did besides, in a language (writing back into the tracker).
+    notes: Callable[[str], list[str]] = lambda _lang: []
     final: dict[str, int] = field(default_factory=dict)  # counts once done
     ceiling: float = 0.0
     thread: threading.Thread | None = None
@@ -106,6 +109,10 @@ class Session:
         self._lock = threading.Lock()
         self._job: _Job | None = None
         self.input: Path | None = None
+        # A tracker's link as the input (issue 14), and the target whose token read it: `input`
+        # is then the results folder's path named after the document's title.
+        self.link: TrackerLink | None = None
+        self.link_target = SANDBOX
         self.columns: list[str] = []
         self.rows: list[ResultRow] = []
         self.summary: dict[str, int] = {}
@@ -134,9 +141,36 @@ class Session:
         result = validate_job(
             ReadSettings(input=path, shown_as=path.name), out=out, lang=self.lang, force=True
         )
+        return self._checked(path, None, SANDBOX, result)
+
+    def check_link(self, text: str, target: str) -> dict[str, Any]:
+        """Read the tracker `text` links to with `target`'s token and validate its rows
+        (nothing is sent, nothing written into it); make it the page's input."""
+        self._idle()
+        link = parse_link(text)
+        settings = self._link_settings(link, target, self.lang)
+        result = validate_job(settings, out=None, lang=self.lang, force=True, default_out=True)
+        return self._checked(settings.input, link, target, result)
+
+    def _link_settings(self, link: TrackerLink, target: str, lang: str) -> ReadSettings:
+        found, _profile = connect(target, self.sandbox, lang)
+        redact.register(found.tokens.current())
+        folder = private_folder(self.folder / "results")
+        return ReadSettings(
+            # Named after the document's title once read: its results file is in `folder`.
+            input=folder / link.token,
+            link=link,
+            tracker_client=lambda: FeishuClient(found.base_url, found.tokens, lang=lang),
+            lang=lang,
+        )
+
+    def _checked(
+        self, path: Path, link: TrackerLink | None, target: str, result: JobResult
+    ) -> dict[str, Any]:
         checked = self._check_json(path, result)
+        checked["link"] = None if link is None else str(link)
         with self._lock:
-            self.input = path
+            self.input, self.link, self.link_target = path, link, target
             self.columns = list(result.table.columns)
             self.rows = result.results
             self.summary = dict(result.counts.by_outcome)
@@ -171,10 +205,16 @@ class Session:
             self.lang = lang
             running = self._job is not None and self._job.state == "running"
             path, run_id, state = self.input, self.run_id, self.run_state
+            link, link_target = self.link, self.link_target
         if path is None or running:
             return self.checked
-        result = validate_job(ReadSettings(input=path, shown_as=path.name), out=None, lang=lang)
+        if link is None:
+            read = ReadSettings(input=path, shown_as=path.name)
+        else:  # the tracker is read again (a read, nothing written)
+            read = self._link_settings(link, link_target, lang)
+        result = validate_job(read, out=None, lang=lang)
         checked = self._check_json(path, result)
+        checked["link"] = None if link is None else str(link)
         with self._lock:
             self.checked = checked
             if run_id is None:
@@ -212,7 +252,9 @@ class Session:
         redact.register(token)
         return kind(
             input=self.input,
-            shown_as=self.input.name,
+            link=self.link,
+            # A link names itself (the journal keeps it, for `report --write-back`).
+            shown_as=None if self.link is not None else self.input.name,
             base_url=found.base_url,
             token=token,
             tokens=found.tokens,
@@ -285,6 +327,7 @@ class Session:
                 error = result.write_error
                 shown = error.render(self.lang)[0] if isinstance(error, BatchbindError) else error
                 job.error = redact.scrub(str(shown))
+            job.notes = self._tracker_notes(result.tracker, result.tracker_title)
             if result.run_id is not None:
                 report = report_job(
                     settings.state,
@@ -305,6 +348,9 @@ class Session:
         def work(control: RunControl) -> int:
             settings: LifecycleSettings = self._settings(target, LifecycleSettings)
             result = status_job(settings, control=control)
+            self._current().notes = self._tracker_notes(
+                result.tracker, result.tracker_title, "ui_status_again"
+            )
             self._show(result.written.results, result.written.counts, result.written.path)
             self._current().final = _final(result.written.counts)
             return result.exit_code
@@ -336,6 +382,18 @@ class Session:
             return result.exit_code
 
         self.start("unbind", target, work)
+
+    def _tracker_notes(
+        self, written: WriteBack | None, title: str, again_key: str = "ui_write_back_again"
+    ) -> Callable[[str], list[str]]:
+        """What writing back into the tracker did, as a command's summary says it, in a
+        language (the page's switch says it again); `again_key`: how to write it back later."""
+
+        def said(lang: str) -> list[str]:
+            again = i18n.text(again_key, lang)
+            return [self.shown(line) for line in tracker_lines(written, title, again, lang)]
+
+        return said
 
     def _current(self) -> _Job:
         with self._lock:
@@ -380,6 +438,7 @@ class Session:
             "eta_s": None if eta is None else round(eta),
             "exit_code": job.exit_code,
             "error": job.error,
+            "notes": job.notes(self.lang),
             "results_version": version,
         }
 

@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from batchbind.auth import redact
+from batchbind.auth import redact, scopes
 from batchbind.auth.choose import Connection, TokenChoice, choose_connection, profile_connection
 from batchbind.auth.login import LoginRequest, login, profile_from_grant
 from batchbind.auth.loopback import DEFAULT_PORT
@@ -108,9 +108,11 @@ class Login:
         domain: str,
         lang: str,
         base_url: str | None = None,
+        tracker: bool = False,
     ) -> None:
         """Log in as `auth login` does, in a worker thread; app credentials not given come from
-        FEISHU_APP_ID / FEISHU_APP_SECRET or the stored profile."""
+        FEISHU_APP_ID / FEISHU_APP_SECRET or the stored profile. `tracker`: ask for the scopes of
+        the team's tracker too (`auth login --scope …`), which the app must have enabled."""
         name = check_name(profile or "default")
         store = ProfileStore()
         previous = store.load(name)
@@ -137,6 +139,7 @@ class Login:
             base_url=host,
             app=AppCredentials(app_id, app_secret),
             port=int(os.environ.get("BATCHBIND_OAUTH_PORT", DEFAULT_PORT)),
+            scope=" ".join(scopes.LOGIN_SCOPES + (scopes.TRACKER_SCOPES if tracker else ())),
             lang=lang,
         )
 

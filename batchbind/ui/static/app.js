@@ -151,6 +151,13 @@ function showProgress(snap) {
   $("#stop-button").disabled = snap.state !== "running";
   $("#status-button").disabled = busy;
   $("#unbind-button").disabled = busy;
+  const notes = $("#job-notes");
+  notes.replaceChildren(...(snap.notes || []).map((note) => {
+    const li = document.createElement("li");
+    li.textContent = note;
+    return li;
+  }));
+  notes.hidden = !notes.children.length;
   if (snap.error) showError(snap.error);
   if (snap.login) showLogin(snap.login);
   if (snap.results_version !== lastResultsVersion) {
@@ -292,7 +299,9 @@ async function start() {
     if (file) upload(file);
   });
   $("#link-go").addEventListener("click", async () => {
-    try { showCheck(await call("POST", "/api/input", { link: $("#link-input").value })); }
+    // Reading the tracker is a call to Feishu: with the token of the target chosen in step 3.
+    const body = { link: $("#link-input").value, target: $("#target").value };
+    try { showCheck(await call("POST", "/api/input", body)); }
     catch (_e) { /* shown */ }
   });
   $("#login-button").addEventListener("click", () => { $("#login-form").hidden = false; });
