@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import openpyxl
@@ -34,6 +35,7 @@ from conftest import (
 from oauth_flow import APP_ID, APP_SECRET
 
 from batchbind.auth.profiles import Profile, ProfileStore
+from batchbind.auth.scopes import LOGIN_SCOPES, TRACKER_SCOPES
 from batchbind.feishu.client import tenant_host
 from batchbind.output import i18n
 from batchbind.sandbox import SandboxServer
@@ -478,8 +480,9 @@ def test_switching_the_language_says_the_check_and_the_results_again_in_it(
     ]
 
 
+@pytest.mark.parametrize("tracker", [False, True])
 def test_logging_in_from_the_page_stores_a_profile_and_tells_the_page_only_its_name(
-    make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch
+    make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch, tracker: bool
 ) -> None:
     sandbox = make_sandbox()
     monkeypatch.setenv("BATCHBIND_OAUTH_PORT", str(free_port()))
@@ -487,15 +490,16 @@ def test_logging_in_from_the_page_stores_a_profile_and_tells_the_page_only_its_n
     server.start()
     try:
         page = Page(server)
-        started = page.post(
-            "/api/login",
-            json={"profile": "tenant", "app_id": APP_ID, "app_secret": APP_SECRET},
-        )
-        assert started.status_code == 202
+        body = {"profile": "tenant", "app_id": APP_ID, "app_secret": APP_SECRET}
+        if tracker:  # the box for the team's tracker, ticked (as the form sends it)
+            body["tracker"] = "on"
+        assert page.post("/api/login", json=body).status_code == 202
         deadline = time.monotonic() + 20
         while not page.state()["login"]["url"]:
             assert time.monotonic() < deadline
             time.sleep(0.05)
+        asked = parse_qs(urlsplit(page.state()["login"]["url"]).query)["scope"][0].split()
+        assert set(LOGIN_SCOPES) <= set(asked)
         # The browser: the sandbox approves at once and redirects to the loopback listener.
         landing = httpx.get(page.state()["login"]["url"], follow_redirects=True)
         assert landing.status_code == 200
@@ -506,6 +510,8 @@ def test_logging_in_from_the_page_stores_a_profile_and_tells_the_page_only_its_n
         assert login["state"] == "done" and login["message"] == "Logged in as profile tenant."
         stored = ProfileStore().load("tenant")
         assert stored is not None and stored.host == sandbox.base_url
+        for scope in TRACKER_SCOPES:  # asked for, and held, only with the box ticked
+            assert (scope in asked) is tracker and (scope in stored.scope.split()) is tracker
         targets = page.http.get("/api/targets").json()["targets"]
         assert "profile:tenant" in [t["value"] for t in targets]
         for body in page.bodies:

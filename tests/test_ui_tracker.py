@@ -8,26 +8,18 @@ sandbox (`/_sandbox/documents/sheets`), what the CLI says is the reference.
 from __future__ import annotations
 
 import json
-import time
 import tomllib
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 import test_ui
-from conftest import FAST_LIMITS, MakeSandbox, creates, free_port, read_results, run_cli
-from oauth_flow import APP_ID, APP_SECRET
+from conftest import FAST_LIMITS, MakeSandbox, creates, read_results, run_cli
 from test_ui import Page
 
-from batchbind.auth.profiles import ProfileStore
-from batchbind.auth.scopes import LOGIN_SCOPES, TRACKER_SCOPES
 from batchbind.output import i18n
 from batchbind.store.journal import Journal
 from batchbind.store.paths import default_journal
-from batchbind.ui import UiServer
-from batchbind.ui.targets import SandboxChoice
 
 SAMPLE_DATA = Path(__file__).parent.parent / "sample_data"
 TRACKER = SAMPLE_DATA / "tracker.toml"
@@ -170,38 +162,6 @@ def test_switching_the_language_reads_the_tracker_again_in_it(
     assert switched["link"] == SHEET and switched["counts"] == english["counts"]
     assert switched["groups"][0]["cause"] != english["groups"][0]["cause"]
     assert any("\u4e00" <= ch <= "\u9fff" for ch in switched["groups"][0]["cause"])
-
-
-@pytest.mark.parametrize("tracker", [False, True])
-def test_logging_in_from_the_page_asks_for_the_trackers_scopes_only_when_ticked(
-    make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch, tracker: bool
-) -> None:
-    sandbox = make_sandbox()
-    monkeypatch.setenv("BATCHBIND_OAUTH_PORT", str(free_port()))
-    server = UiServer(login_base_url=sandbox.base_url, sandbox=SandboxChoice(base_url="x"))
-    server.start()
-    try:
-        page = Page(server)
-        body = {"profile": "tenant", "app_id": APP_ID, "app_secret": APP_SECRET}
-        if tracker:
-            body["tracker"] = "on"  # the checkbox, as the form sends it
-        assert page.post("/api/login", json=body).status_code == 202
-        deadline = time.monotonic() + 20
-        while not page.state()["login"]["url"]:
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        asked = parse_qs(urlsplit(page.state()["login"]["url"]).query)["scope"][0].split()
-        assert httpx.get(page.state()["login"]["url"], follow_redirects=True).status_code == 200
-        while page.state()["login"]["state"] == "waiting":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
-        stored = ProfileStore().load("tenant")
-        assert stored is not None
-        for scope in TRACKER_SCOPES:
-            assert (scope in asked) is tracker and (scope in stored.scope.split()) is tracker
-        assert set(LOGIN_SCOPES) <= set(asked)
-    finally:
-        server.stop()
 
 
 def test_a_write_back_that_fails_is_said_with_what_to_do_on_the_page(
