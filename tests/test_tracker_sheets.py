@@ -149,6 +149,8 @@ def test_a_rerun_sends_nothing_and_keeps_one_set_of_result_columns(
     assert status.returncode == 0, status.stderr + status.stdout
     found = results_by_row(cells(sandbox))
     assert [found[n]["binding_status"] for n in (3, 4, 5, 6)] == ["done"] * 4
+    # The totals line is left out, and status says so as run does (it said nothing).
+    assert "Row 7 is a totals or notes line" in status.stderr + status.stdout
 
 
 def test_result_columns_moved_by_the_team_are_found_by_their_headers(

@@ -32,6 +32,9 @@ def test_a_pasted_sheet_link_is_checked_run_and_written_back(open_page: OpenPage
     page.click("#link-go")
     expect(page.locator("#check")).to_be_visible()
     expect(page.locator("#input-name")).to_contain_text(TITLE)
+    expect(page.locator("#skipped-note")).to_have_text(
+        "Row 8 is a totals or notes line, not a binding: skipped ('合计 5 人')."
+    )
     assert page_counts(page, "#counts")["invalid"] == 1  # 陈敏 has no user id
     expect(page.locator("#problems tbody tr")).to_have_count(1)
 

@@ -66,7 +66,11 @@ def test_a_sheet_link_is_checked_as_validate_checks_it_and_nothing_is_written(
     assert shown["rows"] == expected["rows"] == 5
     assert shown["exit_code"] == cli.returncode == 1  # 陈敏 has no user id
     assert shown["name"] == TITLE and shown["link"] == SHEET
-    assert [s["row"] for s in shown["skipped"]] == [8]  # the totals line
+    assert [s["row"] for s in shown["skipped"]] == [8]  # the totals line, said as run says it
+    assert (
+        shown["skipped_note"]
+        == "Row 8 is a totals or notes line, not a binding: skipped ('合计 5 人')."
+    )
     assert sheet_rows(sandbox.base_url) == before  # a check writes nothing into the tracker
 
 

@@ -94,6 +94,18 @@ def test_dry_run_lists_only(bound: tuple[SandboxServer, Path, Path]) -> None:
     assert deletes(sandbox) == []
 
 
+def test_a_totals_line_under_the_rows_is_said_to_be_left_out(
+    bound: tuple[SandboxServer, Path, Path],
+) -> None:
+    sandbox, state, _results = bound
+    # The team's own sheet, with its totals line, given back to unbind (it said nothing of it).
+    source = write_input(state.parent / "people.csv", [*ROWS, ("合计 8 人", "", "")])
+    result = bb("unbind", source, *conn(sandbox, state), "--rows", "2", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "Row 10 is a totals or notes line, not a binding: skipped ('合计 8 人')." in result.output
+    assert "unbind will undo 1 binding" in result.output
+
+
 def test_confirmed_at_the_terminal_with_reason_and_audit(
     bound: tuple[SandboxServer, Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

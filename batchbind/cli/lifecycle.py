@@ -28,6 +28,7 @@ from batchbind.cli.exits import epilog
 from batchbind.cli.notify import ending, notifying
 from batchbind.errors import BatchbindError, InputError
 from batchbind.feishu.client import resolve_base_url, tenant_host
+from batchbind.input.footers import skipped_note
 from batchbind.jobs.resolve import ResolveSettings, Status, resolve_job
 from batchbind.jobs.selection import Selection, choose, parse_rows
 from batchbind.jobs.status import status_job
@@ -305,7 +306,9 @@ def unbind(results_path: Path, **kw: Any) -> None:
         choice = choose(view, journal.states(), selection, settings)
     out = not kw["as_json"]
     targets = choice.targets
-    listing = [i18n.text("unbind_plan", lang, count=len(targets), tenant=tenant)]
+    note = skipped_note(view.table.skipped, lang)  # totals and notes lines, left out
+    listing = [] if note is None else [note]
+    listing.append(i18n.text("unbind_plan", lang, count=len(targets), tenant=tenant))
     for b in targets[:EXAMPLES]:
         listing.append(
             "  "

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from batchbind.feishu.client import Answer, tenant_host
 from batchbind.feishu.codes import BINDING_GONE, Kind
+from batchbind.input.footers import skipped_note
 from batchbind.jobs.control import RunControl
 from batchbind.jobs.engine import DONE, Final, Pool, PoolStats, Stopped, failed
 from batchbind.jobs.exit_codes import exit_code
@@ -232,6 +233,9 @@ def status_job(
     started = time.time()
     tenant = tenant_host(settings.base_url)
     view = read_view(settings, tenant)
+    note = skipped_note(view.table.skipped, settings.lang)
+    if note is not None:
+        notify(note)  # totals and notes lines, left out (as run says it)
     settings.check_out()
     with Journal(settings.state, tenant=tenant) as journal:
         run_id = journal.start_run(

@@ -22,6 +22,7 @@ from typing import Any
 from batchbind.auth import redact
 from batchbind.errors import BatchbindError, InputError, JournalLocked
 from batchbind.feishu.client import FeishuClient, tenant_host
+from batchbind.input.footers import skipped_note
 from batchbind.jobs.control import RunControl
 from batchbind.jobs.run import JobResult, RunSettings, report_job, run_job, validate_job
 from batchbind.jobs.settings import ConnectionSettings, ReadSettings
@@ -190,6 +191,7 @@ class Session:
             "counts": dict(result.counts.by_outcome),
             "groups": groups,
             "skipped": [{"row": line.row, "text": line.text} for line in result.table.skipped],
+            "skipped_note": skipped_note(result.table.skipped, self.lang),
             "exit_code": result.exit_code,
         }
 

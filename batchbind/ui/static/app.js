@@ -74,6 +74,8 @@ function showCheck(result) {
   checked = true;
   $("#check").hidden = false;
   $("#input-name").textContent = `${result.name}: ${result.rows} ${t("ui_rows")}`;
+  $("#skipped-note").textContent = result.skipped_note || "";
+  $("#skipped-note").hidden = !result.skipped_note;
   for (const el of document.querySelectorAll("#counts [data-count]")) {
     el.textContent = String(result.counts[el.dataset.count] || 0);
   }
