@@ -126,6 +126,9 @@ class RunStopped(BatchbindError):
     """The run stopped on a problem that concerns every row; unsent rows stay pending."""
 
     exit_code = 3
+    #: A call refused for a scope the user never granted: logging in again asking for it is the
+    #: fix (`auth.scopes.missing_scope_stop`; the web page offers its own login for it).
+    endpoint: str = ""
 
 
 class AuthError(BatchbindError):

@@ -190,3 +190,12 @@ def test_unbind_without_the_delete_scope_stops_and_leaves_the_rows_bound(
     assert f"'batchbind auth login --scope {DELETE}'" in said
     assert [r["outcome"] for r in read_results(out)] == ["bound"] * 3
     assert len(sandbox.bindings()) == 3
+
+
+def test_every_tracker_call_knows_the_scopes_that_let_a_user_make_it() -> None:
+    # A call missing here was refused with "enable it in the console" where logging in again
+    # asking for the scope is the fix (a Sheet's title, `sheets.meta`, was missing).
+    from batchbind.auth.scopes import ENDPOINT_SCOPES
+    from batchbind.tracker.calls import BUDGETS
+
+    assert sorted(set(BUDGETS) - set(ENDPOINT_SCOPES)) == []

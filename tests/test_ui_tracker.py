@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import test_ui
-from conftest import FAST_LIMITS, MakeSandbox, creates, read_results, run_cli
+from conftest import ADMIN, FAST_LIMITS, MakeSandbox, creates, read_results, run_cli, write_input
 from test_ui import Page
 
 from batchbind.output import i18n
@@ -203,3 +203,41 @@ def test_the_status_button_on_a_link_writes_the_sync_status_back_into_the_sheet(
     rows = sheet_rows(sandbox.base_url)
     status = rows[1].index("binding_status")
     assert [r[status] for r in rows[2:7]] == ["done", "done", "done", "", "done"]
+
+
+SHEETS_ANY = [
+    "sheets:spreadsheet",
+    "sheets:spreadsheet:readonly",
+    "drive:drive",
+    "drive:drive:readonly",
+]
+
+
+def test_a_token_without_the_sheets_scope_is_told_to_log_in_on_the_page_with_the_box_ticked(
+    serve: Any, make_sandbox: MakeSandbox
+) -> None:
+    # The first thing a page user meets: `auth login` asks for no tracker scope by default.
+    sandbox = make_sandbox(tracker_scenario(scopes={"missing": SHEETS_ANY, "code": 99991679}))
+    _server, page = serve(sandbox)
+    answer = read_link(page, SHEET)
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert "sheets:spreadsheet" in error  # the scope, named
+    assert error.endswith(i18n.text("ui_scope_login_tracker", "en"))
+
+
+def test_a_run_stopped_for_the_binding_scope_says_to_log_in_again_on_the_page(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    create = "calendar:exchange.bindings:create"
+    sandbox = make_sandbox(
+        {"limits": FAST_LIMITS, "scopes": {"missing": [create], "code": 99991679}}
+    )
+    _server, page = serve(sandbox)
+    source = write_input(tmp_path / "in.csv", [(ADMIN, "a@corp.example", "ou_a")])
+    assert page.upload(source).status_code == 200
+    assert page.post("/api/run", json={"target": "sandbox"}).status_code == 202
+    done = page.wait("done", "error")
+    assert done["exit_code"] == 3, done
+    assert create in done["error"] and f"auth login --scope {create}" in done["error"]
+    assert done["error"].endswith(i18n.text("ui_scope_login", "en"))

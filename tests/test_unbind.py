@@ -102,7 +102,9 @@ def test_a_totals_line_under_the_rows_is_said_to_be_left_out(
     source = write_input(state.parent / "people.csv", [*ROWS, ("合计 8 人", "", "")])
     result = bb("unbind", source, *conn(sandbox, state), "--rows", "2", "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "Row 10 is a totals or notes line, not a binding: skipped ('合计 8 人')." in result.output
+    assert (
+        "Row 10 is a totals or notes line, not a binding: skipped ('合计 8 人')." in result.output
+    )
     assert "unbind will undo 1 binding" in result.output
 
 

@@ -60,6 +60,7 @@ ENDPOINT_SCOPES: Mapping[str, tuple[str, ...]] = {
     "get": (READ, CALENDAR_READONLY),
     "delete": (DELETE, CALENDAR),
     "sheets.query": (SHEETS, SHEETS_READONLY, DRIVE, DRIVE_READONLY),
+    "sheets.meta": (SHEETS, SHEETS_READONLY, DRIVE, DRIVE_READONLY),
     "sheets.read": (SHEETS, SHEETS_READONLY, DRIVE, DRIVE_READONLY),
     "sheets.write": (SHEETS, DRIVE),
     "bitable.search": (BITABLE, BITABLE_READONLY, "base:record:retrieve"),
@@ -197,4 +198,7 @@ def missing_scope_stop(
     if not named and scopes:
         message += " " + i18n.text("stop_scope_guessed", lang)
     fix = scope_fix(code, scopes, endpoint, lang, profile)
-    return RunStopped(message, hint=f"{fix} {i18n.text('rerun_hint', lang)}")
+    stop = RunStopped(message, hint=f"{fix} {i18n.text('rerun_hint', lang)}")
+    if endpoint in ENDPOINT_SCOPES and code != APP_LACKS_SCOPE:
+        stop.endpoint = endpoint  # a login asking for the scope fixes it
+    return stop

@@ -2537,6 +2537,15 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Paste the link of a Feishu Sheet, Bitable or Wiki page first.",
         "请先粘贴飞书表格、多维表格或知识库页面的链接。",
     ),
+    "ui_scope_login": (
+        "On this page: Log in to Feishu… again (step 3), then run again.",
+        "在此页面：重新“登录飞书…”（第 3 步），然后再次运行。",
+    ),
+    "ui_scope_login_tracker": (
+        "On this page: Log in to Feishu… again (step 3) with the box for the team's Sheet or "
+        "Bitable ticked, then read the link again.",
+        "在此页面：重新“登录飞书…”（第 3 步）并勾选读写团队表格或多维表格的选项，然后重新读取链接。",
+    ),
     "ui_status_again": (
         "Ask for the sync status again on this page: it writes them back too.",
         "在此页面再次查询同步状态：也会重新写回。",

@@ -66,6 +66,12 @@ _TOKEN_ANSWERS = {
 }
 
 #: The scopes Feishu's binding page names per call; any one of them will do.
+SHEETS_READ = (
+    "sheets:spreadsheet",
+    "sheets:spreadsheet:readonly",
+    "drive:drive",
+    "drive:drive:readonly",
+)
 _CALL_SCOPES = {
     "create": (
         "calendar:exchange.bindings:create",
@@ -74,6 +80,11 @@ _CALL_SCOPES = {
     ),
     "get": ("calendar:exchange.bindings:read", "calendar:calendar:readonly"),
     "delete": ("calendar:exchange.bindings:delete", "calendar:calendar"),
+    # The team's tracker as a Sheet (issue 14): the scopes the Sheets pages list.
+    "sheets.query": SHEETS_READ,
+    "sheets.meta": SHEETS_READ,
+    "sheets.read": SHEETS_READ,
+    "sheets.write": ("sheets:spreadsheet", "drive:drive"),
 }
 
 

@@ -22,7 +22,6 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from batchbind.auth import redact
 from batchbind.errors import BatchbindError, InputError, JournalLocked
 from batchbind.output import i18n
 from batchbind.output.summary import OUTCOME_COLOURS
@@ -119,15 +118,11 @@ class Api:
         except Busy:
             return self.error(409, "ui_busy")
         except JournalLocked as exc:
-            return web.json_response({"error": self._sentence(exc)}, status=409)
+            return web.json_response({"error": self.session.said(exc)}, status=409)
         except BatchbindError as exc:
-            return web.json_response({"error": self._sentence(exc)}, status=400)
+            return web.json_response({"error": self.session.said(exc)}, status=400)
         except (ValueError, KeyError, TypeError):
             return self.error(400, "ui_bad_request")
-
-    def _sentence(self, exc: BatchbindError) -> str:
-        message, hint = exc.render(self.lang)
-        return self.session.shown(redact.scrub(f"{message} {hint}".strip()))
 
     # -- the page ----------------------------------------------------------------------------
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batchbind.auth import redact
-from batchbind.errors import BatchbindError, InputError, JournalLocked
+from batchbind.auth import redact, scopes
+from batchbind.errors import BatchbindError, InputError, JournalLocked, RunStopped
 from batchbind.feishu.client import FeishuClient, tenant_host
 from batchbind.input.footers import skipped_note
 from batchbind.jobs.control import RunControl
@@ -195,6 +195,18 @@ class Session:
             "exit_code": result.exit_code,
         }
 
+    def said(self, exc: BatchbindError) -> str:
+        """An error as the page says it: the sentence, its hint, and what to do on the page
+        when that is not what a terminal would do (log in again here)."""
+        message, hint = exc.render(self.lang)
+        fix = ""
+        if isinstance(exc, RunStopped) and exc.endpoint:
+            if scopes.covers(scopes.LOGIN_SCOPES, exc.endpoint):
+                fix = i18n.text("ui_scope_login", self.lang)
+            elif scopes.covers(scopes.LOGIN_SCOPES + scopes.TRACKER_SCOPES, exc.endpoint):
+                fix = i18n.text("ui_scope_login_tracker", self.lang)
+        return self.shown(redact.scrub(" ".join(filter(None, (message, hint, fix)))))
+
     def shown(self, text: str) -> str:
         """`text` as the page shows it: an upload's private copy named as the user named it
         (a sentence about "/tmp/batchbind-ui-x/input/1/bindings.csv" says "bindings.csv")."""
@@ -289,10 +301,9 @@ class Session:
                 with self._lock:
                     job.exit_code, job.state = code, state
             except BatchbindError as exc:
-                message, hint = exc.render(self.lang)
                 with self._lock:
                     job.exit_code = exc.exit_code
-                    job.error = self.shown(redact.scrub(f"{message} {hint}".strip()))
+                    job.error = self.said(exc)
                     job.state = "error"
             except Exception as exc:  # reported as the CLI would: one line, exit 70
                 log.debug("internal error in the page's %s job", kind, exc_info=True)
@@ -324,7 +335,7 @@ class Session:
             result = run_job(settings, control=control)
             job = self._current()
             if result.stopped is not None:
-                job.error = redact.scrub(result.stopped.message)
+                job.error = self.said(result.stopped)
             if result.write_error is not None:
                 error = result.write_error
                 shown = error.render(self.lang)[0] if isinstance(error, BatchbindError) else error
