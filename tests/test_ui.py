@@ -617,3 +617,115 @@ def test_bad_input_and_steps_out_of_order_get_one_sentence_each(serve: Any, tmp_
     assert nobody.status_code == 202  # refused in the job: said on the page, nothing sent
     failed = page.wait("error", "done")
     assert failed["state"] == "error" and failed["exit_code"] == 2 and "nobody" in failed["error"]
+
+
+# -- the page's polish (issue 16): live figures of status and unbind, its words ------------------
+
+
+def _events(page: Page, kind: str, timeout: float = 60.0) -> list[dict[str, Any]]:
+    """The snapshots /api/events pushes while the `kind` job runs, to its end."""
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    with page.http.stream("GET", "/api/events") as stream:
+        for line in stream.iter_lines():
+            assert time.monotonic() < deadline, seen[-3:]
+            if not line.startswith("data: "):
+                continue
+            snap = json.loads(line.removeprefix("data: "))
+            if snap.get("kind") != kind:
+                continue
+            seen.append(snap)
+            if snap["state"] not in ("running", "stopping"):
+                return seen
+    raise AssertionError(f"the stream ended early: {seen[-3:]}")
+
+
+def test_status_and_unbind_show_live_counts_while_they_run(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    # Every answer takes 0.2 s and two go at a time: 24 rows take over 2 s, long enough for
+    # the event stream (a snapshot every 0.25 s) to show the job halfway.
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "latency": {"min_ms": 200, "max_ms": 250}})
+    _server, page = serve(sandbox, pace=Pace(rate_per_second=5000, concurrency=2))
+    assert page.upload(write_input(tmp_path / "in.csv", _rows(24))).status_code == 200
+    page.post("/api/run", json={"target": "sandbox"})
+    assert page.wait("done")["counts"]["bound"] == 24
+
+    assert page.post("/api/status", json={"target": "sandbox"}).status_code == 202
+    seen = _events(page, "status")
+    running = [s["counts"]["checked"] for s in seen if s["state"] == "running"]
+    assert any(0 < n < 24 for n in running), running  # asked of some rows, not yet of all
+    assert running == sorted(running)
+    halfway = next(s for s in seen if 0 < s["counts"]["checked"] < 24)
+    assert halfway["total"] == 24
+    assert halfway["counts"]["pending"] == 24 - halfway["counts"]["checked"]
+    assert seen[-1]["state"] == "done" and seen[-1]["counts"]["bound"] == 24
+
+    rows = list(range(2, 14))
+    unbind = page.post("/api/unbind", json={"target": "sandbox", "rows": rows, "count": 12})
+    assert unbind.status_code == 202
+    seen = _events(page, "unbind")
+    running = [s["counts"]["unbound"] for s in seen if s["state"] == "running"]
+    assert any(0 < n < 12 for n in running), running
+    assert running == sorted(running)
+    assert seen[-1]["state"] == "done"
+    assert seen[-1]["counts"]["unbound"] == 12 and seen[-1]["counts"]["bound"] == 12
+
+
+def test_the_results_name_their_columns_in_the_pages_language_and_the_binding_columns(
+    serve: Any, tmp_path: Path
+) -> None:
+    _server, page = serve()
+    header = ("note", "user_id", "exchange_account", "admin_account")
+    rows = [("a", f"ou_{i:032x}", f"u{i}@corp.example", ADMIN) for i in range(3)]
+    assert page.upload(write_input(tmp_path / "in.csv", rows, header=header)).status_code == 200
+    for lang in ("en", "zh"):
+        assert page.post("/api/lang", json={"lang": lang}).status_code == 200
+        results = page.http.get("/api/results").json()
+        assert results["columns"] == list(header)  # the team's own headers, as they are
+        assert results["fields"] == {"user_id": 1, "exchange_account": 2, "admin_account": 3}
+        for name in ("row", "outcome", "code", "msg", "hint", "binding_status"):
+            head = results["headers"][name]
+            assert head["label"] == i18n.text(f"ui_head_{name}", lang)
+            # The tooltip names the results file's column and says what it holds, as its
+            # Summary sheet does.
+            assert name in head["title"]
+            assert i18n.text(f"sheet_column_{name}", lang) in head["title"]
+    assert results["headers"]["msg"]["label"] == "消息"
+
+
+def test_a_file_that_is_not_a_spreadsheet_points_to_the_pages_template_links(
+    serve: Any, tmp_path: Path
+) -> None:
+    _server, page = serve()
+    for name, lang in (("scan.pdf", "en"), ("letter.docx", "zh"), ("empty.csv", "en")):
+        assert page.post("/api/lang", json={"lang": lang}).status_code == 200
+        path = tmp_path / name
+        path.write_bytes(b"" if name == "empty.csv" else b"%PDF-1.4\n" + bytes(64))
+        said = page.upload(path).json()["error"]
+        cli = run_cli("validate", path, "--lang", lang)
+        assert cli.returncode == 2 and "batchbind template" in cli.stderr
+        assert "batchbind template" not in said and name in said
+        hint = "file_empty_hint" if name == "empty.csv" else "headers_hint"
+        assert i18n.text(f"{hint}_on_page", lang) in said, said
+
+
+def test_every_sentence_the_page_says_instead_of_a_command_names_the_pages_own_control() -> None:
+    from batchbind.ui.session import on_page
+
+    every = i18n.keys()
+    swapped = [k for k in every if k.endswith("_on_page")]
+    assert len(swapped) >= 9
+    controls = ("ui_login", "ui_status", "ui_template")
+    for key in swapped:
+        base = key.removesuffix("_on_page")
+        for lang in i18n.LANGS:
+            said, instead = i18n.text(base, lang, option=""), i18n.text(key, lang)
+            assert "batchbind" in said  # a terminal command, where the page has a control
+            assert "batchbind" not in instead and "--" not in instead, (key, lang)
+            # It names the control as the page labels it (step 1's template links are ".xlsx").
+            labels = [i18n.text(c, lang).rstrip("：:") for c in controls]
+            assert any(label in instead for label in labels) or ".xlsx" in instead, (key, lang)
+            assert on_page(f"Row 3. {said}") == f"Row 3. {instead}"
+    # A row still syncing, as the results table shows its hint.
+    assert "batchbind" not in on_page(i18n.text("syncing_hint", "zh"))

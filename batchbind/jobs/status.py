@@ -83,12 +83,20 @@ class StatusPoller(Pool[Target]):
         self.unchecked: dict[str, str] = {}  # key -> why its status is not known this round
         self.on_answer: Callable[[], None] = lambda: None
         self.timed_out = False  # `--wait` ran out of time
+        self._answered: set[str] = set()  # rows counted in the progress (each once)
 
     async def carry(self, item: Target) -> None:
         item.attempts, item.retry_since = 0, None  # every round starts afresh
         call = functools.partial(self.client.get, item.binding_id)
         await self.until_final("get", call, functools.partial(self._step, item))
         self.on_answer()
+
+    def _count(self, item: Target, *, ok: bool) -> None:
+        """The row's first answer, in the progress (the page's live counts): once, whatever
+        rounds `--wait` makes."""
+        if item.key not in self._answered:
+            self._answered.add(item.key)
+            self.progress.advance(bound=int(ok), failed=int(not ok))
 
     async def _step(self, item: Target, answer: Answer) -> Final | None:
         meaning = answer.meaning
@@ -98,6 +106,7 @@ class StatusPoller(Pool[Target]):
             self._journal.set_binding_status(item.key, status)
             self.statuses[item.key] = status
             self.unchecked.pop(item.key, None)
+            self._count(item, ok=True)
             return DONE
         if await self.try_again(item, meaning.kind):
             return None
@@ -119,9 +128,11 @@ class StatusPoller(Pool[Target]):
                 note="status: the binding no longer exists",
             )
             self.gone.add(item.key)
+            self._count(item, ok=True)
             return DONE
         else:
             self.unchecked[item.key] = f"{answer.code}: {answer.msg}"
+        self._count(item, ok=False)
         return failed(answer)
 
 

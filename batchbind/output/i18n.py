@@ -2661,6 +2661,64 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "ui_cancel": ("Cancel", "取消"),
     "ui_shown_rows": ("Showing {shown} of {total} rows.", "显示 {total} 行中的 {shown} 行。"),
     "ui_summary": ("Summary", "汇总"),
+    # the page's results table and progress, and what it says instead of a terminal command
+    # (issue 16, the page's polish). A results column's header: the Summary sheet's
+    # `sheet_column_<name>` says what it holds (the page's tooltip).
+    "ui_head_row": ("Row", "行号"),
+    "ui_head_outcome": ("Outcome", "结果"),
+    "ui_head_code": ("Code", "代码"),
+    "ui_head_msg": ("Message", "消息"),
+    "ui_head_hint": ("What to do", "处理建议"),
+    "ui_head_binding_status": ("Sync status", "同步状态"),
+    "ui_head_title": ("{name} in the results file: {meaning}", "结果文件中的 {name} 列：{meaning}"),
+    "ui_choose_button": ("Choose a file…", "选择文件…"),
+    "ui_no_file_chosen": ("No file chosen", "未选择文件"),
+    "ui_count_checked": ("status asked", "已查询状态"),
+    # `<key>_on_page`: the page's words for catalogue entry `<key>` where that names a terminal
+    # command and the page has a button or link for it (Session.shown swaps them).
+    "headers_hint_on_page": (
+        "Name the columns admin_account, exchange_account and user_id (or {zh_headers}); the "
+        "template links under step 1 (.xlsx, .csv) give a ready-to-fill file.",
+        "请将各列命名为 admin_account、exchange_account 和 user_id（或 {zh_headers}）；"
+        "第 1 步下方的模板链接（.xlsx、.csv）可下载一个可直接填写的文件。",
+    ),
+    "file_empty_hint_on_page": (
+        "Fill in the rows, or start from the template links under step 1 (.xlsx, .csv).",
+        "请填写数据行，或使用第 1 步下方的模板链接（.xlsx、.csv）。",
+    ),
+    "syncing_hint_on_page": (
+        "Still syncing: press “Ask Feishu for the sync status” again in a while.",
+        "仍在同步：请稍后再次点击“向飞书查询同步状态”。",
+    ),
+    "refresh_login_hint_on_page": (
+        "Log in again with “Log in to Feishu…” (step 3), then run again: rows are pending.",
+        "请通过“登录飞书…”（第 3 步）重新登录，然后再次运行：这些行仍待发送。",
+    ),
+    "code_195101_hint_on_page": (
+        "The token does not belong to the tenant's super administrator: log in as the super "
+        "administrator with “Log in to Feishu…” (step 3).",
+        "该令牌不属于租户的超级管理员：请通过“登录飞书…”（第 3 步）以超级管理员身份登录。",
+    ),
+    "code_99991661_hint_on_page": (
+        "No access token was sent: log in with “Log in to Feishu…” (step 3).",
+        "未发送访问令牌：请通过“登录飞书…”（第 3 步）登录。",
+    ),
+    "code_99991663_hint_on_page": (
+        "The access token is invalid: log in again with “Log in to Feishu…” (step 3).",
+        "访问令牌无效：请通过“登录飞书…”（第 3 步）重新登录。",
+    ),
+    "code_99991668_hint_on_page": (
+        "The access token is invalid or expired: log in again with “Log in to Feishu…” (step 3).",
+        "访问令牌无效或已过期：请通过“登录飞书…”（第 3 步）重新登录。",
+    ),
+    "code_99991677_hint_on_page": (
+        "The user access token expired: log in again with “Log in to Feishu…” (step 3).",
+        "用户访问令牌已过期：请通过“登录飞书…”（第 3 步）重新登录。",
+    ),
+    "code_unauthorized_http_hint_on_page": (
+        "Feishu refused the token (HTTP 401): log in again with “Log in to Feishu…” (step 3).",
+        "飞书拒绝了该令牌（HTTP 401）：请通过“登录飞书…”（第 3 步）重新登录。",
+    ),
     # the progress bars on a terminal (output/progress.py, jobs/status.py)
     "progress_binding": ("binding", "绑定中"),
     "progress_unbinding": ("unbinding", "解绑中"),

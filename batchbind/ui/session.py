@@ -115,6 +115,7 @@ class Session:
         self.link: TrackerLink | None = None
         self.link_target = SANDBOX
         self.columns: list[str] = []
+        self.fields: dict[str, int] = {}  # a binding's field -> its input column
         self.rows: list[ResultRow] = []
         self.summary: dict[str, int] = {}
         self.results_path: Path | None = None
@@ -173,6 +174,7 @@ class Session:
         with self._lock:
             self.input, self.link, self.link_target = path, link, target
             self.columns = list(result.table.columns)
+            self.fields = {str(f): i for f, i in result.table.fields.items()}
             self.rows = result.results
             self.summary = dict(result.counts.by_outcome)
             self.results_path = result.results_path
@@ -209,8 +211,11 @@ class Session:
 
     def shown(self, text: str) -> str:
         """`text` as the page shows it: an upload's private copy named as the user named it
-        (a sentence about "/tmp/batchbind-ui-x/input/1/bindings.csv" says "bindings.csv")."""
-        return self._uploads.sub("", text) if text else text
+        (a sentence about "/tmp/batchbind-ui-x/input/1/bindings.csv" says "bindings.csv"), and
+        the page's button or link where the sentence names a terminal command (`on_page`)."""
+        if not text:
+            return text
+        return on_page(self._uploads.sub("", text))
 
     def set_lang(self, lang: str) -> dict[str, Any] | None:
         """Speak `lang` from now on; the check and the results are said again in it (a job
@@ -433,8 +438,9 @@ class Session:
         state = job.state
         if state == "running" and figures.stopping:
             state = "stopping"
+        # While it runs: the rows the job has done so far, named after what it does to them.
         counts = job.final or {
-            "bound": figures.done,
+            _DONE_AS[job.kind]: figures.done,
             "failed": figures.failed,
             "pending": figures.pending,
         }
@@ -458,15 +464,66 @@ class Session:
     def results(self, outcome: str | None, limit: int) -> dict[str, Any]:
         with self._lock:
             rows, columns, summary = self.rows, self.columns, dict(self.summary)
-            path = self.results_path
+            path, fields, lang = self.results_path, dict(self.fields), self.lang
         chosen = [r for r in rows if not outcome or r.outcome.value == outcome]
         return {
             "columns": columns,
+            "fields": fields,
+            "headers": _headers(lang),
             "summary": summary,
             "total": len(chosen),
             "rows": [_row_json(r, self.shown) for r in chosen[:limit]],
             "download": path is not None and path.exists(),
         }
+
+
+#: What a job's done rows are while it runs (once it ends: the rows by outcome).
+_DONE_AS = {"run": "bound", "status": "checked", "unbind": "unbound"}
+
+
+def _headers(lang: str) -> dict[str, dict[str, str]]:
+    """The results columns the page shows, as the page heads them in `lang`: a label, and what
+    the column of that name in the results file holds (the Summary sheet's words)."""
+    return {
+        name: {
+            "label": i18n.text(f"ui_head_{name}", lang),
+            "title": i18n.text(
+                "ui_head_title",
+                lang,
+                name=name,
+                meaning=i18n.text(f"sheet_column_{name}", lang),
+            ),
+        }
+        for name in ("row", "outcome", "code", "msg", "hint", "binding_status")
+    }
+
+
+def _page_words(lang: str) -> list[tuple[str, str]]:
+    """(a terminal's words, the page's words) for each catalogue entry with an `_on_page`."""
+    pairs = []
+    every = i18n.keys()
+    for key in every:
+        if key.endswith(_ON_PAGE):
+            base = key.removesuffix(_ON_PAGE)
+            # refresh_login_hint names a profile's option; the page's own jobs leave it empty.
+            said = i18n.text(base, lang, option="")
+            pairs.append((said, i18n.text(key, lang)))
+    return pairs
+
+
+_ON_PAGE = "_on_page"
+#: Both languages: a row keeps the words of the language its job spoke.
+_PAGE_WORDS = [pair for lang in i18n.LANGS for pair in _page_words(lang)]
+
+
+def on_page(text: str) -> str:
+    """`text` with each sentence that sends the user to a terminal command the page has a
+    button or link for (`batchbind template`, `batchbind status`, `batchbind auth login`) said
+    as the page says it."""
+    for said, instead in _PAGE_WORDS:
+        if said in text:
+            text = text.replace(said, instead)
+    return text
 
 
 def _retold(shown: ResultRow, fresh: ResultRow | None) -> ResultRow:

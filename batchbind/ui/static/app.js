@@ -25,7 +25,7 @@ function t(key, params) {
 function translate() {
   document.documentElement.lang = lang;
   $("#lang-switch").value = lang;
-  for (const el of document.querySelectorAll("[data-i18n]")) {
+  for (const el of document.querySelectorAll("[data-i18n]:not([data-i18n=''])")) {
     el.textContent = t(el.dataset.i18n);
   }
   document.title = t("ui_title");
@@ -61,6 +61,14 @@ async function call(method, url, body) {
 }
 
 // -- step 1 and 2: the input, checked ----------------------------------------------------------
+
+// The chosen file's name beside the page's own button (the browser's file input would speak the
+// browser's language, not the page's).
+function showFileName(file) {
+  const name = $("#file-name");
+  name.dataset.i18n = file ? "" : "ui_no_file_chosen";
+  name.textContent = file ? file.name : t("ui_no_file_chosen");
+}
 
 async function upload(file) {
   const form = new FormData();
@@ -136,12 +144,22 @@ function showProgress(snap) {
   progress.dataset.state = snap.state;
   $("#progress-state").textContent = t(`ui_state_${snap.state}`);
   const counts = snap.counts || {};
+  const running = snap.state === "running" || snap.state === "stopping";
   for (const el of document.querySelectorAll("#progress [data-count]")) {
     el.textContent = String(counts[el.dataset.count] || 0);
+    // A running job counts what it does (a run binds, status asks, unbind undoes); once it
+    // ends, the rows by outcome (unbound ones when there are any).
+    const name = el.dataset.count;
+    if (name === "checked" || name === "unbound") {
+      el.closest("li").hidden = !(name in counts) || (!running && !counts[name]);
+    } else if (name === "bound") {
+      el.closest("li").hidden = running && !(name in counts);
+    }
   }
   const bar = $("#progress-bar");
   bar.max = Math.max(snap.total || 0, 1);
-  bar.value = (counts.bound || 0) + (counts.failed || 0);
+  bar.value = snap.state === "done" ? bar.max
+    : (counts.bound || 0) + (counts.checked || 0) + (counts.unbound || 0) + (counts.failed || 0);
   $("#rate").textContent = snap.rate === null || snap.rate === undefined
     ? "–" : t("ui_per_minute", { rate: snap.rate, ceiling: snap.ceiling });
   $("#throttled").textContent = String(snap.throttled || 0);
@@ -211,12 +229,15 @@ async function loadResults() {
   let data;
   try { data = await call("GET", `/api/results?outcome=${encodeURIComponent(filter)}`); }
   catch (_e) { return; }
+  const columns = resultColumns(data);
   const head = $("#results thead tr");
-  head.replaceChildren();
-  const titles = ["", "row", "outcome", "code", "msg", "hint", "binding_status", ...data.columns];
-  for (const title of titles) {
+  head.replaceChildren(document.createElement("th"));
+  for (const column of columns) {
     const th = document.createElement("th");
-    th.textContent = title;
+    th.textContent = column.label;
+    if (column.title) th.title = column.title;
+    th.dataset.column = column.name;
+    th.className = column.className;
     head.append(th);
   }
   const body = $("#results tbody");
@@ -236,14 +257,23 @@ async function loadResults() {
     const first = document.createElement("td");
     first.append(box);
     tr.append(first);
-    const values = [row.row, t(`counted_${row.outcome}`), row.code, row.msg, row.hint,
-      row.binding_status, ...row.cells];
-    values.forEach((value, i) => {
+    for (const column of columns) {
       const td = document.createElement("td");
-      td.textContent = value === null || value === undefined ? "" : String(value);
-      if (i === 1) colour(td, row.outcome);
+      const value = column.value(row);
+      const text = value === null || value === undefined ? "" : String(value);
+      if (column.name === "code") {
+        // duplicate_exchange_account may break after an underscore (not inside a word).
+        text.split("_").forEach((part, i) => {
+          if (i) td.append("_", document.createElement("wbr"));
+          td.append(part);
+        });
+      } else {
+        td.textContent = text;
+      }
+      td.className = column.className;
+      if (column.name === "outcome") colour(td, row.outcome);
       tr.append(td);
-    });
+    }
     body.append(tr);
   }
   const parts = Object.entries(data.summary).filter(([, n]) => n)
@@ -252,6 +282,30 @@ async function loadResults() {
   $("#shown-rows").textContent = data.rows.length < data.total
     ? t("ui_shown_rows", { shown: data.rows.length, total: data.total }) : "";
   $("#download-results").hidden = !data.download;
+}
+
+// The results table's columns, in the order a person reads a row: which row and how it went,
+// whose mailbox (the team's account and user id columns, under their own headers), then what
+// Feishu said and what to do, then the team's other columns.
+function resultColumns(data) {
+  const ours = (name, className) => ({
+    name, className, label: data.headers[name].label, title: data.headers[name].title,
+    value: (row) => (name === "outcome" ? t(`counted_${row.outcome}`) : row[name]),
+  });
+  const theirs = (i, className) => ({
+    name: data.columns[i], className, label: data.columns[i], title: "",
+    value: (row) => row.cells[i],
+  });
+  const account = ["exchange_account", "user_id"]
+    .map((field) => data.fields[field]).filter((i) => i !== undefined);
+  const others = data.columns.map((_c, i) => i).filter((i) => !account.includes(i));
+  return [
+    ours("row", "col-row"), ours("outcome", "col-outcome"),
+    ...account.map((i) => theirs(i, "col-account")),
+    ours("code", "col-code"), ours("msg", "col-text"), ours("hint", "col-text"),
+    ours("binding_status", "col-status"),
+    ...others.map((i) => theirs(i, "col-other")),
+  ];
 }
 
 function openUnbind() {
@@ -289,6 +343,7 @@ async function start() {
   });
   $("#file-input").addEventListener("change", (event) => {
     const file = event.target.files[0];
+    showFileName(file);
     if (file) upload(file);
   });
   const zone = $("#drop-zone");
@@ -298,6 +353,7 @@ async function start() {
     event.preventDefault();
     zone.classList.remove("over");
     const file = event.dataTransfer.files[0];
+    showFileName(file);
     if (file) upload(file);
   });
   $("#link-go").addEventListener("click", async () => {
