@@ -1,0 +1,175 @@
+"""`batchbind ui` attacked in a real browser (headless Chromium, Playwright): hostile text in the
+input file and in Feishu's answers must show as text and never run.
+
+The real CLI (a subprocess), the real background sandbox with a scenario of hostile answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import ADMIN, HEADER, run_cli, write_input
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from ui_page import UiProcess, find_chromium, serve_ui
+
+pytestmark = pytest.mark.browser
+
+RUN_TIMEOUT_MS = 90_000
+#: Each sets a flag if it ever runs as script; each must show as the text it is.
+PAYLOADS = (
+    '<img src=x onerror="window.__xss=1">',
+    "</script><script>window.__xss=2</script>",
+    "javascript:window.__xss=3",
+    "\u202eexe.txt\u200b<b>bold</b>",
+)
+#: Before the page's own scripts: any Content-Security-Policy violation is kept.
+WATCH = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__violations.push(e.violatedDirective + " " + e.blockedURI));
+"""
+#: What the page itself asks its server for; anything else (an injected <img src=x>) is not.
+OWN_PATHS = ("/", "/static/", "/api/", "/favicon.ico")
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    try:
+        chromium = find_chromium()
+    except FileNotFoundError as missing:
+        pytest.fail(str(missing), pytrace=False)  # never a skip
+    launched = playwright.chromium.launch(executable_path=chromium, headless=True)
+    yield launched
+    launched.close()
+
+
+class Watched:
+    """A page of the browser, with every console error and request it made."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.console: list[str] = []
+        self.requests: list[str] = []
+        page.on(
+            "console",
+            lambda m: self.console.append(m.text) if m.type in ("error", "warning") else None,
+        )
+        page.on("request", lambda r: self.requests.append(r.url))
+
+    def assert_nothing_ran(self, base: str) -> None:
+        page = self.page
+        assert page.evaluate("window.__xss") is None
+        assert page.evaluate("window.__violations") == []
+        assert not [c for c in self.console if "Content Security Policy" in c], self.console
+        strays = [
+            url
+            for url in self.requests
+            if url.startswith(base)
+            and not any(url[len(base) :].split("?")[0].startswith(p) for p in OWN_PATHS)
+        ]
+        assert not strays, strays  # an injected element fetched something
+        assert page.locator("img, script:not([src='/static/app.js'])").count() == 0
+
+
+@pytest.fixture
+def open_ui(browser: Browser, tmp_path: Path) -> Iterator[Callable[..., tuple[Watched, UiProcess]]]:
+    stack = ExitStack()
+
+    def open_(*args: str | Path) -> tuple[Watched, UiProcess]:
+        ui = stack.enter_context(serve_ui("--sandbox", *args, cwd=tmp_path))
+        context = browser.new_context(accept_downloads=True)
+        stack.callback(context.close)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.add_init_script(WATCH)
+        watched = Watched(page)
+        response = page.goto(ui.link)
+        assert response is not None and response.ok
+        expect(page.locator("#lang-switch")).to_have_value("en")
+        return watched, ui
+
+    yield open_
+    stack.close()
+
+
+def _upload(page: Page, path: Path) -> None:
+    page.set_input_files("#file-input", path)
+    expect(page.locator("#check")).to_be_visible()
+
+
+def _run(page: Page) -> None:
+    page.click("#run-button")
+    expect(page.locator("#progress")).to_have_attribute(
+        "data-state", "done", timeout=RUN_TIMEOUT_MS
+    )
+
+
+# -- 1. hostile text shows as text ----------------------------------------------------------------
+
+
+def test_hostile_cells_headers_names_and_feishu_answers_show_as_text_and_never_run(
+    open_ui: Callable[..., tuple[Watched, UiProcess]], tmp_path: Path
+) -> None:
+    # Feishu's answer to a conflict carries the first payload as its `msg` (a proxy or a tenant
+    # name could); the sheet has one in a header, cells, an invalid id and its own file name.
+    scenario = tmp_path / "hostile.toml"
+    scenario.write_text(f"[conflict]\nmsg = '''{PAYLOADS[0]}'''\n", encoding="utf-8")
+    watched, ui = open_ui("--sandbox-scenario", scenario)
+    page = watched.page
+    taken = "taken@corp.example"
+    first = write_input(tmp_path / "first.csv", [(ADMIN, taken, f"ou_{1:032x}")])
+    # Bound by another machine (another journal): only Feishu knows, and answers a conflict.
+    elsewhere = run_cli(
+        "run", first, "--sandbox", "--state", tmp_path / "elsewhere.sqlite", env=ui.env
+    )
+    assert elsewhere.returncode == 0, elsewhere.stderr
+
+    named = tmp_path / "<img src=x onerror=window.__xss=5>.csv"
+    rows = [
+        (ADMIN, taken, f"ou_{2:032x}", PAYLOADS[1]),  # bound to another user: Feishu refuses
+        (ADMIN, "b@corp.example", PAYLOADS[0], PAYLOADS[2]),  # an id that is markup: invalid
+        (ADMIN, "c@corp.example", f"ou_{3:032x}", PAYLOADS[3]),
+    ]
+    write_input(named, rows, header=(*HEADER, PAYLOADS[0]))
+    _upload(page, named)
+    problems = page.locator("#problems")
+    expect(problems).to_contain_text("user_id is not an open_id")
+    _run(page)
+    results = page.locator("#results")
+    expect(results.locator("thead")).to_contain_text(PAYLOADS[0])  # the header name
+    for payload in PAYLOADS[1:]:
+        expect(results).to_contain_text(payload.replace("\u200b", "").replace("\u202e", ""))
+    refused = page.locator("#results tbody tr[data-outcome='failed']")
+    expect(refused).to_have_count(1)
+    expect(refused).to_contain_text(PAYLOADS[0])  # Feishu's msg, literally
+    assert "<" not in page.inner_text("#input-name").split(":")[0]  # the name, made safe
+    watched.assert_nothing_ran(ui.base)
+
+
+def test_a_hostile_sheet_name_in_the_error_sentence_shows_as_text(
+    open_ui: Callable[..., tuple[Watched, UiProcess]], tmp_path: Path
+) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "<img src=x onerror=__xss=6>"
+    sheet.append(["no", "header", "here"])
+    path = tmp_path / "sheet.xlsx"
+    book.save(path)
+    watched, ui = open_ui()
+    page = watched.page
+    page.set_input_files("#file-input", path)
+    alert = page.locator("#error")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("sheet.xlsx")
+    watched.assert_nothing_ran(ui.base)
