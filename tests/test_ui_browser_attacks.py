@@ -1,18 +1,22 @@
 """`batchbind ui` attacked in a real browser (headless Chromium, Playwright): hostile text in the
-input file and in Feishu's answers must show as text and never run.
+input file and in Feishu's answers must show as text and never run; another page on this
+machine (another port: the same site; `localhost`: another site) must not read or drive it.
 
 The real CLI (a subprocess), the real background sandbox with a scenario of hostile answers.
 """
 
 from __future__ import annotations
 
+import http.server
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
-from conftest import ADMIN, HEADER, run_cli, write_input
+from conftest import ADMIN, HEADER, free_port, run_cli, write_input
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 from ui_page import UiProcess, find_chromium, serve_ui
 
@@ -173,3 +177,117 @@ def test_a_hostile_sheet_name_in_the_error_sentence_shows_as_text(
     expect(alert).to_be_visible()
     expect(alert).to_contain_text("sheet.xlsx")
     watched.assert_nothing_ran(ui.base)
+
+
+# -- 2. another page on this machine ---------------------------------------------------------------
+
+
+def _serve_page(html: str) -> tuple[int, Callable[[], None]]:
+    """A page of another origin on this machine (a local dev server, a hostile download)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(html.encode())
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    port = free_port()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return port, stop
+
+
+ATTACK = """<!doctype html><html><body><a id="go" href="{link}">batchbind</a>
+<script>
+const base = "{base}";
+window.found = {{}};
+const note = (name) => (value) => {{ window.found[name] = String(value); }};
+for (const path of ["/api/results", "/api/config", "/api/state"]) {{
+  const s = document.createElement("script");
+  s.src = base + path;
+  s.onload = () => note(path)("loaded");
+  s.onerror = () => note(path)("refused");
+  document.body.append(s);
+}}
+fetch(base + "/api/results", {{mode: "no-cors", credentials: "include"}})
+  .then((r) => note("no-cors")(r.type)).catch(note("no-cors"));
+fetch(base + "/api/results", {{credentials: "include"}})
+  .then((r) => r.text()).then(note("cors")).catch(() => note("cors")("refused"));
+fetch(base + "/api/run", {{method: "POST", mode: "no-cors", credentials: "include",
+  body: "{{}}", headers: {{"Content-Type": "text/plain"}}}})
+  .then((r) => note("post")(r.type)).catch(note("post"));
+const events = new EventSource(base + "/api/events", {{withCredentials: true}});
+events.onmessage = (e) => note("events")(e.data);
+events.onerror = () => {{ if (!window.found.events) note("events")("refused"); events.close(); }};
+const frame = document.createElement("iframe");
+frame.src = base + "/";
+document.body.append(frame);
+const opened = window.open(base + "/", "_blank");
+setTimeout(() => {{
+  try {{ note("opened")(opened.closed ? "severed" : opened.document.body.innerText); }}
+  catch (e) {{ note("opened")("unreadable"); }}
+}}, 1500);
+</script>
+<form id="csrf" method="POST" action="{base}/api/run" target="sink">
+  <input name="target" value="sandbox"></form>
+<iframe name="sink"></iframe>
+</body></html>"""
+
+
+@pytest.mark.parametrize("where", ["127.0.0.1", "localhost"], ids=["same-site", "cross-site"])
+def test_another_page_on_this_machine_can_neither_read_nor_drive_the_page(
+    open_ui: Callable[..., tuple[Watched, UiProcess]], tmp_path: Path, where: str
+) -> None:
+    watched, ui = open_ui()
+    page = watched.page
+    _upload(page, write_input(tmp_path / "in.csv", [(ADMIN, "a@corp.example", f"ou_{1:032x}")]))
+    port, stop = _serve_page(ATTACK.format(base=ui.base, link=ui.link))
+    try:
+        hostile = page.context.new_page()  # the same browser: its cookies go with the requests
+        hostile.goto(f"http://{where}:{port}/")
+        hostile.wait_for_function("Object.keys(window.found).length >= 8", timeout=20_000)
+        found = hostile.evaluate("window.found")
+        hostile.eval_on_selector("#csrf", "form => form.submit()")
+        hostile.wait_for_timeout(1000)
+    finally:
+        stop()
+    for path in ("/api/results", "/api/config", "/api/state"):
+        assert found[path] == "refused", (path, found)
+    assert found["cors"] == "refused" and found["events"] == "refused", found
+    assert found["no-cors"] in ("opaque", "TypeError: Failed to fetch"), found
+    assert ui.secret not in str(found) and "csrf" not in str(found).lower()
+    # Neither the fetch nor the form started a job.
+    state = page.evaluate("fetch('/api/state').then((r) => r.json())")
+    assert state["state"] == "idle", state
+    # The window it opened has no handle on its opener (Cross-Origin-Opener-Policy).
+    assert found["opened"] == "severed", found
+
+
+def test_the_printed_link_clicked_on_another_site_opens_the_page(
+    open_ui: Callable[..., tuple[Watched, UiProcess]], browser: Browser
+) -> None:
+    # As from a web chat or a wiki: a cross-site click carries no SameSite=Strict cookie on the
+    # redirect after it. The page must still open (it said "Open the printed link").
+    _watched, ui = open_ui()
+    port, stop = _serve_page(ATTACK.split("<script>")[0].format(link=ui.link, base=ui.base))
+    context = browser.new_context()
+    try:
+        elsewhere = context.new_page()
+        elsewhere.goto(f"http://localhost:{port}/")
+        elsewhere.click("#go")
+        expect(elsewhere.locator("#lang-switch")).to_be_visible()
+        assert elsewhere.url == ui.base + "/"
+        assert ui.secret not in elsewhere.url
+        expect(elsewhere.locator("#need-link")).to_have_count(0)
+    finally:
+        context.close()
+        stop()

@@ -2520,6 +2520,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "This page answers only at 127.0.0.1 or localhost on its own port.",
         "此页面只在本机 127.0.0.1 或 localhost 的本端口上应答。",
     ),
+    # the page's guard against other pages on this machine (batchbind/ui/security.py; issue 16's
+    # red-team pass)
+    "ui_cross_site": (
+        "Another web page asked this page for something: refused. Use batchbind only in its own "
+        "tab, opened from the printed link.",
+        "另一个网页向此页面发出了请求，已拒绝。请只在由终端中显示的链接打开的标签页中使用 batchbind。",
+    ),
     "ui_csrf": (
         "The page is out of date: reload it and try again.",
         "页面已过期：请刷新后重试。",

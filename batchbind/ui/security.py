@@ -1,12 +1,17 @@
 """Who may use the page: the one who holds the printed link, from this machine, on purpose.
 
-Three checks, in this order, on every request (an aiohttp middleware):
+Four checks, in this order, on every request (an aiohttp middleware):
 
 - the `Host` header must name the server itself (127.0.0.1:PORT or localhost:PORT): a web page
   elsewhere that points its own host name at 127.0.0.1 (DNS rebinding) is refused;
+- what the browser says of where the request comes from (`Sec-Fetch-Site`): a request made by
+  another site's page, or by a page on another port of this machine (the same site, so the
+  SameSite=Strict cookie goes with it), is refused; only opening the page itself (`/`, or the
+  printed link) by a click is served from anywhere. Clients that do not say (curl, scripts)
+  are served;
 - the secret of the printed link, as the `token` query (the first visit) or the cookie that
-  visit set (HttpOnly, SameSite=Strict); the first visit is redirected to `/`, so the secret
-  leaves the address bar. Without it: 403 and a small page saying to open the printed link;
+  visit set (HttpOnly, SameSite=Strict); the first visit goes on to `/`, so the secret leaves
+  the address bar. Without it: 403 and a small page saying to open the printed link;
 - a state-changing request (POST) must send back, as `X-CSRF-Token`, a token the page received
   in its `<meta name="csrf-token">`: another site's form cannot.
 """
@@ -18,6 +23,7 @@ import html
 import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -26,6 +32,23 @@ from batchbind.output import i18n
 __all__ = ["Guard"]
 
 CSRF_HEADER = "X-CSRF-Token"
+#: On every answer, refusals too: no other origin may read it or keep a handle on its window.
+ORIGIN_HEADERS = {
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+#: What `Sec-Fetch-Site` says of a request the page itself made, or one the user typed or
+#: opened from outside a browser; absent: a client that is not a browser.
+_OWN_SITES = ("same-origin", "none", "")
+#: The first visit from another site: the browser sends no SameSite=Strict cookie along a
+#: redirect that began on another site, so the page goes on to `/` by a navigation of its own.
+_GO_ON = (
+    '<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">'
+    '<meta http-equiv="refresh" content="0;url=/"></head><body><a href="/">batchbind</a>'
+    "</body></html>"
+)
 #: Page tokens kept valid at once (each page load gets its own; old tabs keep working a while).
 _KEPT_PAGE_TOKENS = 64
 
@@ -62,7 +85,10 @@ class Guard:
         return token
 
     def host_allowed(self, host: str | None) -> bool:
-        return (host or "").lower() in {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
+        """Whether `host` names this server (None: not given, as in an origin-form target)."""
+        if host is None:
+            return True
+        return host.lower() in {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
 
     def has_secret(self, request: web.Request) -> bool:
         # Either will do: a browser may still send the cookie of an earlier page on this port
@@ -76,21 +102,65 @@ class Guard:
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not self.host_allowed(request.headers.get("Host")):
+        try:
+            response = await self._guard(request, handler)
+        except web.HTTPException as raised:  # a 404 of a handler
+            raised.headers.update(ORIGIN_HEADERS)
+            raise
+        if not response.prepared:  # the event stream has sent its headers already
+            response.headers.update(ORIGIN_HEADERS)
+        return response
+
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        # A request without a Host header is refused ("" is no host of ours).
+        host, target = request.headers.get("Host", ""), _authority(request.raw_path)
+        if not self.host_allowed(host) or not self.host_allowed(target):
             return refusal("ui_forbidden_host", self.lang)
+        if not self.from_here(request):
+            if request.path.startswith("/api/"):
+                return web.json_response(
+                    {"error": i18n.text("ui_cross_site", self.lang)}, status=403
+                )
+            return refusal("ui_cross_site", self.lang)
         if not self.has_secret(request):
             return refusal("ui_need_link", self.lang)
         if "token" in request.query and request.method == "GET":
             # The first visit: keep the secret in a cookie the page's script cannot read, and
             # take it out of the address bar (and of the browser's history).
-            response = web.HTTPFound("/")
+            if request.headers.get("Sec-Fetch-Site", "") in _OWN_SITES:
+                response = web.Response(status=302, headers={"Location": "/"})
+            else:
+                response = web.Response(text=_GO_ON, content_type="text/html", charset="utf-8")
+                response.headers["Cache-Control"] = "no-store"
             response.set_cookie(
                 self.cookie, self.secret, httponly=True, samesite="Strict", path="/", secure=False
             )
-            raise response
+            return response
         if request.method not in ("GET", "HEAD") and not self.page_token_ok(request):
             return web.json_response({"error": i18n.text("ui_csrf", self.lang)}, status=403)
         return await handler(request)
+
+    @staticmethod
+    def from_here(request: web.Request) -> bool:
+        """Whether the browser made this request for the page itself (or no browser did), or
+        the user opened the page by a click anywhere (a top-level visit of `/`)."""
+        if request.headers.get("Sec-Fetch-Site", "").lower() in _OWN_SITES:
+            return True
+        return (
+            request.method == "GET"
+            and request.path == "/"
+            and request.headers.get("Sec-Fetch-Mode", "") == "navigate"
+            and request.headers.get("Sec-Fetch-Dest", "") == "document"
+        )
+
+
+def _authority(target: str) -> str | None:
+    """The host:port of an absolute-form request target ("GET http://host:port/path"), which
+    stands for the Host header (RFC 9112 3.2.2); an origin-form target ("/path") names none,
+    and then the Host header alone is checked."""
+    if target.startswith("/"):
+        return None
+    return urlsplit(target).netloc
 
 
 def refusal(key: str, lang: str) -> web.Response:

@@ -27,7 +27,7 @@ from batchbind.output import i18n
 from batchbind.output.summary import OUTCOME_COLOURS
 from batchbind.output.template import write_template
 from batchbind.store.paths import private_folder
-from batchbind.ui.security import Guard
+from batchbind.ui.security import ORIGIN_HEADERS, Guard
 from batchbind.ui.session import Busy, Pace, Session
 from batchbind.ui.targets import SANDBOX, Login, SandboxChoice, list_targets
 
@@ -37,6 +37,8 @@ DEFAULT_MAX_UPLOAD_MB = 200
 #: How often the event stream looks for news, and how long it stays quiet before a keep-alive.
 _TICK_S = 0.25
 _KEEPALIVE_S = 15.0
+#: The longest header line (a `Cookie` with many cookies) read; browsers send up to 256 KB.
+_MAX_HEADER = 256 * 1024
 #: Rows a results answer holds at most (the .xlsx download has them all).
 _MAX_ROWS = 5000
 
@@ -272,7 +274,11 @@ class Api:
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Server-sent events: the job's state and figures, each time they change."""
         response = web.StreamResponse(
-            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"}
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-store",
+                **ORIGIN_HEADERS,
+            }
         )
         await response.prepare(request)
         last, quiet = "", 0.0
@@ -394,7 +400,15 @@ class UiServer:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
             api = Api(self.session, self.guard, Login(), self.limit, self._login_base_url)
-            runner = web.AppRunner(make_app(api), access_log=None, shutdown_timeout=1.0)
+            runner = web.AppRunner(
+                make_app(api),
+                access_log=None,
+                shutdown_timeout=1.0,
+                # Browsers send every cookie of 127.0.0.1 to every port: other local tools' may
+                # pass aiohttp's 8 KB for one header line, and lock the page's owner out.
+                max_field_size=_MAX_HEADER,
+                max_line_size=_MAX_HEADER,
+            )
             await runner.setup()
             try:
                 site = web.TCPSite(runner, "127.0.0.1", self._wanted_port)

@@ -1,0 +1,193 @@
+"""`batchbind ui` attacked over HTTP: a hostile page on this machine. The real server on loopback, the in-process sandbox, a real HTTP client (httpx).
+
+What only a real browser can show (scripts that must not run, what another page may read) is in
+tests/test_ui_browser_attacks.py.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import FAST_LIMITS, MakeSandbox
+from test_ui import FAST, Page
+
+from batchbind.output import i18n
+from batchbind.sandbox import SandboxServer
+from batchbind.ui import UiServer
+from batchbind.ui.session import Pace
+from batchbind.ui.targets import SandboxChoice
+
+SAMPLE = Path(__file__).parent.parent / "sample_data" / "bindings.csv"
+
+
+@pytest.fixture
+def serve(make_sandbox: MakeSandbox) -> Iterator[Any]:
+    servers: list[UiServer] = []
+
+    def start(
+        sandbox: SandboxServer | None = None, *, pace: Pace = FAST, **kw: Any
+    ) -> tuple[UiServer, Page]:
+        sandbox = sandbox or make_sandbox({"limits": FAST_LIMITS})
+        server = UiServer(sandbox=SandboxChoice(base_url=sandbox.base_url), pace=pace, **kw)
+        server.start()
+        servers.append(server)
+        return server, Page(server)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def _files(folder: Path) -> set[Path]:
+    return {p for p in folder.rglob("*") if p.is_file()}
+
+
+def _checked_name(page: Page, lang: str = "en") -> str:
+    """The name of the page's input, as the server holds it (a language switch says it again)."""
+    answer = page.post("/api/lang", json={"lang": lang})
+    assert answer.status_code == 200, answer.text
+    name: str = answer.json()["check"]["name"]
+    return name
+
+
+def _created(sandbox: SandboxServer) -> Counter[str]:
+    """How many times each Exchange account was sent to be bound."""
+    return Counter(
+        str(r.get("exchange_account") or r.get("path"))
+        for r in sandbox.requests()
+        if r["endpoint"] == "create"
+    )
+
+
+# -- 2. another page on this machine -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("site", ["cross-site", "same-site"])
+def test_a_request_from_another_site_or_port_is_refused_in_the_pages_language(
+    serve: Any, site: str
+) -> None:
+    # Another port of 127.0.0.1 is the same site: the browser sends the SameSite=Strict cookie
+    # with its requests. What the browser says of where a request comes from is refused then.
+    _server, page = serve(lang="zh")
+    sent = {"Sec-Fetch-Site": site, "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "script"}
+    refused_with = i18n.text("ui_cross_site", "zh")
+    for path in ("/api/config", "/api/results", "/api/state", "/api/results.xlsx", "/api/events"):
+        answer = page.http.get(path, headers=sent)
+        assert answer.status_code == 403, path
+        assert answer.json()["error"] == refused_with, path
+    asset = page.http.get("/static/app.js", headers=sent)
+    assert asset.status_code == 403 and refused_with in asset.text
+    form = page.post("/api/run", json={}, headers={**sent, "Sec-Fetch-Mode": "navigate"})
+    assert form.status_code == 403 and form.json()["error"] == refused_with
+    # The page itself, and clients that say nothing of it (curl, scripts), are served.
+    for own in ({"Sec-Fetch-Site": "same-origin"}, {"Sec-Fetch-Site": "none"}, {}):
+        assert page.http.get("/api/config", headers=own).status_code == 200, own
+
+
+def test_the_printed_link_opens_the_page_when_clicked_on_another_site(serve: Any) -> None:
+    # A link clicked in a web chat or a wiki is a cross-site navigation: the browser then sends
+    # no SameSite=Strict cookie on the redirect that follows, so the page must get its cookie
+    # and go to "/" by a navigation of its own (it was refused: "Open the printed link").
+    server, _page = serve()
+    navigate = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    with httpx.Client(base_url=server.base_url) as browser:
+        first = browser.get(server.link, headers={**navigate, "Sec-Fetch-Site": "cross-site"})
+        assert first.status_code == 200, first.text
+        assert "SameSite=Strict" in first.headers["set-cookie"]
+        assert '<meta http-equiv="refresh" content="0;url=/">' in first.text
+        assert server.guard.secret not in first.text
+        assert first.headers["Referrer-Policy"] == "no-referrer"
+        own = browser.get("/", headers={**navigate, "Sec-Fetch-Site": "same-origin"})
+        assert own.status_code == 200 and 'name="csrf-token"' in own.text
+        # A plain visit of "/" from another site opens the page too (it is only a navigation).
+        again = browser.get("/", headers={**navigate, "Sec-Fetch-Site": "cross-site"})
+        assert again.status_code == 200
+
+
+def test_every_answer_says_only_this_origin_may_read_or_open_it(serve: Any) -> None:
+    server, page = serve()
+    answers = [page.http.get(p) for p in ("/", "/api/config", "/static/app.js")]
+    with httpx.Client(base_url=server.base_url) as stranger:
+        answers.append(stranger.get("/api/config"))  # the refusal too
+    for answer in answers:
+        assert answer.headers["Cross-Origin-Resource-Policy"] == "same-origin", answer.url
+        assert answer.headers["Cross-Origin-Opener-Policy"] == "same-origin", answer.url
+        assert answer.headers["X-Content-Type-Options"] == "nosniff", answer.url
+
+
+# -- 3. the guard ---------------------------------------------------------------------------------
+
+
+def test_the_host_must_be_this_servers_own_loopback_name_and_port(serve: Any) -> None:
+    server, page = serve()
+    port = server.port
+    for host in (
+        f"127.0.0.1.evil.test:{port}",
+        f"localhost.evil.test:{port}",
+        f"[::1]:{port}",
+        "127.0.0.1",
+        f"127.0.0.1:{port + 1}",
+        f"127.0.0.1:{port}.",
+        f"127.0.0.1:{port}@evil.test",
+        "",
+    ):
+        answer = page.http.get("/api/config", headers={"Host": host})
+        assert answer.status_code == 403, host
+        assert 'id="need-link"' in answer.text, host
+    for host in (f"LOCALHOST:{port}", f"127.0.0.1:{port}"):
+        assert page.http.get("/api/config", headers={"Host": host}).status_code == 200, host
+    # An absolute-form request target names the host instead of the Host header (a proxy's
+    # form; no browser sends it to a server): it must name this server too. No Host at all.
+    secret = f"Cookie: {server.guard.cookie}={server.guard.secret}"
+    for target, host in (
+        (f"http://evil.test:{port}/api/config", f"127.0.0.1:{port}"),
+        (f"http://127.0.0.1:{port}/api/config", f"evil.test:{port}"),
+        ("/api/config", None),
+    ):
+        head = f"GET {target} HTTP/1.1\r\n" + (f"Host: {host}\r\n" if host else "")
+        refused = _raw(port, f"{head}{secret}\r\nConnection: close\r\n\r\n")
+        assert refused in (400, 403), target  # aiohttp itself refuses HTTP/1.1 without a Host
+    own = f"GET http://127.0.0.1:{port}/api/config HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+    assert _raw(port, f"{own}{secret}\r\nConnection: close\r\n\r\n") == 200
+
+
+def _raw(port: int, request: str) -> int:
+    """The status of a request sent as written (httpx always sends a Host and an origin-form)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request.encode())
+        answer = b""
+        while b"\r\n" not in answer and (chunk := sock.recv(4096)):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_another_ports_cookie_an_odd_cookie_and_a_long_one_are_not_the_secret(
+    serve: Any,
+) -> None:
+    first, _page = serve()
+    second, _other = serve()
+    with httpx.Client(base_url=first.base_url) as stranger:
+        # The secret of the page on the other port, under either port's cookie name.
+        stranger.cookies.set(second.guard.cookie, second.guard.secret)
+        assert stranger.get("/api/config").status_code == 403
+        stranger.cookies.set(first.guard.cookie, second.guard.secret)
+        assert stranger.get("/api/config").status_code == 403
+        for odd in ("é" * 40, first.guard.secret + "x", first.guard.secret[:-1], "%00"):
+            answer = stranger.get(
+                "/api/config", headers={"Cookie": f"{first.guard.cookie}={odd}".encode()}
+            )
+            assert answer.status_code == 403, odd
+    # Many cookies for 127.0.0.1 (other local tools set theirs: a browser sends them all to
+    # every port) must not lock the holder of the link out.
+    with httpx.Client(base_url=first.base_url) as browser:
+        assert browser.get(first.link).status_code == 302
+        crowd = "; ".join(f"tool{i}={'v' * 200}" for i in range(60))
+        own = f"{first.guard.cookie}={first.guard.secret}"
+        answer = browser.get("/api/config", headers={"Cookie": f"{crowd}; {own}"})
+        assert answer.status_code == 200, answer.text[:200]
