@@ -1,4 +1,4 @@
-"""`batchbind ui` attacked over HTTP: a hostile page on this machine. The real server on loopback, the in-process sandbox, a real HTTP client (httpx).
+"""`batchbind ui` attacked over HTTP: a hostile page on this machine, a hostile input file. The real server on loopback, the in-process sandbox, a real HTTP client (httpx).
 
 What only a real browser can show (scripts that must not run, what another page may read) is in
 tests/test_ui_browser_attacks.py.
@@ -6,7 +6,10 @@ tests/test_ui_browser_attacks.py.
 
 from __future__ import annotations
 
+import io
 import socket
+import time
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FAST_LIMITS, MakeSandbox
-from test_ui import FAST, Page
+from conftest import ADMIN, FAST_LIMITS, MakeSandbox, write_input
+from test_ui import FAST, Page, _rows
 
 from batchbind.output import i18n
 from batchbind.sandbox import SandboxServer
@@ -191,3 +194,152 @@ def test_another_ports_cookie_an_odd_cookie_and_a_long_one_are_not_the_secret(
         own = f"{first.guard.cookie}={first.guard.secret}"
         answer = browser.get("/api/config", headers={"Cookie": f"{crowd}; {own}"})
         assert answer.status_code == 200, answer.text[:200]
+
+
+# -- 4. hostile uploads -----------------------------------------------------------------------------
+
+
+def _bomb(unpacked_mb: int) -> bytes:
+    """A .xlsx of a few KB whose shared strings unpack to `unpacked_mb` MB."""
+    book = io.BytesIO()
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/worksheet" '
+            f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c>'
+            '<c r="B1" t="s"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row></sheetData>'
+            "</worksheet>",
+        )
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+            f.write(f'<sst xmlns="{main}"><si><t>admin_account</t></si>'.encode())
+            f.write(b"<si><t>exchange_account</t></si><si><t>user_id</t></si>")
+            unit = b"<si><t>a</t></si>" * 4096
+            for _ in range(unpacked_mb * 1024 * 1024 // len(unit)):
+                f.write(unit)
+            f.write(b"</sst>")
+    return book.getvalue()
+
+
+def test_hostile_file_names_stay_in_the_private_folder_and_keep_their_kind(
+    serve: Any, tmp_path: Path
+) -> None:
+    server, page = serve()
+    data = SAMPLE.read_bytes()
+    outside = {p for p in tmp_path.parent.rglob("*") if p.is_file()}
+    names = {
+        "../../../../tmp/escape.csv": "escape.csv",
+        "..\\..\\windows\\escape.csv": "escape.csv",
+        "a\x00b.csv": None,
+        "x" * 300 + ".csv": None,
+        "CON": None,
+        "aux.csv": None,
+        "...": "input",
+        "<img src=x onerror=alert(1)>.csv": None,
+    }
+    for given, expected in names.items():
+        answer = page.post("/api/input", files={"file": (given, data)})
+        assert answer.status_code == 200, (given, answer.text)
+        name = answer.json()["name"]
+        if expected is not None:
+            assert name == expected, given
+        assert "/" not in name and "\\" not in name and "\x00" not in name
+        assert "<" not in name and ">" not in name
+        assert len(name) <= 120, given
+        if given.endswith(".csv"):
+            assert name.endswith(".csv"), (given, name)  # the kind survives the cut
+        # Windows would open the console or a device, not a file, for these names.
+        assert name.split(".")[0].upper() not in {"CON", "AUX", "PRN", "NUL"}, given
+    for path in _files(server.folder):
+        assert path.resolve().is_relative_to(server.folder.resolve())
+    assert {p for p in tmp_path.parent.rglob("*") if p.is_file()} == outside
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_hostile_files_get_one_sentence_and_the_previous_input_is_kept(
+    serve: Any, tmp_path: Path, lang: str
+) -> None:
+    server, page = serve(lang=lang, max_upload=4 * 1024 * 1024)
+    kept = write_input(tmp_path / "kept.csv", _rows(3))
+    assert page.upload(kept).status_code == 200
+    started = time.monotonic()
+    hostile: dict[str, tuple[bytes, str]] = {
+        # 1 GB of shared strings in ~2.5 MB: refused before the reader unpacks it.
+        "bomb.xlsx": (_bomb(1000), "512 MB"),
+        "random.xlsx": (bytes(range(256)) * 40, "random.xlsx"),
+        "page.csv": (b"<html><script>alert(1)</script></html>\n", "page.csv"),
+        "over.csv": (b"a" * (4 * 1024 * 1024 + 1), "BATCHBIND_UI_MAX_UPLOAD_MB"),
+    }
+    for name, (data, said) in hostile.items():
+        answer = page.post("/api/input", files={"file": (name, data)})
+        assert 400 <= answer.status_code < 500, (name, answer.status_code)
+        sentence = answer.json()["error"]
+        assert said in sentence, (name, sentence)
+        assert "Traceback" not in sentence and str(server.folder) not in sentence
+        if lang == "zh":
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in sentence), sentence
+    assert time.monotonic() - started < 30
+    # Thousands of form fields and no file; a multipart that is not one; not a form at all.
+    fields = {f"f{i}": "v" for i in range(5000)}
+    for answer in (
+        page.post("/api/input", data=fields),
+        page.post("/api/input", files={"other": ("x.csv", b"a")}),
+        page.post(
+            "/api/input",
+            content=b"garbage",
+            headers={"Content-Type": "multipart/form-data; boundary=XX"},
+        ),
+        page.post("/api/input", content=b"just text", headers={"Content-Type": "text/plain"}),
+    ):
+        assert answer.status_code == 400, answer.text[:200]
+        assert answer.json()["error"] in (
+            i18n.text("ui_no_file", lang),
+            i18n.text("ui_bad_request", lang),
+        )
+    assert _checked_name(page, lang) == "kept.csv"  # the last good input is still the input
+    assert page.http.get("/api/results").json()["total"] == 3
+
+
+def test_a_gbk_csv_is_read_as_the_cli_reads_it(serve: Any, tmp_path: Path) -> None:
+    _server, page = serve()
+    text = f"admin_account,exchange_account,user_id,部门\n{ADMIN},zhang@corp.example,ou_{1:032x},销售部\n"
+    answer = page.post("/api/input", files={"file": ("gbk.csv", text.encode("gbk"))})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rows"] == 1
+    assert "销售部" in page.http.get("/api/results").json()["rows"][0]["cells"]
+
+
+@pytest.mark.parametrize(
+    "body", [b"[1, 2]", b"null", b'"lang"', b"3", b"{not json"], ids=lambda b: b.decode()
+)
+def test_a_json_body_that_is_not_an_object_gets_one_sentence(serve: Any, body: bytes) -> None:
+    _server, page = serve()
+    for path in ("/api/lang", "/api/input", "/api/run", "/api/status", "/api/unbind", "/api/login"):
+        answer = page.post(path, content=body, headers={"Content-Type": "application/json"})
+        assert answer.status_code == 400, (path, answer.text[:200])
+        assert answer.json()["error"] == i18n.text("ui_bad_request", "en"), path

@@ -170,7 +170,7 @@ class Api:
         return web.json_response({"targets": self._targets(), "target": self.session.target})
 
     async def set_lang(self, request: web.Request) -> web.Response:
-        lang = (await request.json()).get("lang")
+        lang = (await _json_object(request)).get("lang")
         if lang not in i18n.LANGS:
             return self.error(400, "ui_bad_request")
         self.guard.lang = lang
@@ -191,7 +191,7 @@ class Api:
 
     async def input(self, request: web.Request) -> web.Response:
         if request.content_type == "application/json":
-            body = await request.json()
+            body = await _json_object(request)
             link = str(body.get("link") or "").strip()
             if not link:
                 return self.error(400, "ui_no_link")
@@ -201,6 +201,8 @@ class Api:
             return web.json_response(checked)
         if request.content_length is not None and request.content_length > self.limit + 65536:
             return self._too_large()
+        if request.content_type != "multipart/form-data":
+            return self.error(400, "ui_no_file")
         reader = await request.multipart()
         while True:
             part = await reader.next()
@@ -227,7 +229,7 @@ class Api:
     # -- step 3 ------------------------------------------------------------------------------
 
     async def start_login(self, request: web.Request) -> web.Response:
-        body = await request.json()
+        body = await _json_object(request)
         self.login.start(
             profile=str(body.get("profile") or ""),
             app_id=str(body.get("app_id") or ""),
@@ -242,7 +244,7 @@ class Api:
     # -- step 4 and 5 ------------------------------------------------------------------------
 
     async def _target(self, request: web.Request) -> tuple[dict[str, Any], str]:
-        body = await request.json() if request.can_read_body else {}
+        body = await _json_object(request) if request.can_read_body else {}
         return body, str(body.get("target") or self.session.target or SANDBOX)
 
     async def run(self, request: web.Request) -> web.Response:
@@ -309,6 +311,14 @@ class Api:
         if path is None or not path.exists():
             return self.error(404, "ui_no_results")
         return _download(path, path.name)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    """The request's JSON body, which must be an object (`ValueError`: a 400 sentence)."""
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise ValueError("a JSON object was expected")
+    return body
 
 
 def _download(path: Path, name: str) -> web.FileResponse:

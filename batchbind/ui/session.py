@@ -81,10 +81,22 @@ class _Job:
     thread: threading.Thread | None = None
 
 
+#: Names Windows opens as a device, whatever their extension ("aux.csv" is the AUX device).
+_DEVICES = re.compile(r"(CON|PRN|AUX|NUL|COM\d|LPT\d)(\..*)?", re.IGNORECASE)
+_MAX_NAME = 120
+
+
 def _safe_name(name: str) -> str:
-    """A file name the upload may have, without any folder in it."""
+    """A file name the upload may have, without any folder in it, short enough for every file
+    system, keeping its extension (the reader goes by it) and never a Windows device name."""
     base = re.split(r"[\\/]", name)[-1].strip().lstrip(".")
-    base = re.sub(r"[^\w.\- ]", "_", base)[:120]
+    base = re.sub(r"[^\w.\- ]", "_", base).rstrip(". ")
+    if len(base) > _MAX_NAME:
+        stem, dot, suffix = base.rpartition(".")
+        keep = f"{dot}{suffix}" if stem and len(suffix) <= 8 else ""
+        base = base[: _MAX_NAME - len(keep)] + keep
+    if _DEVICES.fullmatch(base):
+        base = f"_{base}"
     return base or "input"
 
 
