@@ -1,4 +1,5 @@
-"""`batchbind ui` attacked over HTTP: a hostile page on this machine, a hostile input file. The real server on loopback, the in-process sandbox, a real HTTP client (httpx).
+"""`batchbind ui` attacked over HTTP: a hostile page on this machine, a hostile input file, two
+tabs racing. The real server on loopback, the in-process sandbox, a real HTTP client (httpx).
 
 What only a real browser can show (scripts that must not run, what another page may read) is in
 tests/test_ui_browser_attacks.py.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import io
 import socket
+import threading
 import time
 import zipfile
 from collections import Counter
@@ -343,3 +345,97 @@ def test_a_json_body_that_is_not_an_object_gets_one_sentence(serve: Any, body: b
         answer = page.post(path, content=body, headers={"Content-Type": "application/json"})
         assert answer.status_code == 400, (path, answer.text[:200])
         assert answer.json()["error"] == i18n.text("ui_bad_request", "en"), path
+
+
+# -- 5. two tabs racing -------------------------------------------------------------------------------
+
+
+def test_two_runs_at_once_make_one_job_and_send_each_row_once(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "latency": {"min_ms": 5, "max_ms": 20}})
+    _server, page = serve(sandbox)
+    assert page.upload(write_input(tmp_path / "in.csv", _rows(30))).status_code == 200
+    barrier = threading.Barrier(6)
+    codes: list[int] = []
+
+    def tab() -> None:
+        with httpx.Client(base_url=page.server.base_url, cookies=page.http.cookies) as http:
+            barrier.wait()
+            answer = http.post("/api/run", json={}, headers={"X-CSRF-Token": page.csrf})
+            codes.append(answer.status_code)
+
+    tabs = [threading.Thread(target=tab) for _ in range(6)]
+    for t in tabs:
+        t.start()
+    for t in tabs:
+        t.join()
+    assert sorted(codes) == [202] + [409] * 5, codes
+    assert page.wait("done", "error")["state"] == "done"
+    sent = _created(sandbox)
+    assert len(sent) == 30 and set(sent.values()) == {1}, sent
+
+
+def test_an_upload_checked_while_a_run_starts_does_not_change_the_runs_input(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    # The check of a large file takes a while; a run started meanwhile (another tab) runs the
+    # input the page showed, and the check that ends after it is refused (the input stays).
+    rows = _rows(20)
+    held = {"exchange_account": rows[0][1], "fault": "hold_after_store"}  # the run lasts
+    sandbox = make_sandbox({"limits": FAST_LIMITS, "faults": {"rules": [held]}})
+    server, page = serve(sandbox)
+    small = write_input(tmp_path / "small.csv", rows)
+    assert page.upload(small).status_code == 200
+    large = write_input(tmp_path / "large.csv", _rows(60_000, start=1000))
+    size = large.stat().st_size
+    answers: list[httpx.Response] = []
+    upload = threading.Thread(target=lambda: answers.append(page.upload(large)))
+    upload.start()
+    deadline = time.monotonic() + 60
+    while not [
+        p for p in _files(server.folder) if p.name == "large.csv" and p.stat().st_size == size
+    ]:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    with httpx.Client(base_url=server.base_url, cookies=page.http.cookies) as other_tab:
+        run = other_tab.post("/api/run", json={}, headers={"X-CSRF-Token": page.csrf})
+    assert run.status_code == 202, run.text
+    upload.join()
+    assert page.state()["state"] == "running"
+    assert answers[0].status_code == 409, answers[0].text[:200]
+    assert answers[0].json()["error"] == i18n.text("ui_busy", "en")
+    while not sandbox.release():
+        time.sleep(0.05)
+    done = page.wait("done", "error")
+    assert done["state"] == "done" and done["counts"]["bound"] == 20, done
+    sent = _created(sandbox)
+    assert len(sent) == 20 and set(sent.values()) == {1}
+    assert _checked_name(page) == "small.csv"
+    assert page.http.get("/api/results").json()["total"] == 20
+
+
+def test_while_a_run_runs_uploads_unbind_and_status_wait_and_stop_twice_then_run_again(
+    serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
+) -> None:
+    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    _server, page = serve(sandbox, pace=Pace(rate_per_second=10, rate_per_minute=600))
+    assert page.upload(write_input(tmp_path / "first.csv", _rows(40))).status_code == 200
+    assert page.post("/api/run", json={}).status_code == 202
+    other = write_input(tmp_path / "other.csv", _rows(5, start=500))
+    assert page.upload(other).status_code == 409
+    assert page.post("/api/unbind", json={"rows": [2], "count": 1}).status_code == 409
+    assert page.post("/api/status", json={}).status_code == 409
+    assert page.post("/api/run", json={}).status_code == 409
+    switched = page.post("/api/lang", json={"lang": "zh"})
+    assert switched.status_code == 200 and switched.json()["check"]["name"] == "first.csv"
+    assert page.post("/api/stop", json={}).status_code == 202
+    assert page.post("/api/stop", json={}).status_code == 202
+    stopped = page.wait("stopped", "done", "error")
+    assert stopped["state"] == "stopped", stopped
+    assert page.post("/api/stop", json={}).status_code == 202  # nothing to stop: no harm
+    assert page.post("/api/run", json={}).status_code == 202
+    done = page.wait("done", "error", timeout=90)
+    assert done["state"] == "done" and done["counts"]["bound"] == 40, done
+    sent = _created(sandbox)
+    assert len(sent) == 40 and set(sent.values()) == {1}, sent

@@ -79,6 +79,12 @@ class _Job:
     final: dict[str, int] = field(default_factory=dict)  # counts once done
     ceiling: float = 0.0
     thread: threading.Thread | None = None
+    # What the job works on, taken when it starts: a check or a language switch that ends while
+    # it runs must not change them under it.
+    input: Path | None = None
+    link: TrackerLink | None = None
+    out: Path | None = None
+    lang: str = "en"
 
 
 #: Names Windows opens as a device, whatever their extension ("aux.csv" is the AUX device).
@@ -184,6 +190,8 @@ class Session:
         checked = self._check_json(path, result)
         checked["link"] = None if link is None else str(link)
         with self._lock:
+            if self._job is not None and self._job.state == "running":
+                raise Busy  # a job started while this was read: its input stays
             self.input, self.link, self.link_target = path, link, target
             self.columns = list(result.table.columns)
             self.fields = {str(f): i for f, i in result.table.fields.items()}
@@ -247,6 +255,8 @@ class Session:
         checked = self._check_json(path, result)
         checked["link"] = None if link is None else str(link)
         with self._lock:
+            if self._job is not None and self._job.state == "running":
+                return self.checked  # a job started meanwhile: its rows are not replaced
             self.checked = checked
             if run_id is None:
                 self.rows = result.results
@@ -276,27 +286,28 @@ class Session:
                 raise Busy
 
     def _settings(self, target: str, kind: type[ConnectionSettings]) -> Any:
-        if self.input is None:
+        job = self._current()
+        if job.input is None:
             raise InputError.of("ui_no_input")
-        found, _profile = connect(target, self.sandbox, self.lang)
+        found, _profile = connect(target, self.sandbox, job.lang)
         token = found.tokens.current()
         redact.register(token)
         return kind(
-            input=self.input,
-            link=self.link,
+            input=job.input,
+            link=job.link,
             # A link names itself (the journal keeps it, for `report --write-back`).
-            shown_as=None if self.link is not None else self.input.name,
+            shown_as=None if job.link is not None else job.input.name,
             base_url=found.base_url,
             token=token,
             tokens=found.tokens,
             state=self.journal_for(target),
-            out=self.results_path,
+            out=job.out,
             rate_per_second=self.pace.rate_per_second,
             rate_per_minute=self.pace.rate_per_minute,
             concurrency=self.pace.concurrency,
             max_attempts=self.pace.max_attempts,
             circuit_breaker=self.pace.circuit_breaker,
-            lang=self.lang,
+            lang=job.lang,
             progress=False,
         )
 
@@ -308,7 +319,15 @@ class Session:
             if self._job is not None and self._job.state == "running":
                 raise Busy
             _check_journal_free(self.journal_for(target))
-            job = self._job = _Job(kind, RunControl(), ceiling=self.pace.ceiling)
+            job = self._job = _Job(
+                kind,
+                RunControl(),
+                ceiling=self.pace.ceiling,
+                input=self.input,
+                link=self.link,
+                out=self.results_path,
+                lang=self.lang,
+            )
             self.target = target
 
         def body() -> None:
