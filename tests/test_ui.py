@@ -6,12 +6,14 @@ server, and that its jobs are the CLI's (same validation, same journal, same loc
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import signal
 import socket
 import sys
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -411,7 +413,14 @@ def test_unbind_needs_the_count_it_was_confirmed_with(
 def test_no_token_or_secret_reaches_the_page_in_a_whole_session(
     serve: Any, make_sandbox: MakeSandbox, tmp_path: Path
 ) -> None:
-    sandbox = make_sandbox({"limits": FAST_LIMITS})
+    # A careless proxy copies the Authorization header into every answer's msg and log id.
+    sandbox = make_sandbox(
+        {
+            "limits": FAST_LIMITS,
+            "faults": {"echo_authorization": 1.0},
+            "tenant": {"missing_users": [_rows(1)[0][2]]},  # a refusal: its msg is kept
+        }
+    )
     secrets = [SANDBOX_TOKEN, "u-profile-access-7f3a", "ur-profile-refresh-9c2b", "app-secret-51d0"]
     ProfileStore().save(
         Profile(
@@ -447,10 +456,18 @@ def test_no_token_or_secret_reaches_the_page_in_a_whole_session(
     page.wait("done", "error", "idle")
     page.http.get("/api/state")
     assert len(page.bodies) > 15
-    for body in page.bodies:
+    assert any(b"Authorization: Bearer ***" in b for b in page.bodies)  # echoed, and scrubbed
+    assert any(b.startswith(b"PK") for b in page.bodies)  # the downloads, read unpacked too
+    for body in [*page.bodies, *(_unpacked(b) for b in page.bodies if b.startswith(b"PK"))]:
         for secret in secrets:
             assert secret.encode() not in body, secret
     assert any("acme" in b.decode("utf-8", "replace") for b in page.bodies)  # listed, by name
+
+
+def _unpacked(xlsx: bytes) -> bytes:
+    """Every part of a downloaded workbook, unpacked (a secret in it hides in the deflate)."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as book:
+        return b"".join(book.read(name) for name in book.namelist())
 
 
 def test_switching_the_language_says_the_check_and_the_results_again_in_it(

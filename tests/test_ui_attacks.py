@@ -19,7 +19,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ADMIN, FAST_LIMITS, MakeSandbox, write_input
+from conftest import ADMIN, FAST_LIMITS, MakeSandbox, free_port, write_input
+from oauth_flow import APP_ID, APP_SECRET
 from test_ui import FAST, Page, _rows
 
 from batchbind.output import i18n
@@ -439,3 +440,37 @@ def test_while_a_run_runs_uploads_unbind_and_status_wait_and_stop_twice_then_run
     assert done["state"] == "done" and done["counts"]["bound"] == 40, done
     sent = _created(sandbox)
     assert len(sent) == 40 and set(sent.values()) == {1}, sent
+
+
+# -- 6. secrets -------------------------------------------------------------------------------------
+
+
+def test_a_refused_login_never_shows_the_app_secret(
+    make_sandbox: MakeSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = make_sandbox()
+    monkeypatch.setenv("BATCHBIND_OAUTH_PORT", str(free_port()))
+    wrong = "app-secret-not-this-one-8e1f"
+    server = UiServer(login_base_url=sandbox.base_url, sandbox=SandboxChoice(base_url="x"))
+    server.start()
+    try:
+        page = Page(server)
+        started = page.post(
+            "/api/login", json={"profile": "tenant", "app_id": APP_ID, "app_secret": wrong}
+        )
+        assert started.status_code == 202
+        deadline = time.monotonic() + 30
+        while not page.state()["login"]["url"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        httpx.get(page.state()["login"]["url"], follow_redirects=True)
+        while page.state()["login"]["state"] == "waiting":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        login = page.state()["login"]
+        assert login["state"] == "error" and login["message"], login
+        assert page.http.get("/api/targets").status_code == 200
+        for body in page.bodies:
+            assert wrong.encode() not in body and APP_SECRET.encode() not in body
+    finally:
+        server.stop()
