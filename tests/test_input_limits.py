@@ -150,6 +150,25 @@ def test_a_small_workbook_that_expands_to_hundreds_of_mb_is_refused(tmp_path: Pa
     assert_refused_quickly(path, "bomb.xlsx", "MB")
 
 
+def test_a_workbook_of_a_hundred_million_empty_shared_strings_is_refused(tmp_path: Path) -> None:
+    # Under the unpacked limit, yet the reader would hold every string: 510 MB of `<si/>` made
+    # it take 2.5 GB of memory and 12 s before saying the sheet has no rows.
+    path = workbook(tmp_path / "strings.xlsx", [])
+    main = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    # The reader loads xl/sharedStrings.xml by its name, whether or not a relationship names it.
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as book,
+        book.open("xl/sharedStrings.xml", "w", force_zip64=True) as strings,
+    ):
+        strings.write(b'<sst xmlns="' + main + b'">')
+        chunk = b"<si/>" * 200_000  # 1 MB
+        for _ in range(90):  # 18 million strings
+            strings.write(chunk)
+        strings.write(b"</sst>")
+    assert path.stat().st_size < 1_000_000
+    assert_refused_quickly(path, "strings.xlsx", "16,777,216")
+
+
 def test_a_sheet_with_more_rows_than_excel_allows_is_refused(tmp_path: Path) -> None:
     row = b"<row><c><v>1</v></c><c><v>2</v></c></row>"
     path = workbook(tmp_path / "rows.xlsx", (row * 100_000 for _ in range(12)))

@@ -10,7 +10,9 @@ cheap way, a bounded piece at a time:
 - every sheet's `<dimension>`, and its rows and cells as the reader will place them, read from
   the sheet's XML as it streams out of the zip (never the whole sheet in memory), so a sheet
   that declares or holds more rows than Excel's own limit, or spreads its cells wider than
-  batchbind holds, is refused in one sentence.
+  batchbind holds, is refused in one sentence;
+- the count of its shared strings, streamed the same way: no more than a sheet of MAX_CELLS
+  cells could use (the reader holds each one, even an empty `<si/>` of five bytes).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ _CHUNK = 1024 * 1024
 
 _REF = re.compile(r"([A-Z]*)(\d*)")
 _ROOT_PREFIX = re.compile(rb"<([A-Za-z_][\w.-]*:)?worksheet[\s>]")
+_SST_PREFIX = re.compile(rb"<([A-Za-z_][\w.-]*:)?sst[\s>]")
 _DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*?ref=\"([^\"]*)\"")
 # Anything that may reach far: a column beyond P (the 16th), a row number of seven digits.
 # Excel, openpyxl and xlsxwriter write neither for a list of bindings, and write r="..." first
@@ -99,6 +102,9 @@ def check_workbook(source: str | IO[bytes], name: str) -> None:
             check_unpacked(archive, name)
             for part in _sheet_parts(archive, name):
                 _check_sheet(archive, part, name)
+            for part in archive.namelist():
+                if part.lower().endswith("sharedstrings.xml"):
+                    _check_shared_strings(archive, part, name)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, ElementTree.ParseError):
         return  # damaged: the reader says so in its own words
 
@@ -162,6 +168,26 @@ def _check_sheet(archive: zipfile.ZipFile, part: str, name: str) -> None:
             with archive.open(part) as stream:
                 extent.columns = max(extent.columns, _widest_row(stream, name, tags))
         refuse_if_too_big(extent.rows, extent.columns, name)
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, part: str, name: str) -> None:
+    """Refuse more shared strings than a sheet of MAX_CELLS cells could use: the reader holds
+    each one, and a few hundred KB of empty `<si/>` unpack to a hundred million of them (2.5 GB
+    of memory, measured, for one upload of 780 KB)."""
+    with archive.open(part) as stream:
+        head = stream.read(4096)
+        prefix = _SST_PREFIX.search(head)
+        tag = b"<" + ((prefix[1] or b"") if prefix else b"") + b"si"
+        found = 0
+        for block in xml_blocks(stream, name, head):
+            found += sum(block.count(tag + end) for end in (b">", b" ", b"/"))
+            if found > MAX_CELLS:
+                raise InputError.of(
+                    "xlsx_too_many_strings",
+                    hint_key="xlsx_unpacks_too_far_hint",
+                    name=name,
+                    max=f"{MAX_CELLS:,}",
+                )
 
 
 def xml_blocks(

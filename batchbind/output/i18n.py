@@ -467,6 +467,13 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Copy the rows you need into a new workbook, or save them as CSV UTF-8.",
         "请把需要的行复制到新的工作簿，或另存为 CSV UTF-8。",
     ),
+    # a workbook's shared strings, bounded as its cells are (batchbind/input/bounds.py; issue 16's
+    # red-team pass: a zip bomb made of them)
+    "xlsx_too_many_strings": (
+        "{name} holds more than {max} texts in its shared strings, more than any sheet batchbind "
+        "reads can use.",
+        "{name} 的共享字符串中有超过 {max} 段文本，多于 batchbind 能读取的任何工作表所能用到的数量。",
+    ),
     "xlsx_too_many_rows_to_read": (
         "{name} has or declares a sheet of more than {max} rows, Excel's own limit.",
         "{name} 中有工作表包含（或声明了）超过 {max} 行，这是 Excel 本身的上限。",
