@@ -474,3 +474,17 @@ def test_a_refused_login_never_shows_the_app_secret(
             assert wrong.encode() not in body and APP_SECRET.encode() not in body
     finally:
         server.stop()
+
+
+def test_a_download_of_a_file_named_in_chinese_keeps_its_name(serve: Any) -> None:
+    # RFC 6266: a name beyond ASCII goes in filename* (UTF-8); filename= is an ASCII fallback
+    # for the browsers that read only that one.
+    _server, page = serve()
+    answer = page.post("/api/input", files={"file": ("绑定 清单.csv", SAMPLE.read_bytes())})
+    assert answer.status_code == 200
+    got = page.http.get("/api/results.xlsx")
+    assert got.status_code == 200
+    disposition = got.headers["content-disposition"]
+    assert disposition.isascii(), disposition
+    assert "filename*=UTF-8''%E7%BB%91%E5%AE%9A%20%E6%B8%85%E5%8D%95.results.xlsx" in disposition
+    assert 'filename="__ __.results.xlsx"' in disposition

@@ -11,6 +11,7 @@ import json
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import test_ui
@@ -98,7 +99,8 @@ def test_a_run_of_a_sheet_link_binds_writes_back_and_says_so(
     # The download is named after the document and holds every row.
     download = page.http.get("/api/results.xlsx")
     assert download.status_code == 200
-    assert f"{TITLE}.results.xlsx" in download.headers["content-disposition"]
+    named = f"filename*=UTF-8''{quote(f'{TITLE}.results.xlsx')}"  # RFC 6266: a name in UTF-8
+    assert named in download.headers["content-disposition"]
     saved = tmp_path / "downloaded.xlsx"
     saved.write_bytes(download.content)
     assert sorted(r["outcome"] for r in read_results(saved)) == ["bound"] * 4 + ["invalid"]

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import BodyPartReader, web
 
@@ -322,10 +323,15 @@ async def _json_object(request: web.Request) -> dict[str, Any]:
 
 
 def _download(path: Path, name: str) -> web.FileResponse:
+    # RFC 6266: the name as typed in filename* (UTF-8), an ASCII stand-in in filename for the
+    # browsers that read only that (a header is Latin-1: raw UTF-8 there is mojibake in some).
+    ascii_name = "".join(c if c.isascii() and c not in '"\\' else "_" for c in name)
     return web.FileResponse(
         path,
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": (
+                f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+            ),
             "Cache-Control": "no-store",
         },
     )
