@@ -160,7 +160,7 @@ def test_hostile_cells_headers_names_and_feishu_answers_show_as_text_and_never_r
     watched.assert_nothing_ran(ui.base)
 
 
-def test_a_hostile_sheet_name_in_the_error_sentence_shows_as_text(
+def test_a_hostile_sheet_name_or_markup_in_the_error_sentence_shows_as_text(
     open_ui: Callable[..., tuple[Watched, UiProcess]], tmp_path: Path
 ) -> None:
     book = openpyxl.Workbook()
@@ -175,7 +175,12 @@ def test_a_hostile_sheet_name_in_the_error_sentence_shows_as_text(
     page.set_input_files("#file-input", path)
     alert = page.locator("#error")
     expect(alert).to_be_visible()
-    expect(alert).to_contain_text("sheet.xlsx")
+    expect(alert).to_contain_text("sheet.xlsx, sheet '<img src=x onerror=__xss=6>' has no column")
+    # A web page saved as .csv: its markup is quoted as the columns found, as text.
+    markup = tmp_path / "page.csv"
+    markup.write_text("<html><img src=x onerror=window.__xss=7></html>\n", encoding="utf-8")
+    page.set_input_files("#file-input", markup)
+    expect(alert).to_contain_text("'<html><img src=x onerror=window.__xss=7></html>'")
     watched.assert_nothing_ran(ui.base)
 
 
