@@ -496,8 +496,10 @@ class Session:
         with self._lock:
             rows, columns, summary = self.rows, self.columns, dict(self.summary)
             path, fields, lang = self.results_path, dict(self.fields), self.lang
+            version = self.results_version
         chosen = [r for r in rows if not outcome or r.outcome.value == outcome]
         return {
+            "version": version,  # the page builds its table again only when this changes
             "columns": columns,
             "fields": fields,
             "headers": _headers(lang),

@@ -224,11 +224,17 @@ function colour(el, outcome) {
   if (pair) { el.style.backgroundColor = pair[0]; el.style.color = pair[1]; }
 }
 
+let shownResults = "";
+
 async function loadResults() {
   const filter = $("#results-filter").value;
   let data;
   try { data = await call("GET", `/api/results?outcome=${encodeURIComponent(filter)}`); }
   catch (_e) { return; }
+  // Built again only when something changed: a rebuild loses the table's scroll position.
+  const shown = `${data.version}|${filter}|${lang}`;
+  if (shown === shownResults) return;
+  shownResults = shown;
   const columns = resultColumns(data);
   const head = $("#results thead tr");
   head.replaceChildren(document.createElement("th"));
