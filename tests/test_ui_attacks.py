@@ -13,15 +13,15 @@ import threading
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import test_ui
 from conftest import ADMIN, FAST_LIMITS, MakeSandbox, free_port, write_input
 from oauth_flow import APP_ID, APP_SECRET
-from test_ui import FAST, Page, _rows
+from test_ui import Page, _rows
 
 from batchbind.output import i18n
 from batchbind.sandbox import SandboxServer
@@ -32,22 +32,7 @@ from batchbind.ui.targets import SandboxChoice
 SAMPLE = Path(__file__).parent.parent / "sample_data" / "bindings.csv"
 
 
-@pytest.fixture
-def serve(make_sandbox: MakeSandbox) -> Iterator[Any]:
-    servers: list[UiServer] = []
-
-    def start(
-        sandbox: SandboxServer | None = None, *, pace: Pace = FAST, **kw: Any
-    ) -> tuple[UiServer, Page]:
-        sandbox = sandbox or make_sandbox({"limits": FAST_LIMITS})
-        server = UiServer(sandbox=SandboxChoice(base_url=sandbox.base_url), pace=pace, **kw)
-        server.start()
-        servers.append(server)
-        return server, Page(server)
-
-    yield start
-    for server in servers:
-        server.stop()
+serve = test_ui.serve  # the page server fixture, shared
 
 
 def _files(folder: Path) -> set[Path]:

@@ -16,9 +16,10 @@ from typing import Any
 
 import openpyxl
 import pytest
+import test_ui_browser
 from conftest import ADMIN, HEADER, free_port, run_cli, write_input
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
-from ui_page import UiProcess, find_chromium, serve_ui
+from playwright.sync_api import Browser, Page, expect
+from ui_page import UiProcess, serve_ui
 
 pytestmark = pytest.mark.browser
 
@@ -40,21 +41,8 @@ document.addEventListener("securitypolicyviolation",
 OWN_PATHS = ("/", "/static/", "/api/", "/favicon.ico")
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    try:
-        chromium = find_chromium()
-    except FileNotFoundError as missing:
-        pytest.fail(str(missing), pytrace=False)  # never a skip
-    launched = playwright.chromium.launch(executable_path=chromium, headless=True)
-    yield launched
-    launched.close()
+# The browser fixtures, shared (module-scoped: one browser for this module).
+playwright, browser = test_ui_browser.playwright, test_ui_browser.browser
 
 
 class Watched:
