@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from batchbind.errors import InputError
+from batchbind.jobs.tracking import safe_file_name
 from batchbind.tracker.links import Kind, TrackerLink, is_link, parse_link
 
 
@@ -78,3 +79,17 @@ def test_a_query_part_feishu_never_writes_is_refused_without_repeating_it() -> N
     said = caught.value.render("en")[0]
     assert caught.value.key == "tracker_link_part" and "'sheet'" in said
     assert "<script>" not in said
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Contoso 日历迁移名单", "Contoso 日历迁移名单"),
+        ("Q3: 名单/最终版?", "Q3_ 名单_最终版_"),
+        ("CON", "_CON"),  # Windows would open these as devices
+        ("aux.list", "_aux.list"),
+        ("...", "shtcnX"),  # nothing left: the token
+    ],
+)
+def test_a_documents_title_becomes_a_file_name_every_system_accepts(title: str, name: str) -> None:
+    assert safe_file_name(title, "shtcnX") == name

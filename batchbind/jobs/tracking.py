@@ -27,6 +27,7 @@ from batchbind.jobs.settings import ReadSettings
 from batchbind.model import ResultRow, Table, UserIdType
 from batchbind.output import i18n
 from batchbind.output.i18n import Phrase
+from batchbind.store.paths import not_a_device
 from batchbind.tracker.base import Tracker, WriteReport
 from batchbind.tracker.calls import DocCalls
 from batchbind.tracker.links import TrackerLink
@@ -48,7 +49,6 @@ __all__ = [
 WRITE_INTERVAL_ENV = "BATCHBIND_TRACKER_WRITE_INTERVAL"
 DEFAULT_WRITE_INTERVAL_S = 240.0
 
-_WINDOWS_RESERVED = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?")
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')
 
 
@@ -65,8 +65,7 @@ def write_interval_s() -> float:
 def safe_file_name(title: str, fallback: str) -> str:
     """A document's title as a file name Windows, macOS and Linux all accept."""
     name = _UNSAFE.sub("_", title).strip().rstrip(". ")
-    if _WINDOWS_RESERVED.fullmatch(name):
-        name = f"_{name}"
+    name = not_a_device(name)
     return name[:100] or fallback
 
 

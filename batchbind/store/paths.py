@@ -92,6 +92,15 @@ def default_journal(profile: str) -> Path:
     return data_dir() / "journals" / f"{check_profile_name(profile)}.sqlite"
 
 
+#: Names Windows opens as a device, whatever their extension ("aux.csv" is the AUX device).
+_DEVICE = re.compile(r"(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?", re.IGNORECASE)
+
+
+def not_a_device(name: str) -> str:
+    """`name`, with a leading `_` when Windows would open it as a device (CON, aux.csv)."""
+    return f"_{name}" if _DEVICE.fullmatch(name) else name
+
+
 def default_results(input_path: Path) -> Path:
     """`<input name>.results.xlsx` next to the input; a results file read back is rewritten."""
     if input_path.stem.endswith(".results") and input_path.suffix.lower() in (".xlsx", ".csv"):

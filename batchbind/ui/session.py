@@ -35,7 +35,7 @@ from batchbind.output import i18n
 from batchbind.output.causes import causes_json
 from batchbind.output.render import Counts
 from batchbind.store.lock import journal_lock
-from batchbind.store.paths import default_journal, private_folder
+from batchbind.store.paths import default_journal, not_a_device, private_folder
 from batchbind.tracker.links import TrackerLink, parse_link
 from batchbind.ui.targets import PROFILE, SANDBOX, SandboxChoice, connect
 
@@ -87,8 +87,6 @@ class _Job:
     lang: str = "en"
 
 
-#: Names Windows opens as a device, whatever their extension ("aux.csv" is the AUX device).
-_DEVICES = re.compile(r"(CON|PRN|AUX|NUL|COM\d|LPT\d)(\..*)?", re.IGNORECASE)
 _MAX_NAME = 120
 
 
@@ -101,8 +99,7 @@ def _safe_name(name: str) -> str:
         stem, dot, suffix = base.rpartition(".")
         keep = f"{dot}{suffix}" if stem and len(suffix) <= 8 else ""
         base = base[: _MAX_NAME - len(keep)] + keep
-    if _DEVICES.fullmatch(base):
-        base = f"_{base}"
+    base = not_a_device(base)
     return base or "input"
 
 
